@@ -1,0 +1,103 @@
+//! Findings: every check's result, as data. A user's mistake is a finding, never a panic.
+
+use serde::{Serialize, Serializer};
+use std::fmt;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+    Info,
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "info",
+        })
+    }
+}
+
+/// What a finding is about, so that the app can select and highlight it.
+///
+/// Written as `kind:name`, for example `host:esx1`, `node:man1` or `service:msa/api`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Target {
+    Plan,
+    Host(String),
+    Rack(String),
+    Site(String),
+    Node(String),
+    Stack(String),
+    Service { stack: String, service: String },
+    Zone(String),
+}
+
+impl fmt::Display for Target {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Target::Plan => f.write_str("plan"),
+            Target::Host(n) => write!(f, "host:{n}"),
+            Target::Rack(n) => write!(f, "rack:{n}"),
+            Target::Site(n) => write!(f, "site:{n}"),
+            Target::Node(n) => write!(f, "node:{n}"),
+            Target::Stack(n) => write!(f, "stack:{n}"),
+            Target::Service { stack, service } => write!(f, "service:{stack}/{service}"),
+            Target::Zone(n) => write!(f, "zone:{n}"),
+        }
+    }
+}
+
+impl Serialize for Target {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    pub severity: Severity,
+    /// A stable, kebab-case name for the check, such as `even-managers`.
+    pub code: &'static str,
+    pub target: Target,
+    pub message: String,
+    /// What to do about it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
+}
+
+impl Finding {
+    pub fn new(severity: Severity, code: &'static str, target: Target, message: impl Into<String>) -> Self {
+        Finding { severity, code, target, message: message.into(), hint: None }
+    }
+
+    pub fn error(code: &'static str, target: Target, message: impl Into<String>) -> Self {
+        Finding::new(Severity::Error, code, target, message)
+    }
+
+    pub fn warning(code: &'static str, target: Target, message: impl Into<String>) -> Self {
+        Finding::new(Severity::Warning, code, target, message)
+    }
+
+    pub fn info(code: &'static str, target: Target, message: impl Into<String>) -> Self {
+        Finding::new(Severity::Info, code, target, message)
+    }
+
+    pub fn hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+}
+
+impl fmt::Display for Finding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} [{}] {}: {}", self.severity, self.code, self.target, self.message)?;
+        if let Some(hint) = &self.hint {
+            write!(f, " (hint: {hint})")?;
+        }
+        Ok(())
+    }
+}

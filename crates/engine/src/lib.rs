@@ -1,0 +1,20 @@
+//! Swarmplan's engine: the plan model, its analysis and its exports.
+//!
+//! Pure: no browser, no file or network IO, no clock, no randomness. The same plan always gives
+//! the same analysis and the same files. The browser app and the `swarmplan` command are shells
+//! around it.
+
+pub mod analysis;
+pub mod examples;
+pub mod findings;
+pub mod plan;
+pub mod quorum;
+pub mod topology;
+pub mod units;
+pub mod validate;
+pub mod yaml;
+
+pub use analysis::{analyze, Analysis, Options};
+pub use findings::{Finding, Severity, Target};
+pub use plan::Plan;
+pub use yaml::{parse_plan, plan_to_yaml, PlanError};

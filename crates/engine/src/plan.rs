@@ -1,0 +1,401 @@
+//! The plan: Swarmplan's one source of truth, as written in a `.swarmplan.yaml` file.
+//!
+//! These types are the contract of SPEC section 1. Everything a user can write is kept: fields
+//! Swarmplan models are typed here, and each stack's compose file is kept whole as a YAML value
+//! so that keys Swarmplan does not model are written back unchanged.
+
+use crate::units::{Bytes, Cpus};
+use indexmap::IndexMap;
+use serde::de::{self, Deserializer};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::net::IpAddr;
+
+/// The plan format version this build reads and writes.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// A whole plan.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Plan {
+    /// The format version (`swarmplan: 1`).
+    pub swarmplan: u32,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Physical servers: the smallest failure domain.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub hosts: Vec<Host>,
+    /// Swarm nodes, usually VMs on the hosts.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub nodes: Vec<Node>,
+    /// Named sources of traffic (CIDRs or addresses) for the firewall.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub zones: IndexMap<String, Vec<String>>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub stacks: Vec<Stack>,
+    #[serde(default, skip_serializing_if = "Firewall::is_empty")]
+    pub firewall: Firewall,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub upgrade: Option<Upgrade>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub load_balancers: Vec<LoadBalancer>,
+}
+
+impl Plan {
+    /// An empty plan of the current format version.
+    pub fn new(name: impl Into<String>) -> Self {
+        Plan {
+            swarmplan: FORMAT_VERSION,
+            name: name.into(),
+            description: None,
+            hosts: Vec::new(),
+            nodes: Vec::new(),
+            zones: IndexMap::new(),
+            stacks: Vec::new(),
+            firewall: Firewall::default(),
+            upgrade: None,
+            load_balancers: Vec::new(),
+        }
+    }
+
+    pub fn host(&self, name: &str) -> Option<&Host> {
+        self.hosts.iter().find(|h| h.name == name)
+    }
+
+    pub fn node(&self, name: &str) -> Option<&Node> {
+        self.nodes.iter().find(|n| n.name == name)
+    }
+
+    pub fn managers(&self) -> impl Iterator<Item = &Node> {
+        self.nodes.iter().filter(|n| n.role == Role::Manager)
+    }
+}
+
+/// A physical server.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Host {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rack: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub site: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpus: Option<Cpus>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memory: Option<Bytes>,
+}
+
+impl Host {
+    pub fn new(name: impl Into<String>) -> Self {
+        Host { name: name.into(), rack: None, site: None, cpus: None, memory: None }
+    }
+}
+
+/// A swarm node.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Node {
+    /// `node.hostname`.
+    pub name: String,
+    /// The physical server the node runs on. A node without one is taken to be alone on a
+    /// server of its own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
+    #[serde(default)]
+    pub role: Role,
+    /// `node.ip`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ip: Option<IpAddr>,
+    #[serde(default, skip_serializing_if = "Availability::is_active")]
+    pub availability: Availability,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpus: Option<Cpus>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memory: Option<Bytes>,
+    /// `node.platform.os`; Swarm nodes report `linux` unless told otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub os: Option<String>,
+    /// `node.platform.arch`, raw as the engine reports it (`x86_64`, `aarch64`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arch: Option<String>,
+    /// `node.labels.*`.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty", deserialize_with = "scalar_map")]
+    pub labels: IndexMap<String, String>,
+    /// `engine.labels.*`.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty", deserialize_with = "scalar_map")]
+    pub engine_labels: IndexMap<String, String>,
+}
+
+impl Node {
+    pub fn new(name: impl Into<String>, host: impl Into<String>, role: Role) -> Self {
+        Node {
+            name: name.into(),
+            host: Some(host.into()),
+            role,
+            ip: None,
+            availability: Availability::Active,
+            cpus: None,
+            memory: None,
+            os: None,
+            arch: None,
+            labels: IndexMap::new(),
+            engine_labels: IndexMap::new(),
+        }
+    }
+
+    /// The failure domain the node belongs to: its host, or itself when it names none.
+    pub fn host_name(&self) -> &str {
+        self.host.as_deref().unwrap_or(&self.name)
+    }
+
+    pub fn os(&self) -> &str {
+        self.os.as_deref().unwrap_or("linux")
+    }
+
+    pub fn arch(&self) -> &str {
+        self.arch.as_deref().unwrap_or("x86_64")
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Manager,
+    #[default]
+    Worker,
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Role::Manager => "manager",
+            Role::Worker => "worker",
+        })
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Availability {
+    #[default]
+    Active,
+    Pause,
+    Drain,
+}
+
+impl Availability {
+    fn is_active(&self) -> bool {
+        *self == Availability::Active
+    }
+}
+
+impl fmt::Display for Availability {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Availability::Active => "active",
+            Availability::Pause => "pause",
+            Availability::Drain => "drain",
+        })
+    }
+}
+
+/// A stack, deployed with `docker stack deploy`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Stack {
+    pub name: String,
+    /// Stacks that must be deployed before this one.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub after: Vec<String>,
+    /// Values for `${VAR}` references in the compose file.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty", deserialize_with = "scalar_map")]
+    pub variables: IndexMap<String, String>,
+    /// The compose file, exactly as `docker stack deploy` reads it.
+    #[serde(default = "empty_mapping")]
+    pub compose: serde_yaml_ng::Value,
+}
+
+fn empty_mapping() -> serde_yaml_ng::Value {
+    serde_yaml_ng::Value::Mapping(serde_yaml_ng::Mapping::new())
+}
+
+/// Extra firewall rules, beyond the ports Swarm itself needs.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Firewall {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rules: Vec<FirewallRule>,
+}
+
+impl Firewall {
+    pub fn is_empty(&self) -> bool {
+        self.rules.is_empty()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FirewallRule {
+    pub port: PortRange,
+    #[serde(default)]
+    pub proto: Protocol,
+    /// A zone name.
+    pub from: String,
+    /// `all`, `managers`, `workers` or a node name.
+    #[serde(default = "all_nodes")]
+    pub to: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub purpose: Option<String>,
+}
+
+fn all_nodes() -> String {
+    "all".to_owned()
+}
+
+/// A port or an inclusive range of ports, written `22` or `"32768-60999"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct PortRange {
+    pub first: u16,
+    pub last: u16,
+}
+
+impl PortRange {
+    pub const fn single(port: u16) -> Self {
+        PortRange { first: port, last: port }
+    }
+
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let port = |t: &str| -> Result<u16, String> {
+            match t.trim().parse::<u16>() {
+                Ok(0) | Err(_) => Err(format!("`{text}` is not a port or port range (1-65535)")),
+                Ok(p) => Ok(p),
+            }
+        };
+        let range = match text.split_once('-') {
+            Some((a, b)) => PortRange { first: port(a)?, last: port(b)? },
+            None => PortRange::single(port(text)?),
+        };
+        if range.first > range.last {
+            return Err(format!("`{text}` is not a port range: it ends before it starts"));
+        }
+        Ok(range)
+    }
+}
+
+impl fmt::Display for PortRange {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.first == self.last {
+            write!(f, "{}", self.first)
+        } else {
+            write!(f, "{}-{}", self.first, self.last)
+        }
+    }
+}
+
+impl Serialize for PortRange {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if self.first == self.last {
+            s.serialize_u16(self.first)
+        } else {
+            s.collect_str(self)
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for PortRange {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = Scalar::deserialize(d)?.0;
+        PortRange::parse(&text).map_err(de::Error::custom)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Protocol {
+    #[default]
+    Tcp,
+    Udp,
+}
+
+impl fmt::Display for Protocol {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Protocol::Tcp => "tcp",
+            Protocol::Udp => "udp",
+        })
+    }
+}
+
+/// What an upgrade runbook changes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Upgrade {
+    #[serde(default)]
+    pub strategy: UpgradeStrategy,
+    /// Image (without tag) → new image reference.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub images: IndexMap<String, String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum UpgradeStrategy {
+    #[default]
+    Rolling,
+    ActivePassive,
+}
+
+/// An external load balancer to take nodes out of during upgrades.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoadBalancer {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    /// The nodes behind it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub backends: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub port: Option<u16>,
+}
+
+/// Any YAML scalar read as text: label values such as `true` or `3` are strings to Swarm.
+struct Scalar(String);
+
+impl<'de> Deserialize<'de> for Scalar {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct ScalarVisitor;
+        impl de::Visitor<'_> for ScalarVisitor {
+            type Value = Scalar;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a string, number or boolean")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Scalar, E> {
+                Ok(Scalar(v.to_owned()))
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Scalar, E> {
+                Ok(Scalar(v.to_string()))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Scalar, E> {
+                Ok(Scalar(v.to_string()))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Scalar, E> {
+                Ok(Scalar(v.to_string()))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Scalar, E> {
+                Ok(Scalar(v.to_string()))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Scalar, E> {
+                Ok(Scalar(String::new()))
+            }
+        }
+        d.deserialize_any(ScalarVisitor)
+    }
+}
+
+fn scalar_map<'de, D: Deserializer<'de>>(d: D) -> Result<IndexMap<String, String>, D::Error> {
+    let map: IndexMap<String, Scalar> = IndexMap::deserialize(d)?;
+    Ok(map.into_iter().map(|(k, v)| (k, v.0)).collect())
+}

@@ -1,0 +1,105 @@
+//! Checks of the plan's own consistency: names that repeat, references to nothing.
+
+use crate::findings::{Finding, Target};
+use crate::plan::Plan;
+use std::collections::BTreeSet;
+
+/// Docker's rule for a node hostname and a stack name is looser than DNS; Swarmplan holds names
+/// to what is safe everywhere they go: a hostname label, a shell word, a file name.
+pub fn is_valid_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 63
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
+        && name.as_bytes()[0].is_ascii_alphanumeric()
+}
+
+fn duplicates<'a>(names: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
+    let mut seen = BTreeSet::new();
+    let mut repeated = Vec::new();
+    for name in names {
+        if !seen.insert(name) && !repeated.contains(&name) {
+            repeated.push(name);
+        }
+    }
+    repeated
+}
+
+pub fn structure(plan: &Plan) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for name in duplicates(plan.hosts.iter().map(|h| h.name.as_str())) {
+        findings.push(Finding::error("duplicate-host", Target::Host(name.into()), format!("two hosts are named `{name}`")));
+    }
+    for name in duplicates(plan.nodes.iter().map(|n| n.name.as_str())) {
+        findings.push(
+            Finding::error("duplicate-node", Target::Node(name.into()), format!("two nodes are named `{name}`: node hostnames must be unique"))
+        );
+    }
+    for name in duplicates(plan.stacks.iter().map(|s| s.name.as_str())) {
+        findings.push(Finding::error("duplicate-stack", Target::Stack(name.into()), format!("two stacks are named `{name}`")));
+    }
+    for host in &plan.hosts {
+        if !is_valid_name(&host.name) {
+            findings.push(invalid_name(Target::Host(host.name.clone()), "host", &host.name));
+        }
+    }
+    for node in &plan.nodes {
+        if !is_valid_name(&node.name) {
+            findings.push(invalid_name(Target::Node(node.name.clone()), "node", &node.name));
+        }
+        match &node.host {
+            Some(host) if plan.host(host).is_none() => findings.push(
+                Finding::warning(
+                    "unknown-host",
+                    Target::Node(node.name.clone()),
+                    format!("node `{}` runs on host `{host}`, which the plan does not list; it is taken to be a server of its own", node.name),
+                )
+                .hint(format!("add `{host}` to hosts, with its rack and site")),
+            ),
+            None if !plan.hosts.is_empty() => findings.push(
+                Finding::info(
+                    "node-without-host",
+                    Target::Node(node.name.clone()),
+                    format!("node `{}` names no host; it is taken to be alone on a server of its own", node.name),
+                )
+                .hint("set `host:` to the physical server it runs on"),
+            ),
+            _ => {}
+        }
+    }
+    for stack in &plan.stacks {
+        if !is_valid_name(&stack.name) {
+            findings.push(invalid_name(Target::Stack(stack.name.clone()), "stack", &stack.name));
+        }
+        for after in &stack.after {
+            if !plan.stacks.iter().any(|s| &s.name == after) {
+                findings.push(Finding::error(
+                    "unknown-stack",
+                    Target::Stack(stack.name.clone()),
+                    format!("stack `{}` comes after `{after}`, which the plan does not have", stack.name),
+                ));
+            }
+        }
+    }
+    for rule in &plan.firewall.rules {
+        if !plan.zones.contains_key(&rule.from) {
+            findings.push(
+                Finding::error(
+                    "unknown-zone",
+                    Target::Zone(rule.from.clone()),
+                    format!("a firewall rule for port {} admits zone `{}`, which the plan does not define", rule.port, rule.from),
+                )
+                .hint(format!("add `{}: [CIDR, ...]` under zones", rule.from)),
+            );
+        }
+    }
+    findings
+}
+
+fn invalid_name(target: Target, kind: &str, name: &str) -> Finding {
+    Finding::error(
+        "invalid-name",
+        target,
+        format!("{kind} name {name:?} is not usable: names reach hostnames, shell commands and file names"),
+    )
+    .hint("use letters, digits, '-', '_' and '.', starting with a letter or digit, at most 63 characters")
+}

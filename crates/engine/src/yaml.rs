@@ -1,0 +1,128 @@
+//! Reading and writing plans as YAML. The YAML library is used here and nowhere else in the
+//! engine, so that it can be replaced in one place.
+//!
+//! The library is `serde_yaml_ng`, a maintained fork of the archived `serde_yaml`: the same
+//! `Value`/`Mapping` types (ordered, so compose files keep their key order), merge-key support
+//! (`apply_merge`), alias-expansion limits against "billion laughs" documents, and errors with
+//! line and column.
+
+use crate::plan::{Plan, FORMAT_VERSION};
+use serde::Serialize;
+use std::fmt;
+
+pub use serde_yaml_ng::{Mapping, Value};
+
+/// Why a plan file could not be read, and where.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PlanError {
+    pub message: String,
+    /// 1-based line, when the error has a place in the file.
+    pub line: Option<usize>,
+    /// 1-based column.
+    pub column: Option<usize>,
+}
+
+impl PlanError {
+    fn at(message: impl Into<String>, line: Option<usize>, column: Option<usize>) -> Self {
+        PlanError { message: message.into(), line, column }
+    }
+
+    fn from_yaml(error: &serde_yaml_ng::Error) -> Self {
+        let location = error.location();
+        // The library appends " at line L column C" to its message; the place is kept apart.
+        let mut message = error.to_string();
+        if let Some(cut) = message.find(" at line ") {
+            message.truncate(cut);
+        }
+        PlanError::at(
+            message,
+            location.as_ref().map(|l| l.line()),
+            location.as_ref().map(|l| l.column()),
+        )
+    }
+}
+
+impl fmt::Display for PlanError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (self.line, self.column) {
+            (Some(line), Some(column)) => write!(f, "line {line}, column {column}: {}", self.message),
+            (Some(line), None) => write!(f, "line {line}: {}", self.message),
+            _ => f.write_str(&self.message),
+        }
+    }
+}
+
+impl std::error::Error for PlanError {}
+
+/// Reads a plan. Merge keys (`<<`) in compose files are resolved, as Docker resolves them.
+pub fn parse_plan(text: &str) -> Result<Plan, PlanError> {
+    let document: Value = serde_yaml_ng::from_str(text).map_err(|e| PlanError::from_yaml(&e))?;
+    check_version(text, &document)?;
+    let mut plan: Plan = serde_yaml_ng::from_str(text).map_err(|e| PlanError::from_yaml(&e))?;
+    for stack in &mut plan.stacks {
+        stack
+            .compose
+            .apply_merge()
+            .map_err(|e| PlanError::at(format!("stack `{}`: {e}", stack.name), None, None))?;
+    }
+    Ok(plan)
+}
+
+/// Writes a plan. Reading the result gives back the same plan.
+pub fn plan_to_yaml(plan: &Plan) -> String {
+    serde_yaml_ng::to_string(plan).expect("a plan always serializes: its maps have string keys")
+}
+
+/// Reads any YAML document into a value, with the same error shape as plans.
+pub fn parse_value(text: &str) -> Result<Value, PlanError> {
+    let mut value: Value = serde_yaml_ng::from_str(text).map_err(|e| PlanError::from_yaml(&e))?;
+    value.apply_merge().map_err(|e| PlanError::at(e.to_string(), None, None))?;
+    Ok(value)
+}
+
+/// Writes any value as YAML.
+pub fn value_to_yaml(value: &Value) -> String {
+    serde_yaml_ng::to_string(value).expect("a YAML value always serializes")
+}
+
+fn check_version(text: &str, document: &Value) -> Result<(), PlanError> {
+    let Value::Mapping(top) = document else {
+        return Err(PlanError::at(
+            "a plan is a YAML mapping that starts with `swarmplan: 1`",
+            Some(1),
+            Some(1),
+        ));
+    };
+    let line = text
+        .lines()
+        .position(|l| l.starts_with("swarmplan:"))
+        .map(|i| i + 1);
+    match top.get("swarmplan") {
+        None => Err(PlanError::at(
+            "this is not a Swarmplan plan: it has no `swarmplan:` format version (add `swarmplan: 1`)",
+            Some(1),
+            Some(1),
+        )),
+        Some(Value::Number(n)) => match n.as_u64() {
+            Some(v) if v > u64::from(FORMAT_VERSION) => Err(PlanError::at(
+                format!(
+                    "this plan is format version {v}, written by a newer Swarmplan; \
+                     this one reads versions up to {FORMAT_VERSION}"
+                ),
+                line,
+                Some(12),
+            )),
+            Some(v) if v >= 1 => Ok(()),
+            _ => Err(PlanError::at(
+                format!("`swarmplan: {n}` is not a format version: use `swarmplan: {FORMAT_VERSION}`"),
+                line,
+                Some(12),
+            )),
+        },
+        Some(_) => Err(PlanError::at(
+            format!("`swarmplan:` must be the format version number, such as `swarmplan: {FORMAT_VERSION}`"),
+            line,
+            Some(12),
+        )),
+    }
+}

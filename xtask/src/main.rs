@@ -1,0 +1,104 @@
+//! `cargo xtask`: the long commands, each of which installs what it lacks first.
+//!
+//! - `serve`: build and serve the app on http://127.0.0.1:8080.
+//! - `test`: formatting, lints, every Rust test, the release build, and the browser tests.
+//! - `dist`: the release build in `dist/`, shrunk by wasm-opt.
+//! - `bench`: the measured speed and size table.
+
+mod bench;
+mod tools;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("serve") => serve(),
+        Some("test") => test(),
+        Some("dist") => dist().map(|_| ()),
+        Some("bench") => bench::run(&root()),
+        _ => {
+            eprintln!("usage: cargo xtask serve | test | dist | bench");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("xtask: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+pub type Result<T = ()> = std::result::Result<T, String>;
+
+/// The workspace root.
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the workspace").to_path_buf()
+}
+
+/// Runs a command in the workspace root, failing when it fails.
+pub fn run(command: &mut Command) -> Result {
+    let shown = format!("{command:?}");
+    eprintln!("xtask: $ {shown}");
+    if command.get_current_dir().is_none() {
+        command.current_dir(root());
+    }
+    let status = command.status().map_err(|e| format!("cannot run {shown}: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{shown} failed ({status})"))
+    }
+}
+
+pub fn cargo() -> Command {
+    Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+}
+
+fn serve() -> Result {
+    tools::web()?;
+    run(Command::new(tools::trunk()).args(["serve", "--offline", "--address", "127.0.0.1", "--port", "8080"]))
+}
+
+/// Builds the release app into `dist/` and shrinks its wasm; returns the dist directory.
+fn dist() -> Result<PathBuf> {
+    tools::web()?;
+    run(Command::new(tools::trunk()).args(["build", "--release", "--offline"]))?;
+    let dist = root().join("dist");
+    for entry in std::fs::read_dir(&dist).map_err(|e| format!("cannot read dist/: {e}"))? {
+        let path = entry.map_err(|e| e.to_string())?.path();
+        if path.extension().is_some_and(|e| e == "wasm") {
+            run(Command::new("wasm-opt").args(tools::WASM_OPT_FEATURES).arg("-Oz").arg(&path).arg("-o").arg(&path))?;
+        }
+    }
+    Ok(dist)
+}
+
+fn test() -> Result {
+    tools::web()?;
+    tools::test_judges()?;
+    run(cargo().args(["fmt", "--all", "--check"]))?;
+    run(cargo().args(["clippy", "--workspace", "--exclude", "swarmplan-web", "--all-targets", "--", "-D", "warnings"]))?;
+    run(cargo().args(["clippy", "-p", "swarmplan-web", "--target", "wasm32-unknown-unknown", "--", "-D", "warnings"]))?;
+    run(cargo().args(["test", "--workspace", "--exclude", "swarmplan-web"]))?;
+    run(cargo().args(["test", "-p", "swarmplan-web"]))?;
+    let dist = dist()?;
+    let browser = root().join("tests/browser");
+    if !browser.join("node_modules/playwright-core").exists() {
+        run(Command::new("npm").args(["ci", "--no-audit", "--no-fund"]).current_dir(&browser))?;
+    }
+    let mut tests: Vec<PathBuf> = std::fs::read_dir(&browser)
+        .map_err(|e| format!("cannot read tests/browser: {e}"))?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|path| path.to_string_lossy().ends_with(".test.mjs"))
+        .collect();
+    tests.sort();
+    run(Command::new("node")
+        .args(["--test", "--test-reporter=spec"])
+        .args(&tests)
+        .env("SWARMPLAN_DIST", &dist)
+        .env("CHROMIUM", tools::CHROMIUM))
+}

@@ -5,6 +5,11 @@
 //! around it.
 
 pub mod analysis;
+mod checks;
+pub mod compose;
+pub mod constraint;
+pub mod order;
+pub mod placement;
 pub mod examples;
 pub mod findings;
 pub mod plan;

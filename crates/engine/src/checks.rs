@@ -1,0 +1,361 @@
+//! Findings that need placement: what Swarm would do with the plan, and what it cannot see
+//! (physical hosts, racks and sites under its nodes).
+
+use crate::analysis::{FailureScenario, ServiceStatus};
+use crate::compose::{Compose, Mode, MountKind, PortMode, UpdateOrder};
+use crate::constraint::{Key, Operator};
+use crate::findings::{Finding, Target};
+use crate::placement::{Cluster, Spec};
+use crate::plan::{Availability, Plan, Protocol};
+use crate::topology::DomainKind;
+use crate::units::{Bytes, Cpus};
+use std::collections::BTreeMap;
+
+fn service_target(spec: &Spec) -> Target {
+    Target::Service { stack: spec.stack.to_owned(), service: spec.service.name.clone() }
+}
+
+fn id(spec: &Spec) -> String {
+    format!("{}/{}", spec.stack, spec.service.name)
+}
+
+pub fn placement(
+    plan: &Plan,
+    composes: &[Compose],
+    specs: &[Spec],
+    cluster: &Cluster,
+    services: &[ServiceStatus],
+    order_dependent: &[usize],
+) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    findings.extend(capacity(plan));
+    for (index, spec) in specs.iter().enumerate() {
+        let target = service_target(spec);
+        let name = id(spec);
+        match &spec.constraints {
+            Err(error) => findings.push(
+                Finding::error("constraint-invalid", target.clone(), format!("service {name}: {error}; Docker refuses to create the service"))
+                    .hint("constraints are `key == value` or `key != value`, such as node.labels.worker == app"),
+            ),
+            Ok(constraints) => findings.extend(constraint_findings(plan, spec, constraints)),
+        }
+        findings.extend(spread_findings(plan, spec, order_dependent.contains(&index)));
+        let pending: Vec<_> = cluster.pending.iter().filter(|p| p.stack == spec.stack && p.service == spec.service.name).collect();
+        if let Some(first) = pending.first() {
+            if spec.constraints.is_ok() {
+                let of = match spec.service.mode {
+                    Mode::Replicated(n) => format!("{} of {n} tasks", pending.len()),
+                    Mode::Global => format!("{} global task(s)", pending.len()),
+                };
+                findings.push(
+                    Finding::error("tasks-pending", target.clone(), format!("service {name}: {of} cannot be placed: {}", first.reason))
+                        .hint("add nodes that meet the service's constraints, free capacity, or lower its replicas"),
+                );
+            }
+        }
+        let status = &services[index];
+        findings.extend(spread_over_domains(plan, spec, status));
+        findings.extend(reservation_too_large(plan, spec));
+        findings.extend(start_first_stall(plan, spec));
+        findings.extend(local_volumes(composes, spec));
+    }
+    findings.extend(port_conflicts(specs));
+    findings
+}
+
+fn constraint_findings(plan: &Plan, spec: &Spec, constraints: &[crate::constraint::Constraint]) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for constraint in constraints {
+        match &constraint.key {
+            Key::Unknown(key) => findings.push(
+                Finding::warning(
+                    "constraint-key-unknown",
+                    service_target(spec),
+                    format!("service {}: constraint key `{key}` is not one Swarm knows, so it matches no node", id(spec)),
+                )
+                .hint("use node.id, node.hostname, node.ip, node.role, node.platform.os, node.platform.arch, node.labels.<name> or engine.labels.<name>"),
+            ),
+            Key::NodeLabel(label) | Key::EngineLabel(label) if constraint.operator == Operator::Equal => {
+                let engine = matches!(constraint.key, Key::EngineLabel(_));
+                let has = |n: &crate::plan::Node| if engine { n.engine_labels.contains_key(label) } else { n.labels.contains_key(label) };
+                if !plan.nodes.iter().any(has) {
+                    findings.push(
+                        Finding::warning(
+                            "label-missing",
+                            service_target(spec),
+                            format!("service {} needs {} == {}, but no node has the label `{label}`", id(spec), constraint.raw_key, constraint.value),
+                        )
+                        .hint(format!("docker node update --label-add {label}={} NODE", constraint.value)),
+                    );
+                }
+            }
+            _ => {}
+        }
+    }
+    findings
+}
+
+fn spread_findings(plan: &Plan, spec: &Spec, order_dependent: bool) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    if spec.service.mode == Mode::Global {
+        return findings;
+    }
+    for descriptor in &spec.service.preferences {
+        let key = crate::constraint::parse(&format!("{descriptor}==x")).map(|c| c.key);
+        let label = match &key {
+            Ok(Key::NodeLabel(l)) | Ok(Key::EngineLabel(l)) => l,
+            _ => {
+                findings.push(Finding::info(
+                    "spread-ignored",
+                    service_target(spec),
+                    format!("service {}: Swarm spreads only over node.labels.* and engine.labels.*; `spread: {descriptor}` is ignored", id(spec)),
+                ));
+                continue;
+            }
+        };
+        let engine = matches!(key, Ok(Key::EngineLabel(_)));
+        let missing: Vec<&str> = plan
+            .nodes
+            .iter()
+            .filter(|n| !(if engine { n.engine_labels.contains_key(label) } else { n.labels.contains_key(label) }))
+            .map(|n| n.name.as_str())
+            .collect();
+        if !missing.is_empty() && missing.len() < plan.nodes.len() {
+            findings.push(
+                Finding::warning(
+                    "spread-label-missing",
+                    service_target(spec),
+                    format!(
+                        "service {} spreads over `{label}`, which node(s) {} lack: Swarm makes them a branch of their own and gives it a share of the tasks",
+                        id(spec),
+                        missing.join(", ")
+                    ),
+                )
+                .hint(format!("label every node with `{label}`, or drain/remove the others")),
+            );
+        }
+    }
+    if order_dependent {
+        findings.push(
+            Finding::warning(
+                "spread-uneven",
+                service_target(spec),
+                format!(
+                    "service {}: where its tasks land depends on the order Swarm walks the spread branches, which Swarm does not fix; a branch without room (drained, paused or constrained-out nodes) hands its share to the others",
+                    id(spec)
+                ),
+            )
+            .hint("for an even split, give every node the spread label and keep only nodes that can run the service in each branch"),
+        );
+    }
+    findings
+}
+
+/// Replicas that Swarm spread over nodes but that all stand on one host, rack or site.
+fn spread_over_domains(plan: &Plan, spec: &Spec, status: &ServiceStatus) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    if spec.service.mode == Mode::Global || status.running < 2 {
+        return findings;
+    }
+    let hosts_in_use = crate::topology::host_names(plan).into_iter().filter(|h| plan.nodes.iter().any(|n| n.host_name() == h)).count();
+    if status.hosts.len() == 1 && hosts_in_use > 1 {
+        findings.push(
+            Finding::warning(
+                "replicas-one-host",
+                service_target(spec),
+                format!(
+                    "all {} tasks of {} run on nodes of host {}: Swarm cannot see that those VMs share a server, whose loss stops the service",
+                    status.running,
+                    status.id(),
+                    status.hosts[0]
+                ),
+            )
+            .hint("constrain or spread the service over a label that differs per host (spread: node.labels.host)"),
+        );
+        return findings;
+    }
+    let racks: Vec<&str> = status.hosts.iter().filter_map(|h| plan.host(h).and_then(|h| h.rack.as_deref())).collect();
+    let all_racks: std::collections::BTreeSet<&str> = plan.hosts.iter().filter_map(|h| h.rack.as_deref()).collect();
+    if racks.len() == status.hosts.len() && all_racks.len() > 1 && racks.iter().all(|r| *r == racks[0]) {
+        findings.push(
+            Finding::warning(
+                "replicas-one-rack",
+                service_target(spec),
+                format!("all {} tasks of {} run in rack {}: its loss stops the service", status.running, status.id(), racks[0]),
+            )
+            .hint("spread the service over a rack label (spread: node.labels.rack)"),
+        );
+    }
+    findings
+}
+
+fn reservation_too_large(plan: &Plan, spec: &Spec) -> Vec<Finding> {
+    let wanted = spec.service.reservations;
+    let max_cpus = plan.nodes.iter().map(|n| n.cpus).collect::<Option<Vec<Cpus>>>().and_then(|v| v.into_iter().max());
+    let max_memory = plan.nodes.iter().map(|n| n.memory).collect::<Option<Vec<Bytes>>>().and_then(|v| v.into_iter().max());
+    let mut problems = Vec::new();
+    if let Some(max) = max_cpus.filter(|max| wanted.cpus > *max) {
+        problems.push(format!("{} CPUs, more than the largest node's {max}", wanted.cpus));
+    }
+    if let Some(max) = max_memory.filter(|max| wanted.memory > *max) {
+        problems.push(format!("{} of memory, more than the largest node's {max}", wanted.memory));
+    }
+    if problems.is_empty() {
+        return Vec::new();
+    }
+    vec![Finding::error(
+        "reservation-too-large",
+        service_target(spec),
+        format!("service {} reserves {} per task: no node can run it", id(spec), problems.join(" and ")),
+    )
+    .hint("lower the reservation or size a node for it")]
+}
+
+/// VMs whose CPUs or memory add up to more than their physical server has.
+fn capacity(plan: &Plan) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for host in &plan.hosts {
+        let vms: Vec<&crate::plan::Node> = plan.nodes.iter().filter(|n| n.host.as_deref() == Some(&host.name)).collect();
+        let cpus: u64 = vms.iter().filter_map(|n| n.cpus).map(Cpus::millis).sum();
+        let memory: u64 = vms.iter().filter_map(|n| n.memory).map(|m| m.0).sum();
+        if let Some(have) = host.cpus.filter(|have| cpus > have.millis()) {
+            findings.push(
+                Finding::warning(
+                    "host-cpus-overcommitted",
+                    Target::Host(host.name.clone()),
+                    format!("the VMs on host {} have {} CPUs in all; the server has {have}", host.name, Cpus(cpus)),
+                )
+                .hint("overcommitted CPUs slow every VM on the server when they are busy at once"),
+            );
+        }
+        if let Some(have) = host.memory.filter(|have| memory > have.0) {
+            findings.push(
+                Finding::error(
+                    "host-memory-overcommitted",
+                    Target::Host(host.name.clone()),
+                    format!("the VMs on host {} have {} of memory in all; the server has {have}", host.name, Bytes(memory)),
+                )
+                .hint("move a VM to another server or give it less memory"),
+            );
+        }
+    }
+    findings
+}
+
+/// A start-first update needs room for one more task than runs: with `max_replicas_per_node`
+/// and every eligible node at its limit, the new task never starts and the update stalls.
+fn start_first_stall(plan: &Plan, spec: &Spec) -> Vec<Finding> {
+    let (Mode::Replicated(replicas), Some(max), UpdateOrder::StartFirst, Ok(constraints)) =
+        (spec.service.mode, spec.service.max_replicas_per_node, spec.service.update_order, &spec.constraints)
+    else {
+        return Vec::new();
+    };
+    let eligible = plan
+        .nodes
+        .iter()
+        .filter(|n| n.availability == Availability::Active && crate::constraint::all_match(constraints, n))
+        .count() as u64;
+    if eligible * max > replicas {
+        return Vec::new();
+    }
+    vec![Finding::warning(
+        "start-first-stalls",
+        service_target(spec),
+        format!(
+            "service {}: a start-first update starts each new task before stopping the old one, but its {replicas} replicas already fill {eligible} eligible node(s) at {max} per node; the update stalls",
+            id(spec)
+        ),
+    )
+    .hint("use update_config.order: stop-first, raise max_replicas_per_node, or add an eligible node")]
+}
+
+fn local_volumes(composes: &[Compose], spec: &Spec) -> Vec<Finding> {
+    if spec.service.mode == Mode::Global {
+        return Vec::new();
+    }
+    let compose = composes.iter().find(|c| c.stack == spec.stack);
+    let mut findings = Vec::new();
+    for mount in spec.service.mounts.iter().filter(|m| m.kind == MountKind::Volume) {
+        let Some(source) = &mount.source else { continue };
+        let shared = compose.and_then(|c| c.volumes.iter().find(|v| &v.key == source)).is_some_and(|v| v.shared);
+        if !shared {
+            findings.push(
+                Finding::warning(
+                    "local-volume",
+                    service_target(spec),
+                    format!(
+                        "service {} keeps {} in local volume `{source}`: each node has its own copy, and a task rescheduled after a failure starts without its data",
+                        id(spec),
+                        mount.target
+                    ),
+                )
+                .hint("use a shared volume (NFS driver_opts or a volume plugin), a bind mount of shared storage, or pin the service to one node on purpose"),
+            );
+        }
+    }
+    findings
+}
+
+/// Ingress ports are published on every node: two services cannot publish the same one.
+fn port_conflicts(specs: &[Spec]) -> Vec<Finding> {
+    let mut ingress: BTreeMap<(u16, Protocol), Vec<String>> = BTreeMap::new();
+    let mut host: BTreeMap<(u16, Protocol), Vec<String>> = BTreeMap::new();
+    for spec in specs {
+        for port in &spec.service.ports {
+            let Some(published) = port.published else { continue };
+            let map = if port.mode == PortMode::Ingress { &mut ingress } else { &mut host };
+            let users = map.entry((published, port.protocol)).or_default();
+            if !users.contains(&id(spec)) {
+                users.push(id(spec));
+            }
+        }
+    }
+    let mut findings = Vec::new();
+    for ((port, protocol), users) in &ingress {
+        if users.len() > 1 {
+            findings.push(Finding::error(
+                "ingress-port-conflict",
+                Target::Service { stack: users[1].split('/').next().unwrap_or_default().to_owned(), service: users[1].split('/').nth(1).unwrap_or_default().to_owned() },
+                format!("port {port}/{protocol} is published through the ingress mesh by {}: Docker refuses the second one", users.join(" and ")),
+            ));
+        }
+        if let Some(host_users) = host.get(&(*port, *protocol)) {
+            findings.push(Finding::error(
+                "ingress-port-conflict",
+                Target::Plan,
+                format!("port {port}/{protocol} is published by {} on every node and in host mode by {}", users.join(", "), host_users.join(", ")),
+            ));
+        }
+    }
+    for ((port, protocol), users) in &host {
+        if users.len() > 1 {
+            findings.push(Finding::info(
+                "host-port-shared",
+                Target::Plan,
+                format!("port {port}/{protocol} is published in host mode by {}: their tasks can never share a node", users.join(" and ")),
+            ));
+        }
+    }
+    findings
+}
+
+/// What single failures do to services.
+pub fn failures(failures: &[FailureScenario]) -> Vec<Finding> {
+    failures
+        .iter()
+        .filter(|f| f.domain != DomainKind::Hosts && f.quorum && !f.services.down.is_empty())
+        .map(|f| {
+            let target = match f.domain {
+                DomainKind::Host => Target::Host(f.name.clone()),
+                DomainKind::Rack => Target::Rack(f.name.clone()),
+                _ => Target::Site(f.name.clone()),
+            };
+            Finding::warning(
+                "failure-stops-services",
+                target,
+                format!("losing {} {} stops {}: no other node can run them", f.domain, f.name, f.services.down.join(", ")),
+            )
+            .hint("let more nodes meet those services' constraints, on other hosts")
+        })
+        .collect()
+}

@@ -6,7 +6,7 @@
 use clap::{Parser, Subcommand};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use swarmplan_engine::{analyze, examples, parse_plan, Analysis, Options, Plan};
+use swarmplan_engine::{analyze, examples, import, parse_plan, plan_to_yaml, Analysis, Options, Plan};
 
 #[derive(Parser)]
 #[command(name = "swarmplan", version, about = "Plan, check and export high-availability Docker Swarm deployments")]
@@ -33,6 +33,18 @@ enum Command {
         /// Also analyse the loss of every pair of hosts.
         #[arg(long)]
         host_pairs: bool,
+    },
+    /// Add stack files to a plan (a new one unless --plan) and print the plan.
+    Import {
+        /// Compose / stack files, as `docker stack deploy -c` reads them.
+        #[arg(required = true)]
+        stacks: Vec<PathBuf>,
+        /// The plan to add them to.
+        #[arg(long)]
+        plan: Option<PathBuf>,
+        /// The stack's name (one file only); otherwise each file's name.
+        #[arg(long)]
+        stack: Option<String>,
     },
     /// List the built-in example plans, or print one.
     Example {
@@ -80,6 +92,31 @@ fn run(command: Command) -> Result<ExitCode, BadInput> {
                 print!("{}", report(&analysis));
             }
             Ok(exit_for(&analysis))
+        }
+        Command::Import { stacks, plan, stack } => {
+            if stack.is_some() && stacks.len() > 1 {
+                return Err(BadInput("--stack names one stack: give one file with it".into()));
+            }
+            let mut plan = match plan {
+                Some(path) => read_plan(&path)?,
+                None => Plan::new("imported stacks"),
+            };
+            for path in &stacks {
+                let text = std::fs::read_to_string(path)
+                    .map_err(|e| BadInput(format!("cannot read {}: {e}", path.display())))?;
+                let name = stack.clone().unwrap_or_else(|| import::stack_name_from_file(&path.to_string_lossy()));
+                let imported = import::stack_from_compose(&name, &text)
+                    .map_err(|e| BadInput(format!("{}: {e}", path.display())))?;
+                match plan.stacks.iter_mut().find(|s| s.name == name) {
+                    Some(existing) => {
+                        eprintln!("swarmplan: stack `{name}` replaced by {}", path.display());
+                        existing.compose = imported.compose;
+                    }
+                    None => plan.stacks.push(imported),
+                }
+            }
+            print!("{}", plan_to_yaml(&plan));
+            Ok(ExitCode::SUCCESS)
         }
         Command::Example { id: None } => {
             for example in examples::EXAMPLES {
@@ -132,6 +169,30 @@ fn report(analysis: &Analysis) -> String {
             f.managers_left,
             if f.quorum { "quorum holds" } else { "QUORUM LOST" }
         );
+        if !f.services.down.is_empty() {
+            let _ = writeln!(out, "        down: {}", f.services.down.join(", "));
+        }
+        if !f.services.degraded.is_empty() {
+            let _ = writeln!(out, "        degraded: {}", f.services.degraded.join(", "));
+        }
+    }
+    if !analysis.services.is_empty() {
+        let _ = writeln!(out, "\nServices:");
+        for s in &analysis.services {
+            let _ = writeln!(
+                out,
+                "  {:<32} {:<10} {}/{}  nodes {}  hosts {}",
+                s.id(),
+                s.mode,
+                s.running,
+                s.desired,
+                if s.nodes.is_empty() { "-".to_owned() } else { s.nodes.join(",") },
+                if s.hosts.is_empty() { "-".to_owned() } else { s.hosts.join(",") }
+            );
+        }
+    }
+    for p in &analysis.pending {
+        let _ = writeln!(out, "  pending {}/{}.{}: {}", p.stack, p.service, p.slot, p.reason);
     }
     if !analysis.findings.is_empty() {
         let _ = writeln!(out, "\nFindings:");

@@ -12,6 +12,7 @@ pub mod order;
 pub mod placement;
 pub mod examples;
 pub mod findings;
+pub mod import;
 pub mod plan;
 pub mod quorum;
 pub mod topology;

@@ -64,6 +64,7 @@ pub fn parse_plan(text: &str) -> Result<Plan, PlanError> {
             .compose
             .apply_merge()
             .map_err(|e| PlanError::at(format!("stack `{}`: {e}", stack.name), None, None))?;
+        crate::compose::normalize_file_modes(&mut stack.compose);
     }
     Ok(plan)
 }

@@ -168,6 +168,28 @@ fn mapping<'a>(value: &'a Value, key: &str) -> Option<&'a Mapping> {
     value.get(key).and_then(Value::as_mapping)
 }
 
+/// Gives plain octal file modes (`mode: 0440` under a service's `configs:` or `secrets:`) the
+/// number Docker's YAML 1.1 loader reads, 0o440. The YAML library reads them as the string
+/// "0440", which written back quoted is a string Docker refuses ("mode must be a number"); a
+/// quoted mode is refused by Docker anyway, so the conversion only ever keeps a file loadable.
+pub fn normalize_file_modes(compose: &mut Value) {
+    let Some(Value::Mapping(services)) = compose.get_mut("services") else { return };
+    for (_, service) in services.iter_mut() {
+        for key in ["configs", "secrets"] {
+            let Some(Value::Sequence(entries)) = service.get_mut(key) else { continue };
+            for entry in entries {
+                let Some(mode) = entry.get_mut("mode") else { continue };
+                if let Value::String(text) = mode {
+                    let octal = text.len() > 1 && text.starts_with('0') && text.bytes().all(|b| (b'0'..=b'7').contains(&b));
+                    if let Some(number) = octal.then(|| u64::from_str_radix(text, 8).ok()).flatten() {
+                        *mode = Value::Number(number.into());
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// Reads a stack's compose file: substitutes the plan's variables, then reads the view.
 pub fn read(stack: &Stack) -> Compose {
     let mut reader = Reader { stack: &stack.name, findings: Vec::new(), variables: Vec::new() };
@@ -483,6 +505,14 @@ mod tests {
             variables: [("DOMAIN".to_owned(), "example.org".to_owned())].into_iter().collect(),
             compose: parse_value(compose).expect("fixture"),
         }
+    }
+
+    #[test]
+    fn plain_octal_file_modes_become_numbers() {
+        let mut compose = parse_value("services:\n  a:\n    configs: [{ source: c, mode: 0440 }, { source: d, mode: 288 }]\n").unwrap();
+        normalize_file_modes(&mut compose);
+        assert_eq!(compose["services"]["a"]["configs"][0]["mode"], Value::from(0o440));
+        assert_eq!(compose["services"]["a"]["configs"][1]["mode"], Value::from(288));
     }
 
     #[test]

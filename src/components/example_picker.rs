@@ -1,0 +1,63 @@
+//! The example gallery: loads one of the built-in plans into the editor.
+
+use crate::state::Document;
+use leptos::prelude::*;
+use leptos::wasm_bindgen::JsCast;
+use swarmplan_engine::examples::{self, EXAMPLES};
+
+#[component]
+pub fn ExamplePicker(document: RwSignal<Document>) -> impl IntoView {
+    let current = Memo::new(move |_| document.with(Document::example_id));
+    let on_change = move |ev: leptos::ev::Event| {
+        let id = event_target_value(&ev);
+        let Some(example) = examples::example(&id) else {
+            return;
+        };
+        if document.with_untracked(Document::has_own_work) && !confirm_replace(example.title) {
+            // Put the menu back on what the editor holds.
+            if let Some(select) = ev
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::HtmlSelectElement>().ok())
+            {
+                select.set_value(current.get_untracked().unwrap_or(""));
+            }
+            return;
+        }
+        document.update(|d| d.load_example(example));
+    };
+
+    view! {
+        <label class="example-picker">
+            <span class="picker-label">"Example"</span>
+            <select data-testid="example-select" on:change=on_change>
+                <option value="" disabled=true prop:selected=move || current.get().is_none()>
+                    "Your own plan"
+                </option>
+                {EXAMPLES
+                    .iter()
+                    .map(|example| {
+                        let id = example.id;
+                        view! {
+                            <option value=id prop:selected=move || current.get() == Some(id)>
+                                {example.title}
+                            </option>
+                        }
+                    })
+                    .collect_view()}
+            </select>
+        </label>
+    }
+}
+
+/// Asks before an example replaces the user's own plan. Without a window to ask in, it does not
+/// replace.
+fn confirm_replace(title: &str) -> bool {
+    web_sys::window()
+        .and_then(|w| {
+            w.confirm_with_message(&format!(
+                "Replace your plan with the example \"{title}\"?\n\nYour current text will be lost."
+            ))
+            .ok()
+        })
+        .unwrap_or(false)
+}

@@ -1,0 +1,51 @@
+//! The plan as YAML: every edit is parsed; an error is shown with its place while the last good
+//! plan stays on screen.
+
+use crate::state::Document;
+use leptos::prelude::*;
+
+#[component]
+pub fn PlanEditor(document: RwSignal<Document>, autosaved: RwSignal<bool>) -> impl IntoView {
+    let text = move || document.with(|d| d.text().to_owned());
+    let error = move || document.with(|d| d.error().map(ToString::to_string));
+    let has_error = move || document.with(|d| d.error().is_some());
+    let status = move || match (has_error(), autosaved.get()) {
+        (false, true) => "Valid · saved in this browser",
+        (true, true) => "Not valid · saved in this browser",
+        (false, false) => "Valid · autosave unavailable",
+        (true, false) => "Not valid · autosave unavailable",
+    };
+
+    view! {
+        <aside class="card editor-card" aria-labelledby="editor-title">
+            <div class="card-head">
+                <h2 id="editor-title">"Plan (YAML)"</h2>
+                <span class="editor-status" class:status-error=has_error data-testid="editor-status">
+                    {status}
+                </span>
+            </div>
+            <textarea
+                class="plan-yaml"
+                class:has-error=has_error
+                data-testid="plan-yaml"
+                aria-label="The plan as YAML"
+                aria-invalid=move || if has_error() { "true" } else { "false" }
+                spellcheck="false"
+                autocomplete="off"
+                autocapitalize="off"
+                wrap="off"
+                prop:value=text
+                on:input=move |ev| {
+                    let text = event_target_value(&ev);
+                    document.update(|d| d.edit(text));
+                }
+            ></textarea>
+            {move || error().map(|message| view! {
+                <div class="yaml-error" role="alert">
+                    <p data-testid="yaml-error">{message}</p>
+                    <p class="yaml-error-note">"The canvas shows the last plan that parsed."</p>
+                </div>
+            })}
+        </aside>
+    }
+}

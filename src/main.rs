@@ -1,0 +1,16 @@
+//! Swarmplan in the browser: a thin Leptos shell around `swarmplan_engine`.
+//!
+//! The engine does the thinking; this crate holds the document being edited (`state`), where
+//! things go on the canvas (`layout`), the autosave (`storage`) and the components that render
+//! plan and analysis (`components`).
+
+mod app;
+mod components;
+mod layout;
+mod state;
+mod storage;
+
+fn main() {
+    console_error_panic_hook::set_once();
+    leptos::mount::mount_to_body(app::App);
+}

@@ -1,0 +1,212 @@
+//! The document being edited: the plan's YAML text as the user typed it, and the last plan that
+//! text (or an earlier one) parsed to.
+//!
+//! The text is the user's work and is never thrown away, even when it does not parse; the plan
+//! is what the canvas, quorum and findings show, and it only changes when a text parses. No DOM
+//! here: the app wires this into signals and localStorage.
+
+use swarmplan_engine::examples::{self, Example, EXAMPLES};
+use swarmplan_engine::{parse_plan, Plan, PlanError};
+
+/// What the browser keeps between visits (see `storage`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Saved {
+    /// The text in the editor, parsing or not.
+    pub text: Option<String>,
+    /// The last text that parsed, so that a reload shows the same plan as before.
+    pub last_good: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Document {
+    text: String,
+    plan: Plan,
+    last_good: String,
+    error: Option<PlanError>,
+}
+
+impl Document {
+    /// The document the app opens on: the saved text if there is one, else the default example.
+    /// When the saved text does not parse, the saved last good plan is shown with the error.
+    pub fn restore(saved: &Saved) -> Self {
+        let mut document = Document::example(examples::default_example());
+        if let Some(good) = &saved.last_good {
+            if let Ok(plan) = parse_plan(good) {
+                document = Document {
+                    text: good.clone(),
+                    plan,
+                    last_good: good.clone(),
+                    error: None,
+                };
+            }
+        }
+        if let Some(text) = &saved.text {
+            document.edit(text.clone());
+        }
+        document
+    }
+
+    /// A document holding an example plan.
+    pub fn example(example: &Example) -> Self {
+        let plan = parse_plan(example.yaml).unwrap_or_else(|_| {
+            // The examples are tested to parse in the engine; this only guards the app.
+            Plan::new(example.title)
+        });
+        Document {
+            text: example.yaml.to_owned(),
+            plan,
+            last_good: example.yaml.to_owned(),
+            error: None,
+        }
+    }
+
+    /// Takes a new text. When it parses, its plan replaces the shown one; when it does not, the
+    /// shown plan stays and the error says why.
+    pub fn edit(&mut self, text: String) {
+        match parse_plan(&text) {
+            Ok(plan) => {
+                self.plan = plan;
+                self.last_good.clone_from(&text);
+                self.error = None;
+            }
+            Err(error) => self.error = Some(error),
+        }
+        self.text = text;
+    }
+
+    /// Replaces the text with an example's.
+    pub fn load_example(&mut self, example: &Example) {
+        self.edit(example.yaml.to_owned());
+    }
+
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// The plan shown: the text's, or the last good one when the text does not parse.
+    pub fn plan(&self) -> &Plan {
+        &self.plan
+    }
+
+    /// Why the text does not parse, when it does not.
+    pub fn error(&self) -> Option<&PlanError> {
+        self.error.as_ref()
+    }
+
+    /// What to keep in the browser.
+    pub fn saved(&self) -> Saved {
+        Saved {
+            text: Some(self.text.clone()),
+            last_good: Some(self.last_good.clone()),
+        }
+    }
+
+    /// The example the text is, unchanged, if it is one.
+    pub fn example_id(&self) -> Option<&'static str> {
+        EXAMPLES.iter().find(|e| e.yaml == self.text).map(|e| e.id)
+    }
+
+    /// Whether replacing the text would lose the user's own work: anything but an unchanged
+    /// example or an empty editor.
+    pub fn has_own_work(&self) -> bool {
+        self.example_id().is_none() && !self.text.trim().is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = "swarmplan: 1\nname: mine\nnodes:\n  - { name: m1, role: manager }\n";
+    const BAD: &str = "swarmplan: 1\nname: mine\nnodes:\n  - { name: m1, role: boss }\n";
+
+    #[test]
+    fn a_first_visit_opens_on_the_default_example() {
+        let document = Document::restore(&Saved::default());
+        assert_eq!(document.text(), examples::default_example().yaml);
+        assert_eq!(document.example_id(), Some(examples::default_example().id));
+        assert!(document.error().is_none());
+        assert!(!document.has_own_work());
+    }
+
+    #[test]
+    fn every_example_loads_without_error() {
+        for example in EXAMPLES {
+            let mut document = Document::restore(&Saved::default());
+            document.load_example(example);
+            assert!(
+                document.error().is_none(),
+                "{}: {:?}",
+                example.id,
+                document.error()
+            );
+            assert_eq!(document.example_id(), Some(example.id));
+        }
+    }
+
+    #[test]
+    fn a_good_edit_replaces_the_plan() {
+        let mut document = Document::restore(&Saved::default());
+        document.edit(GOOD.to_owned());
+        assert_eq!(document.plan().name, "mine");
+        assert!(document.error().is_none());
+        assert!(document.has_own_work());
+    }
+
+    #[test]
+    fn a_bad_edit_keeps_the_last_good_plan_and_the_text() {
+        let mut document = Document::restore(&Saved::default());
+        document.edit(GOOD.to_owned());
+        document.edit(BAD.to_owned());
+        assert_eq!(document.text(), BAD, "the user's text is never lost");
+        assert_eq!(
+            document.plan().name,
+            "mine",
+            "the last good plan stays on screen"
+        );
+        let error = document.error().expect("the error is shown");
+        assert_eq!(error.line, Some(4));
+        assert!(error.column.is_some());
+    }
+
+    #[test]
+    fn a_reload_restores_the_text_and_the_last_good_plan() {
+        let mut before = Document::restore(&Saved::default());
+        before.edit(GOOD.to_owned());
+        before.edit(BAD.to_owned());
+        let after = Document::restore(&before.saved());
+        assert_eq!(after, before);
+    }
+
+    #[test]
+    fn a_saved_plan_that_parses_is_shown() {
+        let document = Document::restore(&Saved {
+            text: Some(GOOD.to_owned()),
+            last_good: None,
+        });
+        assert_eq!(document.plan().name, "mine");
+        assert_eq!(document.text(), GOOD);
+    }
+
+    #[test]
+    fn a_saved_text_that_never_parsed_shows_the_default_plan_with_the_error() {
+        let document = Document::restore(&Saved {
+            text: Some(BAD.to_owned()),
+            last_good: Some("not: [a plan".to_owned()),
+        });
+        assert_eq!(document.text(), BAD);
+        assert!(document.error().is_some());
+        assert_eq!(
+            document.plan(),
+            Document::example(examples::default_example()).plan()
+        );
+    }
+
+    #[test]
+    fn an_emptied_editor_is_not_own_work() {
+        let mut document = Document::restore(&Saved::default());
+        document.edit("  \n".to_owned());
+        assert!(document.error().is_some());
+        assert!(!document.has_own_work());
+    }
+}

@@ -1,0 +1,39 @@
+//! Autosave in the browser's localStorage: the one place the app touches storage.
+
+use crate::state::Saved;
+
+/// The editor's text, saved on every edit whether it parses or not.
+pub const TEXT_KEY: &str = "swarmplan.plan.text";
+/// The last text that parsed.
+pub const LAST_GOOD_KEY: &str = "swarmplan.plan.last-good";
+
+fn local_storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok().flatten()
+}
+
+/// What an earlier visit saved; nothing when storage is unavailable (private windows may refuse
+/// it).
+pub fn load() -> Saved {
+    let Some(storage) = local_storage() else {
+        return Saved::default();
+    };
+    let get = |key: &str| storage.get_item(key).ok().flatten();
+    Saved {
+        text: get(TEXT_KEY),
+        last_good: get(LAST_GOOD_KEY),
+    }
+}
+
+/// Saves the document; false when the browser refused (no storage, or over quota).
+pub fn save(saved: &Saved) -> bool {
+    let Some(storage) = local_storage() else {
+        return false;
+    };
+    let mut ok = true;
+    for (key, value) in [(TEXT_KEY, &saved.text), (LAST_GOOD_KEY, &saved.last_good)] {
+        if let Some(value) = value {
+            ok &= storage.set_item(key, value).is_ok();
+        }
+    }
+    ok
+}

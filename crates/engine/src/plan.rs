@@ -40,6 +40,10 @@ pub struct Plan {
     pub upgrade: Option<Upgrade>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub load_balancers: Vec<LoadBalancer>,
+    /// How the exports lay out what the plan does not say by itself: split stack files, shared
+    /// (NAS) folders and their owners.
+    #[serde(default, skip_serializing_if = "ExportSettings::is_empty")]
+    pub export: ExportSettings,
 }
 
 impl Plan {
@@ -56,6 +60,7 @@ impl Plan {
             firewall: Firewall::default(),
             upgrade: None,
             load_balancers: Vec::new(),
+            export: ExportSettings::default(),
         }
     }
 
@@ -89,7 +94,13 @@ pub struct Host {
 
 impl Host {
     pub fn new(name: impl Into<String>) -> Self {
-        Host { name: name.into(), rack: None, site: None, cpus: None, memory: None }
+        Host {
+            name: name.into(),
+            rack: None,
+            site: None,
+            cpus: None,
+            memory: None,
+        }
     }
 }
 
@@ -121,10 +132,18 @@ pub struct Node {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub arch: Option<String>,
     /// `node.labels.*`.
-    #[serde(default, skip_serializing_if = "IndexMap::is_empty", deserialize_with = "scalar_map")]
+    #[serde(
+        default,
+        skip_serializing_if = "IndexMap::is_empty",
+        deserialize_with = "scalar_map"
+    )]
     pub labels: IndexMap<String, String>,
     /// `engine.labels.*`.
-    #[serde(default, skip_serializing_if = "IndexMap::is_empty", deserialize_with = "scalar_map")]
+    #[serde(
+        default,
+        skip_serializing_if = "IndexMap::is_empty",
+        deserialize_with = "scalar_map"
+    )]
     pub engine_labels: IndexMap<String, String>,
 }
 
@@ -159,7 +178,9 @@ impl Node {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     Manager,
@@ -176,7 +197,9 @@ impl fmt::Display for Role {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Availability {
     #[default]
@@ -210,7 +233,11 @@ pub struct Stack {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub after: Vec<String>,
     /// Values for `${VAR}` references in the compose file.
-    #[serde(default, skip_serializing_if = "IndexMap::is_empty", deserialize_with = "scalar_map")]
+    #[serde(
+        default,
+        skip_serializing_if = "IndexMap::is_empty",
+        deserialize_with = "scalar_map"
+    )]
     pub variables: IndexMap<String, String>,
     /// The compose file, exactly as `docker stack deploy` reads it.
     #[serde(default = "empty_mapping")]
@@ -263,7 +290,10 @@ pub struct PortRange {
 
 impl PortRange {
     pub const fn single(port: u16) -> Self {
-        PortRange { first: port, last: port }
+        PortRange {
+            first: port,
+            last: port,
+        }
     }
 
     pub fn parse(text: &str) -> Result<Self, String> {
@@ -274,11 +304,16 @@ impl PortRange {
             }
         };
         let range = match text.split_once('-') {
-            Some((a, b)) => PortRange { first: port(a)?, last: port(b)? },
+            Some((a, b)) => PortRange {
+                first: port(a)?,
+                last: port(b)?,
+            },
             None => PortRange::single(port(text)?),
         };
         if range.first > range.last {
-            return Err(format!("`{text}` is not a port range: it ends before it starts"));
+            return Err(format!(
+                "`{text}` is not a port range: it ends before it starts"
+            ));
         }
         Ok(range)
     }
@@ -311,7 +346,9 @@ impl<'de> Deserialize<'de> for PortRange {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Protocol {
     #[default]
@@ -345,6 +382,62 @@ pub enum UpgradeStrategy {
     #[default]
     Rolling,
     ActivePassive,
+}
+
+/// Export settings: how stack files are split and which host folders live on shared storage.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExportSettings {
+    /// Stacks written as `docker-compose.yml` + `network.yml` (ports, networks) +
+    /// `versiontag.yml` (images) and deployed with three `-c` options, as operators of the
+    /// Digital Access guide keep them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub split_stacks: Vec<String>,
+    /// Folders on shared storage (a NAS mount such as `/mnt/NASVolume`): bind-mount sources
+    /// under them get `mkdir -p` (and `chown`, see `owners`) in the NAS script.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub shared_folders: Vec<String>,
+    /// Owner of a shared folder: path → `"UID[:GID]"`, or `{ owner: "UID:GID", recursive: true }`
+    /// for `chown -R`.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub owners: IndexMap<String, FolderOwner>,
+}
+
+impl ExportSettings {
+    pub fn is_empty(&self) -> bool {
+        self.split_stacks.is_empty() && self.shared_folders.is_empty() && self.owners.is_empty()
+    }
+}
+
+/// Who owns a shared folder: `"70"`, `"1000:1000"`, or the long form with `recursive`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum FolderOwner {
+    Owner(String),
+    Detailed {
+        owner: String,
+        #[serde(default)]
+        recursive: bool,
+    },
+}
+
+impl FolderOwner {
+    /// `UID[:GID]`, as written.
+    pub fn owner(&self) -> &str {
+        match self {
+            FolderOwner::Owner(owner) | FolderOwner::Detailed { owner, .. } => owner,
+        }
+    }
+
+    pub fn recursive(&self) -> bool {
+        matches!(
+            self,
+            FolderOwner::Detailed {
+                recursive: true,
+                ..
+            }
+        )
+    }
 }
 
 /// An external load balancer to take nodes out of during upgrades.

@@ -1,0 +1,119 @@
+//! `swarmplan export` and `swarmplan firewall-check`, run as an operator runs them.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn swarmplan(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_swarmplan"))
+        .args(args)
+        .output()
+        .expect("swarmplan runs")
+}
+
+fn example(id: &str) -> String {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../examples/plans")
+        .join(format!("{id}.yaml"))
+        .display()
+        .to_string()
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join("cli-export")
+        .join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    dir
+}
+
+#[test]
+fn export_writes_the_bundle_tree_and_zip() {
+    let dir = scratch("da");
+    let zip = dir.join("bundle.zip");
+    let out = swarmplan(&[
+        "export",
+        &example("digital-access"),
+        "--out",
+        dir.to_str().unwrap(),
+        "--zip",
+        zip.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for path in [
+        "README.md",
+        "stacks/da/docker-compose.yml",
+        "stacks/da/network.yml",
+        "stacks/da/versiontag.yml",
+        "commands/deploy-stacks.sh",
+        "firewall/nodes/da-node1.sh",
+        "firewall/ports.csv",
+    ] {
+        assert!(dir.join(path).is_file(), "{path}");
+    }
+    let deploy = std::fs::read_to_string(dir.join("commands/deploy-stacks.sh")).unwrap();
+    assert!(deploy.contains("-c da/docker-compose.yml -c da/network.yml -c da/versiontag.yml da"));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            std::fs::metadata(dir.join("commands/deploy-stacks.sh"))
+                .unwrap()
+                .permissions()
+                .mode()
+                & 0o777,
+            0o755
+        );
+    }
+    assert!(std::fs::read(&zip).unwrap().starts_with(b"PK"));
+}
+
+#[test]
+fn firewall_check_passes_firewalld_own_printout_and_fails_when_a_port_is_missing() {
+    let golden = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../engine/tests/golden/exports/digital-access.list-all.txt");
+    let out = swarmplan(&[
+        "firewall-check",
+        &example("digital-access"),
+        "--node",
+        "da-manager",
+        golden.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+
+    let altered: String = std::fs::read_to_string(&golden)
+        .unwrap()
+        .lines()
+        .filter(|l| !l.contains("port=\"2377\""))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let file = scratch("fw").join("list-all.txt");
+    std::fs::write(&file, altered).unwrap();
+    let out = swarmplan(&[
+        "firewall-check",
+        &example("digital-access"),
+        "--node",
+        "da-manager",
+        file.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("missing: 2377/tcp"));
+
+    let out = swarmplan(&[
+        "firewall-check",
+        &example("digital-access"),
+        "--node",
+        "nope",
+        file.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+}

@@ -1,0 +1,504 @@
+//! Cluster commands: what the guides tell an operator to type, as scripts.
+//!
+//! - `swarm-init.sh` on the first manager (`docker swarm init --advertise-addr`);
+//! - `swarm-join.sh NODE` on every other node. A join token is a secret: it is never in a plan
+//!   or an export. The script takes it from `MANAGER_TOKEN` / `WORKER_TOKEN`, and the Markdown
+//!   shows `<MANAGER-TOKEN>` / `<WORKER-TOKEN>` placeholders;
+//! - `node-labels.sh`: `docker node update --label-add KEY=VALUE NODE` per label;
+//! - `networks.sh`: `docker network create --driver overlay [--opt encrypted] [--attachable]`
+//!   for every external network the stacks use;
+//! - `nas-folders.sh`: `mkdir -p` and `chown` for bind-mounted folders on shared storage;
+//! - `deploy-stacks.sh`: `docker stack deploy --with-registry-auth` per stack, in `after` order.
+
+use super::shell::{self, quote};
+use super::{script_prelude, stack_files};
+use crate::compose::{self, MountKind};
+use crate::findings::{Finding, Target};
+use crate::plan::{Plan, Role};
+use indexmap::IndexMap;
+use petgraph::graph::{DiGraph, NodeIndex};
+
+/// A generated script: its file name under `commands/` and its text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Script {
+    pub name: &'static str,
+    pub text: String,
+}
+
+/// All cluster commands, and the findings for names they had to leave out.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Commands {
+    pub scripts: Vec<Script>,
+    /// The same commands for a person to read, with token placeholders.
+    pub markdown: String,
+    pub findings: Vec<Finding>,
+}
+
+fn unsafe_name(target: Target, kind: &str, name: &str, left_out: &str) -> Finding {
+    Finding::error(
+        "export-unsafe-name",
+        target,
+        format!("{kind} name {name:?} cannot go into a shell command; {left_out} is left out of the exports"),
+    )
+    .hint("use letters, digits, '-', '_' and '.', starting with a letter or digit")
+}
+
+/// The stacks in deployment order: every stack after the ones it names in `after`, plan order
+/// otherwise. A cycle is a finding, and the plan order is used.
+pub fn deploy_order(plan: &Plan) -> (Vec<usize>, Vec<Finding>) {
+    let mut graph: DiGraph<usize, ()> = DiGraph::new();
+    let ids: Vec<NodeIndex> = (0..plan.stacks.len())
+        .map(|index| graph.add_node(index))
+        .collect();
+    for (index, stack) in plan.stacks.iter().enumerate() {
+        for after in &stack.after {
+            if let Some(before) = plan.stacks.iter().position(|s| &s.name == after) {
+                graph.add_edge(ids[before], ids[index], ());
+            }
+        }
+    }
+    // The sort proves the graph acyclic. Its order for independent stacks depends on how it
+    // walks the graph; to keep them in plan order, take each time the first stack (in plan
+    // order) whose predecessors are all placed.
+    match petgraph::algo::toposort(&graph, None) {
+        Ok(_) => {
+            let mut placed: Vec<usize> = Vec::new();
+            while placed.len() < plan.stacks.len() {
+                let next = (0..plan.stacks.len())
+                    .find(|i| {
+                        !placed.contains(i)
+                            && graph
+                                .neighbors_directed(ids[*i], petgraph::Direction::Incoming)
+                                .all(|p| placed.contains(&graph[p]))
+                    })
+                    .expect("an acyclic graph always has a next node");
+                placed.push(next);
+            }
+            (placed, Vec::new())
+        }
+        Err(cycle) => {
+            let name = &plan.stacks[graph[cycle.node_id()]].name;
+            let finding = Finding::error(
+                "stack-cycle",
+                Target::Stack(name.clone()),
+                format!("stack `{name}` is part of a cycle of `after:` dependencies; the deploy script uses the plan's order"),
+            )
+            .hint("remove one of the `after:` entries that close the cycle");
+            ((0..plan.stacks.len()).collect(), vec![finding])
+        }
+    }
+}
+
+/// Builds every cluster command of the plan.
+pub fn commands(plan: &Plan) -> Commands {
+    let mut out = Commands::default();
+    let mut md = String::from("# Cluster commands\n\nRun them in this order. Join tokens are secrets and are not part of this export: get them on the first manager with `docker swarm join-token -q manager` and `docker swarm join-token -q worker`.\n\n");
+
+    let safe_nodes: Vec<&crate::plan::Node> = plan
+        .nodes
+        .iter()
+        .filter(|n| {
+            let ok = shell::is_safe_name(&n.name);
+            if !ok {
+                out.findings.push(unsafe_name(
+                    Target::Node(n.name.clone()),
+                    "node",
+                    &n.name,
+                    "the node",
+                ));
+            }
+            ok
+        })
+        .collect();
+    let first_manager = safe_nodes.iter().find(|n| n.role == Role::Manager).copied();
+
+    // 1. swarm init.
+    let mut init = script_prelude(
+        "Create the swarm. Run on the first manager.",
+        &["Usage: ./swarm-init.sh [--dry-run]"],
+    );
+    md.push_str("## 1. Create the swarm\n\n");
+    match first_manager {
+        Some(manager) => {
+            let addr = manager.ip.map(|ip| ip.to_string());
+            let mut words = vec!["docker".to_owned(), "swarm".into(), "init".into()];
+            match &addr {
+                Some(ip) => words.extend(["--advertise-addr".to_owned(), ip.clone()]),
+                None => init.push_str(&format!(
+                    "# The plan gives no IP for {}; docker picks the address.\n",
+                    manager.name
+                )),
+            }
+            let line = words.iter().map(|w| quote(w)).collect::<Vec<_>>().join(" ");
+            init.push_str(&format!("# On {}:\nrun {line}\n", manager.name));
+            md.push_str(&format!("On `{}`:\n\n```\n{line}\n```\n\n", manager.name));
+        }
+        None => {
+            init.push_str(
+                "echo 'The plan has no manager node: there is no swarm to create.' >&2\nexit 1\n",
+            );
+            md.push_str("The plan has no manager node.\n\n");
+        }
+    }
+    out.scripts.push(Script {
+        name: "swarm-init.sh",
+        text: init,
+    });
+
+    // 2. swarm join.
+    let mut join = script_prelude(
+        "Join one node to the swarm. Run on that node, with the token of its role in the environment.",
+        &[
+            "Usage: MANAGER_TOKEN=... ./swarm-join.sh [--dry-run] NODE   (for a manager)",
+            "       WORKER_TOKEN=... ./swarm-join.sh [--dry-run] NODE    (for a worker)",
+            "Get the tokens on the first manager: docker swarm join-token -q manager|worker",
+        ],
+    );
+    md.push_str("## 2. Join the other nodes, managers first\n\n");
+    let joining: Vec<&&crate::plan::Node> = safe_nodes
+        .iter()
+        .filter(|n| {
+            n.role == Role::Manager
+                && Some(n.name.as_str()) != first_manager.map(|m| m.name.as_str())
+        })
+        .chain(safe_nodes.iter().filter(|n| n.role == Role::Worker))
+        .collect();
+    let names: Vec<&str> = joining.iter().map(|n| n.name.as_str()).collect();
+    join.push_str(&format!(
+        "node=\"${{1:?usage: $0 [--dry-run] NODE, one of: {}}}\"\n\n",
+        shell::comment(&names.join(" ")).replace(['}', '"', '`', '$', '\\'], "")
+    ));
+    join.push_str("case \"$node\" in\n");
+    let remote = first_manager.and_then(|m| m.ip).map(|ip| match ip {
+        std::net::IpAddr::V4(v4) => format!("{v4}:2377"),
+        std::net::IpAddr::V6(v6) => format!("[{v6}]:2377"),
+    });
+    let remote_word = remote
+        .clone()
+        .unwrap_or_else(|| "<MANAGER-IP>:2377".to_owned());
+    for node in &joining {
+        let (variable, placeholder) = match node.role {
+            Role::Manager => ("MANAGER_TOKEN", "<MANAGER-TOKEN>"),
+            Role::Worker => ("WORKER_TOKEN", "<WORKER-TOKEN>"),
+        };
+        let advertise = node
+            .ip
+            .map(|ip| format!(" --advertise-addr {}", quote(&ip.to_string())))
+            .unwrap_or_default();
+        join.push_str(&format!(
+            "  {})\n    run docker swarm join --token \"${{{variable}:?set {variable} to {placeholder}: docker swarm join-token -q {} on the first manager}}\"{advertise} {}\n    ;;\n",
+            quote(&node.name),
+            node.role,
+            quote(&remote_word),
+        ));
+        md.push_str(&format!(
+            "- On `{}` ({}): `docker swarm join --token {placeholder}{advertise} {remote_word}`\n",
+            node.name, node.role
+        ));
+    }
+    join.push_str("  *)\n    echo \"unknown node: $node\" >&2\n    exit 2\n    ;;\nesac\n");
+    if joining.is_empty() {
+        md.push_str("No other node to join.\n");
+    }
+    md.push_str(
+        "\nThen check on a manager that every node is `Ready` and `Active`: `docker node ls`.\n\n",
+    );
+    out.scripts.push(Script {
+        name: "swarm-join.sh",
+        text: join,
+    });
+
+    // 3. node labels.
+    let mut labels = script_prelude(
+        "Label the nodes. Run on a manager.",
+        &["Usage: ./node-labels.sh [--dry-run]"],
+    );
+    md.push_str("## 3. Label the nodes (on a manager)\n\n");
+    let mut any_label = false;
+    for node in &safe_nodes {
+        for (key, value) in &node.labels {
+            if !shell::is_safe_label(key, true) || !shell::is_safe_label(value, false) {
+                out.findings.push(
+                    Finding::error(
+                        "export-unsafe-label",
+                        Target::Node(node.name.clone()),
+                        format!("label {key:?}={value:?} of node `{}` cannot go into a shell command; it is left out of the exports", node.name),
+                    )
+                    .hint("use printable ASCII without spaces, quotes or shell characters (and no '=' in the key)"),
+                );
+                continue;
+            }
+            any_label = true;
+            let line = format!(
+                "docker node update --label-add {} {}",
+                quote(&format!("{key}={value}")),
+                quote(&node.name)
+            );
+            labels.push_str(&format!("run {line}\n"));
+            md.push_str(&format!("    {line}\n"));
+        }
+    }
+    if !any_label {
+        labels.push_str("# The plan gives no node labels.\n");
+        md.push_str("The plan gives no node labels.\n");
+    }
+    md.push('\n');
+    out.scripts.push(Script {
+        name: "node-labels.sh",
+        text: labels,
+    });
+
+    // 4. networks.
+    let composes: Vec<compose::Compose> = plan.stacks.iter().map(compose::read).collect();
+    let mut networks: IndexMap<String, compose::Network> = IndexMap::new();
+    for compose in &composes {
+        for network in compose.networks.iter().filter(|n| n.external) {
+            let entry = networks
+                .entry(network.name.clone())
+                .or_insert_with(|| network.clone());
+            entry.encrypted |= network.encrypted;
+            entry.attachable |= network.attachable;
+        }
+    }
+    let mut nets = script_prelude(
+        "Create the external networks the stacks expect. Run on a manager.",
+        &["Usage: ./networks.sh [--dry-run]"],
+    );
+    md.push_str("## 4. Create the external networks (on a manager)\n\n");
+    if networks.is_empty() {
+        nets.push_str("# The stacks use no external network.\n");
+        md.push_str("The stacks use no external network.\n");
+    }
+    for network in networks.values() {
+        if !shell::is_safe_name(&network.name) || !shell::is_safe_name(&network.driver) {
+            out.findings.push(unsafe_name(
+                Target::Plan,
+                "network",
+                &network.name,
+                "its `docker network create`",
+            ));
+            continue;
+        }
+        let mut line = format!("docker network create --driver {}", quote(&network.driver));
+        if network.encrypted {
+            line.push_str(" --opt encrypted");
+        }
+        if network.attachable {
+            line.push_str(" --attachable");
+        }
+        line.push(' ');
+        line.push_str(&quote(&network.name));
+        nets.push_str(&format!("run {line}\n"));
+        md.push_str(&format!("    {line}\n"));
+    }
+    md.push('\n');
+    out.scripts.push(Script {
+        name: "networks.sh",
+        text: nets,
+    });
+
+    // 5. NAS folders.
+    out.scripts
+        .push(nas_folders(plan, &composes, &mut md, &mut out.findings));
+
+    // 6. stacks.
+    let (order, cycle) = deploy_order(plan);
+    out.findings.extend(cycle);
+    let mut deploy = script_prelude(
+        "Deploy the stacks, each after the stacks it names in `after`. Run on a manager, from anywhere.",
+        &["Usage: ./deploy-stacks.sh [--dry-run]"],
+    );
+    deploy.push_str("# The stack files are in ../stacks, next to this folder.\ncd \"$(dirname \"$0\")/../stacks\"\n\n");
+    md.push_str("## 6. Deploy the stacks (on a manager, in the `stacks` folder)\n\n");
+    for index in order {
+        let stack = &plan.stacks[index];
+        if !shell::is_safe_name(&stack.name) {
+            out.findings.push(unsafe_name(
+                Target::Stack(stack.name.clone()),
+                "stack",
+                &stack.name,
+                "its deploy command",
+            ));
+            continue;
+        }
+        let mut env = String::new();
+        for (name, value) in &stack.variables {
+            if !shell::is_variable_name(name) || !shell::is_safe_value(value) {
+                out.findings.push(Finding::error(
+                    "export-unsafe-value",
+                    Target::Stack(stack.name.clone()),
+                    format!("variable {name:?} of stack `{}` cannot be set in a shell command; the deploy command leaves it out", stack.name),
+                ));
+                continue;
+            }
+            env.push_str(&format!("{}={} ", name, quote(value)));
+        }
+        let files: Vec<String> = stack_files::stack_files(plan, stack)
+            .into_iter()
+            .map(|(file, _)| format!("-c {}", quote(&format!("{}/{file}", stack.name))))
+            .collect();
+        let line = format!(
+            "docker stack deploy --with-registry-auth {} {}",
+            files.join(" "),
+            quote(&stack.name)
+        );
+        let prefix = if env.is_empty() { "" } else { "env " };
+        deploy.push_str(&format!("run {prefix}{env}{line}\n"));
+        deploy.push_str(&format!(
+            "run docker stack services {}\n\n",
+            quote(&stack.name)
+        ));
+        md.push_str(&format!("    {env}{line}\n"));
+    }
+    md.push_str(
+        "\nCheck each stack's replicas with `docker stack services NAME` before the next one.\n",
+    );
+    out.scripts.push(Script {
+        name: "deploy-stacks.sh",
+        text: deploy,
+    });
+    out.markdown = md;
+    out
+}
+
+/// `mkdir -p` and `chown` for bind-mounted folders under the plan's shared folders, in order
+/// of first use; owners grouped as the MSactivator guide groups them.
+fn nas_folders(
+    plan: &Plan,
+    composes: &[compose::Compose],
+    md: &mut String,
+    findings: &mut Vec<Finding>,
+) -> Script {
+    let mut text = script_prelude(
+        "Create the folders on shared storage that the stacks bind-mount, and set their owners.",
+        &[
+            "Run once, on a node that mounts the shared storage.",
+            "Usage: sudo ./nas-folders.sh [--dry-run]",
+        ],
+    );
+    md.push_str("## 5. Create the shared (NAS) folders (once, on a node that mounts them)\n\n");
+    let roots: Vec<String> = plan
+        .export
+        .shared_folders
+        .iter()
+        .filter(|root| {
+            let ok = shell::is_safe_path(root);
+            if !ok {
+                findings.push(Finding::error("export-unsafe-path", Target::Plan, format!("shared folder {root:?} is not an absolute path Swarmplan can put in a shell command; it is left out")));
+            }
+            ok
+        })
+        .map(|r| r.trim_end_matches('/').to_owned())
+        .collect();
+    let mut folders: Vec<String> = Vec::new();
+    for compose in composes {
+        for service in &compose.services {
+            for mount in service.mounts.iter().filter(|m| m.kind == MountKind::Bind) {
+                let Some(source) = &mount.source else {
+                    continue;
+                };
+                let source = source.trim_end_matches('/');
+                let under_root = roots.iter().any(|r| {
+                    source
+                        .strip_prefix(r.as_str())
+                        .is_some_and(|rest| rest.starts_with('/'))
+                });
+                if !under_root || folders.iter().any(|f| f == source) {
+                    continue;
+                }
+                if !shell::is_safe_path(source) {
+                    findings.push(Finding::error(
+                        "export-unsafe-path",
+                        Target::Service { stack: compose.stack.clone(), service: service.name.clone() },
+                        format!("bind-mount source {source:?} cannot go into a shell command; it is left out of the NAS script"),
+                    ));
+                    continue;
+                }
+                folders.push(source.to_owned());
+            }
+        }
+    }
+    for path in plan.export.owners.keys() {
+        if !folders.iter().any(|f| f == path.trim_end_matches('/')) {
+            findings.push(Finding::warning(
+                "owner-without-folder",
+                Target::Plan,
+                format!("an owner is set for {path:?}, which no stack bind-mounts under a shared folder; it is not in the NAS script"),
+            ));
+        }
+    }
+    if folders.is_empty() {
+        text.push_str("# No stack bind-mounts a folder under the plan's shared folders.\n");
+        md.push_str("No stack bind-mounts a folder on shared storage.\n\n");
+        return Script {
+            name: "nas-folders.sh",
+            text,
+        };
+    }
+    let mkdir = format!(
+        "mkdir -p {}",
+        folders
+            .iter()
+            .map(|f| quote(f))
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    text.push_str(&format!("run {mkdir}\n"));
+    md.push_str(&format!("    {mkdir}\n"));
+    // Group by (owner, recursive), in order of first folder.
+    let mut groups: IndexMap<(String, bool), Vec<&str>> = IndexMap::new();
+    for folder in &folders {
+        let owner = plan
+            .export
+            .owners
+            .iter()
+            .find(|(p, _)| p.trim_end_matches('/') == folder)
+            .map(|(_, o)| o);
+        let Some(owner) = owner else { continue };
+        if !is_owner(owner.owner()) {
+            findings.push(Finding::error(
+                "export-unsafe-value",
+                Target::Plan,
+                format!(
+                    "owner {:?} of {folder} is not UID, UID:GID or a user name; the chown is left out",
+                    owner.owner()
+                ),
+            ));
+            continue;
+        }
+        groups
+            .entry((owner.owner().to_owned(), owner.recursive()))
+            .or_default()
+            .push(folder);
+    }
+    for ((owner, recursive), paths) in groups {
+        let flag = if recursive { "-R " } else { "" };
+        let chown = format!(
+            "chown {flag}{} {}",
+            quote(&owner),
+            paths.iter().map(|p| quote(p)).collect::<Vec<_>>().join(" ")
+        );
+        text.push_str(&format!("run {chown}\n"));
+        md.push_str(&format!("    {chown}\n"));
+    }
+    md.push('\n');
+    Script {
+        name: "nas-folders.sh",
+        text,
+    }
+}
+
+/// `UID`, `UID:GID`, or user and group names as `chown` takes them.
+fn is_owner(owner: &str) -> bool {
+    let part = |p: &str| {
+        !p.is_empty()
+            && p.len() <= 32
+            && p.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+            && !p.starts_with('-')
+    };
+    match owner.split_once(':') {
+        Some((user, group)) => part(user) && part(group),
+        None => part(owner),
+    }
+}

@@ -36,7 +36,10 @@ pub type Result<T = ()> = std::result::Result<T, String>;
 
 /// The workspace root.
 pub fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the workspace").to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives in the workspace")
+        .to_path_buf()
 }
 
 /// Runs a command in the workspace root, failing when it fails.
@@ -46,7 +49,9 @@ pub fn run(command: &mut Command) -> Result {
     if command.get_current_dir().is_none() {
         command.current_dir(root());
     }
-    let status = command.status().map_err(|e| format!("cannot run {shown}: {e}"))?;
+    let status = command
+        .status()
+        .map_err(|e| format!("cannot run {shown}: {e}"))?;
     if status.success() {
         Ok(())
     } else {
@@ -60,7 +65,14 @@ pub fn cargo() -> Command {
 
 fn serve() -> Result {
     tools::web()?;
-    run(Command::new(tools::trunk()).args(["serve", "--offline", "--address", "127.0.0.1", "--port", "8080"]))
+    run(Command::new(tools::trunk()).args([
+        "serve",
+        "--offline",
+        "--address",
+        "127.0.0.1",
+        "--port",
+        "8080",
+    ]))
 }
 
 /// Builds the release app into `dist/` and shrinks its wasm; returns the dist directory.
@@ -71,7 +83,12 @@ fn dist() -> Result<PathBuf> {
     for entry in std::fs::read_dir(&dist).map_err(|e| format!("cannot read dist/: {e}"))? {
         let path = entry.map_err(|e| e.to_string())?.path();
         if path.extension().is_some_and(|e| e == "wasm") {
-            run(Command::new("wasm-opt").args(tools::WASM_OPT_FEATURES).arg("-Oz").arg(&path).arg("-o").arg(&path))?;
+            run(Command::new("node")
+                .arg(tools::wasm_opt())
+                .arg("-Oz")
+                .arg(&path)
+                .arg("-o")
+                .arg(&path))?;
         }
     }
     Ok(dist)
@@ -81,15 +98,31 @@ fn test() -> Result {
     tools::web()?;
     tools::test_judges()?;
     run(cargo().args(["fmt", "--all", "--check"]))?;
-    run(cargo().args(["clippy", "--workspace", "--exclude", "swarmplan-web", "--all-targets", "--", "-D", "warnings"]))?;
-    run(cargo().args(["clippy", "-p", "swarmplan-web", "--target", "wasm32-unknown-unknown", "--", "-D", "warnings"]))?;
+    run(cargo().args([
+        "clippy",
+        "--workspace",
+        "--exclude",
+        "swarmplan-web",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
+    run(cargo().args([
+        "clippy",
+        "-p",
+        "swarmplan-web",
+        "--target",
+        "wasm32-unknown-unknown",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
     run(cargo().args(["test", "--workspace", "--exclude", "swarmplan-web"]))?;
     run(cargo().args(["test", "-p", "swarmplan-web"]))?;
     let dist = dist()?;
     let browser = root().join("tests/browser");
-    if !browser.join("node_modules/playwright-core").exists() {
-        run(Command::new("npm").args(["ci", "--no-audit", "--no-fund"]).current_dir(&browser))?;
-    }
+    tools::npm_ci(&browser, "playwright-core")?;
     let mut tests: Vec<PathBuf> = std::fs::read_dir(&browser)
         .map_err(|e| format!("cannot read tests/browser: {e}"))?
         .filter_map(|entry| entry.ok().map(|e| e.path()))

@@ -1,9 +1,13 @@
 //! Installing what the commands need, only when it is missing.
 //!
 //! Everything comes from the package registries this project may use: crates.io (trunk,
-//! wasm-bindgen-cli), Debian's archive (chromium, binaryen, shellcheck, firewalld) and npm
-//! (playwright-core, installed by `npm ci` from the committed lock file). Nothing else is
-//! downloaded: trunk runs with `--offline` and uses the wasm-bindgen installed here.
+//! wasm-bindgen-cli), Debian's archive (chromium, shellcheck, firewalld) and npm (binaryen's
+//! wasm-opt and playwright-core, installed by `npm ci` from committed lock files). Nothing else
+//! is downloaded: trunk runs with `--offline` and uses the wasm-bindgen installed here.
+//!
+//! wasm-opt comes from npm, not Debian: Debian's binaryen 108 rewrites the export of
+//! wasm-bindgen's externref table to the wrong table (binaryen#4711), and the app then dies on
+//! load; binaryen 132 does not, and detects the features the module uses by itself.
 
 use crate::{cargo, root, run, Result};
 use std::path::PathBuf;
@@ -15,20 +19,13 @@ const TRUNK_VERSION: &str = "0.21.14";
 /// Debian's chromium, driven by Playwright in the browser tests.
 pub const CHROMIUM: &str = "/usr/bin/chromium";
 
-/// wasm-opt 108 needs to be told which post-MVP features rustc's output uses.
-pub const WASM_OPT_FEATURES: &[&str] = &[
-    "--enable-bulk-memory",
-    "--enable-reference-types",
-    "--enable-nontrapping-float-to-int",
-    "--enable-sign-ext",
-    "--enable-mutable-globals",
-    "--enable-multivalue",
-];
 
 fn cargo_bin(name: &str) -> PathBuf {
     let home = std::env::var_os("CARGO_HOME")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cargo"));
+        .unwrap_or_else(|| {
+            PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cargo")
+        });
     home.join("bin").join(name)
 }
 
@@ -39,12 +36,19 @@ pub fn trunk() -> PathBuf {
 /// The first line a program prints for `--version`, or `None` when it cannot be run.
 fn version_of(program: impl AsRef<std::ffi::OsStr>) -> Option<String> {
     let output = Command::new(program).arg("--version").output().ok()?;
-    output.status.success().then(|| String::from_utf8_lossy(&output.stdout).lines().next().unwrap_or("").to_owned())
+    output.status.success().then(|| {
+        String::from_utf8_lossy(&output.stdout)
+            .lines()
+            .next()
+            .unwrap_or("")
+            .to_owned()
+    })
 }
 
 /// The wasm-bindgen version that Cargo.lock pins; the CLI must be exactly that version.
 fn locked_wasm_bindgen() -> Result<String> {
-    let lock = std::fs::read_to_string(root().join("Cargo.lock")).map_err(|e| format!("cannot read Cargo.lock: {e}"))?;
+    let lock = std::fs::read_to_string(root().join("Cargo.lock"))
+        .map_err(|e| format!("cannot read Cargo.lock: {e}"))?;
     let mut lines = lock.lines();
     while let Some(line) = lines.next() {
         if line == "name = \"wasm-bindgen\"" {
@@ -58,8 +62,11 @@ fn locked_wasm_bindgen() -> Result<String> {
 
 /// The wasm target, trunk, wasm-bindgen-cli and wasm-opt.
 pub fn web() -> Result {
-    let targets = Command::new("rustup").args(["target", "list", "--installed"]).output();
-    if !targets.is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("wasm32-unknown-unknown")) {
+    let targets = Command::new("rustup")
+        .args(["target", "list", "--installed"])
+        .output();
+    if !targets.is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("wasm32-unknown-unknown"))
+    {
         run(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]))?;
     }
     if !version_of(trunk()).is_some_and(|v| v.contains(TRUNK_VERSION)) {
@@ -68,15 +75,40 @@ pub fn web() -> Result {
     let bindgen = locked_wasm_bindgen()?;
     if !version_of(cargo_bin("wasm-bindgen")).is_some_and(|v| v.ends_with(&bindgen)) {
         // Not `--locked`: one of the CLI's locked dependencies is not on the registry.
-        run(cargo().args(["install", "wasm-bindgen-cli", "--version", &format!("={bindgen}")]))?;
+        run(cargo().args([
+            "install",
+            "wasm-bindgen-cli",
+            "--version",
+            &format!("={bindgen}"),
+        ]))?;
     }
-    apt(&[("wasm-opt", "binaryen")])
+    npm_ci(&root().join("tools"), "binaryen")
+}
+
+/// binaryen's wasm-opt, as installed by `npm ci` in tools/.
+pub fn wasm_opt() -> PathBuf {
+    root().join("tools/node_modules/binaryen/bin/wasm-opt")
+}
+
+/// Installs a folder's npm packages from its lock file, unless `package` is already there.
+pub fn npm_ci(folder: &std::path::Path, package: &str) -> Result {
+    if folder.join("node_modules").join(package).exists() {
+        return Ok(());
+    }
+    if version_of("npm").is_none() {
+        return Err("Node.js and npm are needed on PATH (the machine image ships them)".into());
+    }
+    run(Command::new("npm").args(["ci", "--no-audit", "--no-fund"]).current_dir(folder))
 }
 
 /// The real programs the tests use as judges: chromium, shellcheck, firewalld's offline
 /// command, and Docker's stack loader (the docker client, which this machine kind ships).
 pub fn test_judges() -> Result {
-    apt(&[("chromium", "chromium"), ("shellcheck", "shellcheck"), ("firewall-offline-cmd", "firewalld")])?;
+    apt(&[
+        ("chromium", "chromium"),
+        ("shellcheck", "shellcheck"),
+        ("firewall-offline-cmd", "firewalld"),
+    ])?;
     if version_of("node").is_none() {
         return Err("the browser tests need Node.js (node and npm) on PATH".into());
     }
@@ -84,15 +116,26 @@ pub fn test_judges() -> Result {
 }
 
 fn on_path(program: &str) -> bool {
-    Command::new("sh").arg("-c").arg(format!("command -v {program}")).output().is_ok_and(|o| o.status.success())
+    Command::new("sh")
+        .arg("-c")
+        .arg(format!("command -v {program}"))
+        .output()
+        .is_ok_and(|o| o.status.success())
 }
 
 /// Installs the Debian packages whose program is missing.
 fn apt(wanted: &[(&str, &str)]) -> Result {
-    let missing: Vec<&str> = wanted.iter().filter(|(program, _)| !on_path(program)).map(|(_, package)| *package).collect();
+    let missing: Vec<&str> = wanted
+        .iter()
+        .filter(|(program, _)| !on_path(program))
+        .map(|(_, package)| *package)
+        .collect();
     if missing.is_empty() {
         return Ok(());
     }
     run(Command::new("apt-get").arg("update"))?;
-    run(Command::new("apt-get").args(["install", "-y"]).args(&missing).env("DEBIAN_FRONTEND", "noninteractive"))
+    run(Command::new("apt-get")
+        .args(["install", "-y"])
+        .args(&missing)
+        .env("DEBIAN_FRONTEND", "noninteractive"))
 }

@@ -6,10 +6,16 @@
 use clap::{Parser, Subcommand};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use swarmplan_engine::{analyze, examples, import, parse_plan, plan_to_yaml, Analysis, Options, Plan};
+use swarmplan_engine::{
+    analyze, examples, export, import, parse_plan, plan_to_yaml, Analysis, Options, Plan,
+};
 
 #[derive(Parser)]
-#[command(name = "swarmplan", version, about = "Plan, check and export high-availability Docker Swarm deployments")]
+#[command(
+    name = "swarmplan",
+    version,
+    about = "Plan, check and export high-availability Docker Swarm deployments"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -45,6 +51,27 @@ enum Command {
         /// The stack's name (one file only); otherwise each file's name.
         #[arg(long)]
         stack: Option<String>,
+    },
+    /// Write every export (stack files, cluster commands, firewall scripts, port tables) under
+    /// DIR, as the browser's bundle has them; `--zip` also writes the bundle as one .zip.
+    Export {
+        plan: PathBuf,
+        /// The folder to write into; created if missing. Existing files of the same name are
+        /// replaced, others are left alone.
+        #[arg(long)]
+        out: PathBuf,
+        /// Also write the whole bundle as this .zip file.
+        #[arg(long)]
+        zip: Option<PathBuf>,
+    },
+    /// Check a node's `firewall-cmd --list-all` output (FILE, or - for stdin) against the ports
+    /// the plan needs on it; exit 0 when nothing is missing, 1 otherwise.
+    FirewallCheck {
+        plan: PathBuf,
+        /// The node whose firewall FILE shows.
+        #[arg(long)]
+        node: String,
+        file: PathBuf,
     },
     /// List the built-in example plans, or print one.
     Example {
@@ -83,19 +110,30 @@ fn run(command: Command) -> Result<ExitCode, BadInput> {
             );
             Ok(exit_for(&analysis))
         }
-        Command::Analyze { plan, json, host_pairs } => {
+        Command::Analyze {
+            plan,
+            json,
+            host_pairs,
+        } => {
             let analysis = analyze(&read_plan(&plan)?, &Options { host_pairs });
             if json {
-                let text = serde_json::to_string_pretty(&analysis).expect("an analysis always serializes");
+                let text =
+                    serde_json::to_string_pretty(&analysis).expect("an analysis always serializes");
                 println!("{text}");
             } else {
                 print!("{}", report(&analysis));
             }
             Ok(exit_for(&analysis))
         }
-        Command::Import { stacks, plan, stack } => {
+        Command::Import {
+            stacks,
+            plan,
+            stack,
+        } => {
             if stack.is_some() && stacks.len() > 1 {
-                return Err(BadInput("--stack names one stack: give one file with it".into()));
+                return Err(BadInput(
+                    "--stack names one stack: give one file with it".into(),
+                ));
             }
             let mut plan = match plan {
                 Some(path) => read_plan(&path)?,
@@ -104,7 +142,9 @@ fn run(command: Command) -> Result<ExitCode, BadInput> {
             for path in &stacks {
                 let text = std::fs::read_to_string(path)
                     .map_err(|e| BadInput(format!("cannot read {}: {e}", path.display())))?;
-                let name = stack.clone().unwrap_or_else(|| import::stack_name_from_file(&path.to_string_lossy()));
+                let name = stack
+                    .clone()
+                    .unwrap_or_else(|| import::stack_name_from_file(&path.to_string_lossy()));
                 let imported = import::stack_from_compose(&name, &text)
                     .map_err(|e| BadInput(format!("{}: {e}", path.display())))?;
                 match plan.stacks.iter_mut().find(|s| s.name == name) {
@@ -117,6 +157,83 @@ fn run(command: Command) -> Result<ExitCode, BadInput> {
             }
             print!("{}", plan_to_yaml(&plan));
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Export { plan, out, zip } => {
+            let plan = read_plan(&plan)?;
+            let analysis = analyze(&plan, &Options::default());
+            let bundle = export::bundle_for(&plan, &analysis);
+            for file in &bundle.files {
+                let path = out.join(&file.path);
+                if let Some(parent) = path.parent() {
+                    std::fs::create_dir_all(parent).map_err(|e| {
+                        BadInput(format!("cannot create {}: {e}", parent.display()))
+                    })?;
+                }
+                std::fs::write(&path, &file.contents)
+                    .map_err(|e| BadInput(format!("cannot write {}: {e}", path.display())))?;
+                set_executable(&path, file.executable)?;
+            }
+            if let Some(zip) = zip {
+                std::fs::write(&zip, export::zip(&bundle))
+                    .map_err(|e| BadInput(format!("cannot write {}: {e}", zip.display())))?;
+            }
+            for finding in &bundle.findings {
+                eprintln!("{finding}");
+            }
+            println!(
+                "{} files written under {}",
+                bundle.files.len(),
+                out.display()
+            );
+            let errors = bundle
+                .findings
+                .iter()
+                .any(|f| f.severity == swarmplan_engine::Severity::Error);
+            Ok(if errors {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            })
+        }
+        Command::FirewallCheck { plan, node, file } => {
+            let plan = read_plan(&plan)?;
+            let text = if file.as_os_str() == "-" {
+                let mut text = String::new();
+                std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
+                    .map_err(|e| BadInput(format!("cannot read stdin: {e}")))?;
+                text
+            } else {
+                std::fs::read_to_string(&file)
+                    .map_err(|e| BadInput(format!("cannot read {}: {e}", file.display())))?
+            };
+            if plan.node(&node).is_none() {
+                return Err(BadInput(format!("the plan has no node `{node}`")));
+            }
+            let analysis = analyze(&plan, &Options::default());
+            let matrix = export::firewall::port_matrix(&plan, &analysis.placement);
+            let check = export::listall::check_node(&plan, &matrix, &node, &text);
+            let sections = [
+                ("missing", &check.missing),
+                ("open wider than needed", &check.wider),
+                ("open without need", &check.unneeded),
+                ("note", &check.notes),
+            ];
+            for (title, lines) in sections {
+                for line in lines {
+                    println!("{title}: {line}");
+                }
+            }
+            println!(
+                "{node}: {} missing, {} wider than needed, {} open without need",
+                check.missing.len(),
+                check.wider.len(),
+                check.unneeded.len()
+            );
+            Ok(if check.is_clean() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
         }
         Command::Example { id: None } => {
             for example in examples::EXAMPLES {
@@ -131,10 +248,27 @@ fn run(command: Command) -> Result<ExitCode, BadInput> {
             }
             None => Err(BadInput(format!(
                 "no example `{id}`; the examples are: {}",
-                examples::EXAMPLES.iter().map(|e| e.id).collect::<Vec<_>>().join(", ")
+                examples::EXAMPLES
+                    .iter()
+                    .map(|e| e.id)
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ))),
         },
     }
+}
+
+#[cfg(unix)]
+fn set_executable(path: &Path, executable: bool) -> Result<(), BadInput> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = if executable { 0o755 } else { 0o644 };
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+        .map_err(|e| BadInput(format!("cannot set the mode of {}: {e}", path.display())))
+}
+
+#[cfg(not(unix))]
+fn set_executable(_: &Path, _: bool) -> Result<(), BadInput> {
+    Ok(())
 }
 
 fn exit_for(analysis: &Analysis) -> ExitCode {
@@ -156,7 +290,11 @@ fn report(analysis: &Analysis) -> String {
     use std::fmt::Write;
     let q = &analysis.quorum;
     let mut out = String::new();
-    let _ = writeln!(out, "Quorum: {} managers, majority {}, tolerates {} loss(es)", q.managers, q.majority, q.tolerates);
+    let _ = writeln!(
+        out,
+        "Quorum: {} managers, majority {}, tolerates {} loss(es)",
+        q.managers, q.majority, q.tolerates
+    );
     let _ = writeln!(out, "{}", analysis.survival.summary);
     let _ = writeln!(out, "\nFailure scenarios:");
     for f in &analysis.failures {
@@ -165,9 +303,17 @@ fn report(analysis: &Analysis) -> String {
             "  {:<5} {:<20} lost {:<30} managers left {:<2} {}",
             f.domain.to_string(),
             f.name,
-            if f.lost_nodes.is_empty() { "-".to_owned() } else { f.lost_nodes.join(",") },
+            if f.lost_nodes.is_empty() {
+                "-".to_owned()
+            } else {
+                f.lost_nodes.join(",")
+            },
             f.managers_left,
-            if f.quorum { "quorum holds" } else { "QUORUM LOST" }
+            if f.quorum {
+                "quorum holds"
+            } else {
+                "QUORUM LOST"
+            }
         );
         if !f.services.down.is_empty() {
             let _ = writeln!(out, "        down: {}", f.services.down.join(", "));
@@ -186,13 +332,25 @@ fn report(analysis: &Analysis) -> String {
                 s.mode,
                 s.running,
                 s.desired,
-                if s.nodes.is_empty() { "-".to_owned() } else { s.nodes.join(",") },
-                if s.hosts.is_empty() { "-".to_owned() } else { s.hosts.join(",") }
+                if s.nodes.is_empty() {
+                    "-".to_owned()
+                } else {
+                    s.nodes.join(",")
+                },
+                if s.hosts.is_empty() {
+                    "-".to_owned()
+                } else {
+                    s.hosts.join(",")
+                }
             );
         }
     }
     for p in &analysis.pending {
-        let _ = writeln!(out, "  pending {}/{}.{}: {}", p.stack, p.service, p.slot, p.reason);
+        let _ = writeln!(
+            out,
+            "  pending {}/{}.{}: {}",
+            p.stack, p.service, p.slot, p.reason
+        );
     }
     if !analysis.findings.is_empty() {
         let _ = writeln!(out, "\nFindings:");

@@ -4,11 +4,18 @@ use std::path::PathBuf;
 use std::process::{Command, Output};
 
 fn swarmplan(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_swarmplan")).args(args).output().expect("swarmplan runs")
+    Command::new(env!("CARGO_BIN_EXE_swarmplan"))
+        .args(args)
+        .output()
+        .expect("swarmplan runs")
 }
 
 fn example(id: &str) -> String {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/plans").join(format!("{id}.yaml")).display().to_string()
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../examples/plans")
+        .join(format!("{id}.yaml"))
+        .display()
+        .to_string()
 }
 
 fn scratch(name: &str, text: &str) -> String {
@@ -30,9 +37,23 @@ fn stderr(output: &Output) -> String {
 #[test]
 fn check_exits_zero_on_a_clean_plan() {
     let output = swarmplan(&["check", &example("msactivator")]);
-    assert_eq!(output.status.code(), Some(0), "{}{}", stdout(&output), stderr(&output));
-    assert!(stdout(&output).contains("0 error(s)"), "{}", stdout(&output));
-    assert!(stdout(&output).contains("survives any single host loss"), "{}", stdout(&output));
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&output),
+        stderr(&output)
+    );
+    assert!(
+        stdout(&output).contains("0 error(s)"),
+        "{}",
+        stdout(&output)
+    );
+    assert!(
+        stdout(&output).contains("survives any single host loss"),
+        "{}",
+        stdout(&output)
+    );
 }
 
 #[test]
@@ -49,26 +70,41 @@ fn check_exits_one_when_a_finding_is_an_error() {
 fn check_exits_two_on_bad_input_and_says_why_on_stderr() {
     let missing = swarmplan(&["check", "/nonexistent/plan.yaml"]);
     assert_eq!(missing.status.code(), Some(2));
-    assert!(stderr(&missing).contains("cannot read /nonexistent/plan.yaml"), "{}", stderr(&missing));
+    assert!(
+        stderr(&missing).contains("cannot read /nonexistent/plan.yaml"),
+        "{}",
+        stderr(&missing)
+    );
     assert!(stdout(&missing).is_empty());
 
-    let broken = scratch("broken.yaml", "swarmplan: 1\nname: x\nnodes:\n  - name: a\n    role: boss\n");
+    let broken = scratch(
+        "broken.yaml",
+        "swarmplan: 1\nname: x\nnodes:\n  - name: a\n    role: boss\n",
+    );
     let output = swarmplan(&["check", &broken]);
     assert_eq!(output.status.code(), Some(2));
     let err = stderr(&output);
-    assert!(err.contains("line 5, column") && err.contains("unknown variant `boss`"), "{err}");
+    assert!(
+        err.contains("line 5, column") && err.contains("unknown variant `boss`"),
+        "{err}"
+    );
 
     let future = scratch("future.yaml", "swarmplan: 9\nname: x\n");
     let output = swarmplan(&["analyze", &future, "--json"]);
     assert_eq!(output.status.code(), Some(2));
-    assert!(stderr(&output).contains("format version 9"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("format version 9"),
+        "{}",
+        stderr(&output)
+    );
 }
 
 #[test]
 fn analyze_json_has_the_documented_fields() {
     let output = swarmplan(&["analyze", &example("msactivator"), "--json"]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
-    let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("analyze --json prints JSON");
+    let json: serde_json::Value =
+        serde_json::from_slice(&output.stdout).expect("analyze --json prints JSON");
     assert_eq!(json["quorum"]["managers"], 3);
     assert_eq!(json["quorum"]["majority"], 2);
     assert_eq!(json["quorum"]["tolerates"], 1);
@@ -76,7 +112,10 @@ fn analyze_json_has_the_documented_fields() {
     assert!(!failures.is_empty());
     for failure in failures {
         for field in ["domain", "name", "lost_nodes", "managers_left", "quorum"] {
-            assert!(failure.get(field).is_some(), "failures[] entries have {field}: {failure}");
+            assert!(
+                failure.get(field).is_some(),
+                "failures[] entries have {field}: {failure}"
+            );
         }
         assert_eq!(failure["domain"], "host");
         assert_eq!(failure["quorum"], true);
@@ -87,35 +126,68 @@ fn analyze_json_has_the_documented_fields() {
 
 #[test]
 fn analyze_json_lists_findings_with_severity_code_target_and_message() {
-    let output = swarmplan(&["analyze", &example("active-passive"), "--json", "--host-pairs"]);
+    let output = swarmplan(&[
+        "analyze",
+        &example("active-passive"),
+        "--json",
+        "--host-pairs",
+    ]);
     assert_eq!(output.status.code(), Some(1));
     let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
     let findings = json["findings"].as_array().expect("findings[]");
     let first = &findings[0];
     assert_eq!(first["severity"], "error");
     assert_eq!(first["code"], "host-loss-breaks-quorum");
-    assert!(first["target"].as_str().is_some_and(|t| t.starts_with("host:")));
-    assert!(first["message"].as_str().is_some_and(|m| m.contains("managers")));
-    assert!(json["failures"].as_array().expect("failures").iter().any(|f| f["domain"] == "hosts"), "pairs on request");
+    assert!(first["target"]
+        .as_str()
+        .is_some_and(|t| t.starts_with("host:")));
+    assert!(first["message"]
+        .as_str()
+        .is_some_and(|m| m.contains("managers")));
+    assert!(
+        json["failures"]
+            .as_array()
+            .expect("failures")
+            .iter()
+            .any(|f| f["domain"] == "hosts"),
+        "pairs on request"
+    );
 }
 
 #[test]
 fn analyze_prints_a_report_for_people() {
     let output = swarmplan(&["analyze", &example("nuvla")]);
     let out = stdout(&output);
-    assert!(out.starts_with("Quorum: 3 managers, majority 2, tolerates 1 loss(es)"), "{out}");
+    assert!(
+        out.starts_with("Quorum: 3 managers, majority 2, tolerates 1 loss(es)"),
+        "{out}"
+    );
     assert!(out.contains("Failure scenarios:"), "{out}");
 }
 
 #[test]
 fn examples_are_listed_and_printed() {
     let list = stdout(&swarmplan(&["example"]));
-    for id in ["msactivator", "digital-access", "api-gateway", "active-passive", "nuvla"] {
+    for id in [
+        "msactivator",
+        "digital-access",
+        "api-gateway",
+        "active-passive",
+        "nuvla",
+    ] {
         assert!(list.contains(id), "{list}");
     }
     let plan = swarmplan(&["example", "nuvla"]);
-    assert!(stdout(&plan).starts_with("swarmplan: 1") || stdout(&plan).contains("\nswarmplan: 1"), "{}", stdout(&plan));
+    assert!(
+        stdout(&plan).starts_with("swarmplan: 1") || stdout(&plan).contains("\nswarmplan: 1"),
+        "{}",
+        stdout(&plan)
+    );
     let unknown = swarmplan(&["example", "nope"]);
     assert_eq!(unknown.status.code(), Some(2));
-    assert!(stderr(&unknown).contains("the examples are: msactivator"), "{}", stderr(&unknown));
+    assert!(
+        stderr(&unknown).contains("the examples are: msactivator"),
+        "{}",
+        stderr(&unknown)
+    );
 }

@@ -20,19 +20,32 @@ const VARIABLES: &[(&str, &str)] = &[
 fn corpus() -> Option<Vec<PathBuf>> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/stacks");
     let Ok(_) = std::fs::read_dir(&dir) else {
-        eprintln!("SKIPPED: {} is absent, so the corpus tests have nothing to read", dir.display());
+        eprintln!(
+            "SKIPPED: {} is absent, so the corpus tests have nothing to read",
+            dir.display()
+        );
         return None;
     };
-    let dir = dir.canonicalize().expect("the corpus folder has a canonical path");
-    let Ok(entries) = std::fs::read_dir(&dir) else { return None };
-    let mut files: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|e| e == "yml")).collect();
+    let dir = dir
+        .canonicalize()
+        .expect("the corpus folder has a canonical path");
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return None;
+    };
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "yml"))
+        .collect();
     files.sort();
     assert!(!files.is_empty(), "{} has no stack files", dir.display());
     Some(files)
 }
 
 fn swarmplan(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_swarmplan")).args(args).output().expect("swarmplan runs")
+    Command::new(env!("CARGO_BIN_EXE_swarmplan"))
+        .args(args)
+        .output()
+        .expect("swarmplan runs")
 }
 
 /// `docker stack config -c FILE`, run in the file's folder so relative paths resolve alike:
@@ -40,17 +53,30 @@ fn swarmplan(args: &[&str]) -> std::process::Output {
 /// folder's path replaced by `<DIR>`.
 fn docker_stack_config(file: &Path) -> (bool, String, String) {
     let mut command = Command::new("docker");
-    command.args(["stack", "config", "-c"]).arg(file.file_name().unwrap()).current_dir(file.parent().unwrap());
+    command
+        .args(["stack", "config", "-c"])
+        .arg(file.file_name().unwrap())
+        .current_dir(file.parent().unwrap());
     for (name, value) in VARIABLES {
         command.env(name, value);
     }
-    let output = command.output().expect("the docker client runs (it ships on this machine kind)");
+    let output = command
+        .output()
+        .expect("the docker client runs (it ships on this machine kind)");
     let dir = file.parent().unwrap().display().to_string();
     let stderr: Vec<String> = String::from_utf8_lossy(&output.stderr)
         .lines()
-        .map(|l| l.split_once(" level=").map_or(l, |(_, rest)| rest).replace(&dir, "<DIR>"))
+        .map(|l| {
+            l.split_once(" level=")
+                .map_or(l, |(_, rest)| rest)
+                .replace(&dir, "<DIR>")
+        })
         .collect();
-    (output.status.success(), String::from_utf8_lossy(&output.stdout).replace(&dir, "<DIR>"), stderr.join("\n"))
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stdout).replace(&dir, "<DIR>"),
+        stderr.join("\n"),
+    )
 }
 
 fn imported_plan(file: &Path, into: Option<&str>) -> String {
@@ -60,7 +86,13 @@ fn imported_plan(file: &Path, into: Option<&str>) -> String {
         args.extend(["--plan", plan]);
     }
     let output = swarmplan(&args);
-    assert_eq!(output.status.code(), Some(0), "import {}: {}", file.display(), String::from_utf8_lossy(&output.stderr));
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "import {}: {}",
+        file.display(),
+        String::from_utf8_lossy(&output.stderr)
+    );
     String::from_utf8(output.stdout).expect("UTF-8")
 }
 
@@ -84,10 +116,16 @@ fn every_corpus_file_imports_and_reexports_what_docker_reads() {
         let again = docker_stack_config(&copy);
         // Docker refuses one corpus file as it stands (its env_file is not in the corpus):
         // the re-export must then be refused with the same words.
-        assert_eq!(original, again, "{name}: Docker reads Swarmplan's re-export differently");
+        assert_eq!(
+            original, again,
+            "{name}: Docker reads Swarmplan's re-export differently"
+        );
         accepted += usize::from(original.0);
     }
-    assert!(accepted + 1 >= total, "Docker accepted only {accepted} of {total} corpus files");
+    assert!(
+        accepted + 1 >= total,
+        "Docker accepted only {accepted} of {total} corpus files"
+    );
 }
 
 #[test]
@@ -98,7 +136,9 @@ fn every_corpus_file_has_a_golden_analysis() {
         let text = imported_plan(&file, Some(cluster.to_str().unwrap()));
         let mut plan = parse_plan(&text).expect("reads back");
         for (name, value) in VARIABLES {
-            plan.stacks[0].variables.insert((*name).to_owned(), (*value).to_owned());
+            plan.stacks[0]
+                .variables
+                .insert((*name).to_owned(), (*value).to_owned());
         }
         let analysis = analyze(&plan, &Options::default());
         let json = serde_json::to_string_pretty(&serde_json::json!({
@@ -111,7 +151,11 @@ fn every_corpus_file_has_a_golden_analysis() {
         .unwrap()
             + "\n";
         let name = file.file_stem().unwrap().to_string_lossy();
-        expect_file![format!("{}/tests/golden/corpus/{name}.json", env!("CARGO_MANIFEST_DIR"))].assert_eq(&json);
+        expect_file![format!(
+            "{}/tests/golden/corpus/{name}.json",
+            env!("CARGO_MANIFEST_DIR")
+        )]
+        .assert_eq(&json);
     }
 }
 
@@ -120,7 +164,11 @@ fn a_file_docker_refuses_is_refused_with_file_line_and_column() {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("refused");
     std::fs::create_dir_all(&dir).unwrap();
     let bad = dir.join("bad.yml");
-    std::fs::write(&bad, "services:\n  web:\n    image: nginx\n   ports: [80]\n").unwrap();
+    std::fs::write(
+        &bad,
+        "services:\n  web:\n    image: nginx\n   ports: [80]\n",
+    )
+    .unwrap();
     let output = swarmplan(&["import", bad.to_str().unwrap()]);
     assert_eq!(output.status.code(), Some(2));
     let err = String::from_utf8_lossy(&output.stderr);

@@ -1,14 +1,16 @@
 //! `analyze`: everything Swarmplan computes about a plan, in one deterministic value.
 
 use crate::compose::{self, Compose, Mode};
+
 use crate::findings::{Finding, Severity, Target};
 use crate::order::stack_order;
-use crate::placement::{Cluster, Pending, Spec, Task};
-use crate::plan::{Plan, Role};
+use crate::placement::{self, Cluster, Pending, Placed, Spec, Task, Waiting};
+use crate::plan::{Availability, Plan, Role};
 use crate::quorum::{self, Quorum};
 use crate::topology::{self, Domain, DomainKind};
 use crate::{checks, validate};
 use serde::Serialize;
+use std::collections::BTreeMap;
 
 /// What to compute beyond the default.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -45,7 +47,10 @@ impl Analysis {
     }
 
     fn count(&self, severity: Severity) -> usize {
-        self.findings.iter().filter(|f| f.severity == severity).count()
+        self.findings
+            .iter()
+            .filter(|f| f.severity == severity)
+            .count()
     }
 }
 
@@ -136,19 +141,32 @@ pub fn analyze(plan: &Plan, options: &Options) -> Analysis {
     let quorum = Quorum::of(managers);
 
     let order = stack_order(plan);
-    let composes: Vec<Compose> = order.order.iter().map(|&i| compose::read(&plan.stacks[i])).collect();
-    let specs: Vec<Spec> = composes.iter().flat_map(|c| c.services.iter().map(|s| Spec::new(&c.stack, s))).collect();
+    let composes: Vec<Compose> = order
+        .order
+        .iter()
+        .map(|&i| compose::read(&plan.stacks[i]))
+        .collect();
+    let specs: Vec<Spec> = placement::specs(
+        plan,
+        composes
+            .iter()
+            .flat_map(|c| c.services.iter().map(move |s| (c.stack.as_str(), s))),
+    );
 
-    let mut baseline = Cluster::new(plan);
-    let order_dependent = baseline.place_all(&specs);
-    let services = statuses(plan, &specs, &baseline);
+    let mut baseline = Cluster::new(plan, &specs);
+    let uneven = baseline.place_all();
+    let eligible = GlobalEligibility::of(plan, &specs);
+    let services = statuses(plan, &baseline, &eligible);
 
     let mut domains = topology::single_domains(plan);
     if options.host_pairs {
         domains.extend(topology::host_pairs(plan));
     }
-    let failures: Vec<FailureScenario> =
-        domains.iter().map(|d| fail(plan, d, managers, &specs, &baseline, &services)).collect();
+    let on_node = tasks_by_node(&baseline, plan.nodes.len());
+    let failures: Vec<FailureScenario> = domains
+        .iter()
+        .map(|d| fail(plan, d, managers, &baseline, &on_node, &eligible, &services))
+        .collect();
     let survival = survival(&failures, managers);
 
     let mut findings = validate::structure(plan);
@@ -156,21 +174,32 @@ pub fn analyze(plan: &Plan, options: &Options) -> Analysis {
         findings.push(Finding::error(
             "stack-cycle",
             Target::Stack(order.cycle[0].clone()),
-            format!("stacks {} wait for each other in `after:`: no order can deploy them", order.cycle.join(", ")),
+            format!(
+                "stacks {} wait for each other in `after:`: no order can deploy them",
+                order.cycle.join(", ")
+            ),
         ));
     }
     findings.extend(quorum_findings(managers, &failures));
     findings.extend(composes.iter().flat_map(|c| c.findings.iter().cloned()));
-    findings.extend(checks::placement(plan, &composes, &specs, &baseline, &services, &order_dependent));
+    findings.extend(checks::placement(
+        plan, &composes, &specs, &baseline, &services, &uneven,
+    ));
     findings.extend(checks::failures(&failures));
     // A stable sort keeps plan order within each severity.
     findings.sort_by_key(|f| f.severity);
 
     Analysis {
         quorum,
-        stacks: composes.iter().map(|c| StackInfo { name: c.stack.clone(), variables: c.variables.clone() }).collect(),
-        placement: baseline.tasks.clone(),
-        pending: baseline.pending.clone(),
+        stacks: composes
+            .iter()
+            .map(|c| StackInfo {
+                name: c.stack.clone(),
+                variables: c.variables.clone(),
+            })
+            .collect(),
+        placement: baseline.named(&baseline.placed),
+        pending: baseline.named_waiting(),
         services,
         failures,
         survival,
@@ -178,73 +207,116 @@ pub fn analyze(plan: &Plan, options: &Options) -> Analysis {
     }
 }
 
-/// Whether a global service should run on a node: up, active, and meeting its constraints.
-fn global_eligible(plan: &Plan, cluster_up: &dyn Fn(usize) -> bool, spec: &Spec) -> u64 {
-    let Ok(constraints) = &spec.constraints else { return 0 };
-    plan.nodes
-        .iter()
-        .enumerate()
-        .filter(|(i, n)| {
-            cluster_up(*i)
-                && n.availability == crate::plan::Availability::Active
-                && crate::constraint::all_match(constraints, n)
-        })
-        .count() as u64
+/// For each global service, the nodes it should run on when all are up: active nodes that meet
+/// its constraints. A failure removes the lost ones from that count.
+struct GlobalEligibility(Vec<Vec<usize>>);
+
+impl GlobalEligibility {
+    fn of(plan: &Plan, specs: &[Spec]) -> Self {
+        GlobalEligibility(
+            specs
+                .iter()
+                .map(|spec| match (&spec.service.mode, &spec.constraints) {
+                    (Mode::Global, Ok(_)) => plan
+                        .nodes
+                        .iter()
+                        .enumerate()
+                        .filter(|(i, n)| n.availability == Availability::Active && spec.matches[*i])
+                        .map(|(i, _)| i)
+                        .collect(),
+                    _ => Vec::new(),
+                })
+                .collect(),
+        )
+    }
 }
 
-fn statuses(plan: &Plan, specs: &[Spec], cluster: &Cluster) -> Vec<ServiceStatus> {
-    statuses_with(plan, specs, cluster, &|_| true)
+fn tasks_by_node(cluster: &Cluster, nodes: usize) -> Vec<Vec<Placed>> {
+    let mut on_node = vec![Vec::new(); nodes];
+    for task in &cluster.placed {
+        on_node[task.node].push(*task);
+    }
+    on_node
 }
 
-fn statuses_with(plan: &Plan, specs: &[Spec], cluster: &Cluster, up: &dyn Fn(usize) -> bool) -> Vec<ServiceStatus> {
-    specs
-        .iter()
-        .map(|spec| {
-            let tasks: Vec<&Task> =
-                cluster.tasks.iter().filter(|t| t.stack == spec.stack && t.service == spec.service.name).collect();
-            let mut nodes: Vec<String> = Vec::new();
-            let mut hosts: Vec<String> = Vec::new();
-            for task in &tasks {
-                if !nodes.contains(&task.node) {
-                    nodes.push(task.node.clone());
-                }
-                let host = plan.node(&task.node).map(|n| n.host_name().to_owned()).unwrap_or_default();
-                if !hosts.contains(&host) {
-                    hosts.push(host);
-                }
-            }
-            let (mode, desired) = match spec.service.mode {
-                Mode::Replicated(n) => ("replicated", n),
-                Mode::Global => ("global", global_eligible(plan, up, spec)),
-            };
-            let running = tasks.len() as u64;
-            let health = if running >= desired {
-                Health::Healthy
-            } else if running == 0 {
-                Health::Down
-            } else {
-                Health::Degraded
-            };
-            ServiceStatus {
-                stack: spec.stack.to_owned(),
-                service: spec.service.name.clone(),
-                mode,
-                desired,
-                running,
-                health,
-                nodes,
-                hosts,
-            }
-        })
+fn spec_mode(spec: &Spec) -> &'static str {
+    match spec.service.mode {
+        Mode::Replicated(_) => "replicated",
+        Mode::Global => "global",
+    }
+}
+
+/// Replicas asked for; for a global service, its eligible nodes not `lost`.
+fn desired(spec: &Spec, eligible: &GlobalEligibility, lost: &[usize], index: usize) -> u64 {
+    match spec.service.mode {
+        Mode::Replicated(n) => n,
+        Mode::Global => eligible.0[index]
+            .iter()
+            .filter(|i| lost.binary_search(i).is_err())
+            .count() as u64,
+    }
+}
+
+fn health(desired: u64, running: u64) -> Health {
+    if running >= desired {
+        Health::Healthy
+    } else if running == 0 {
+        Health::Down
+    } else {
+        Health::Degraded
+    }
+}
+
+/// Each service's status in a cluster.
+fn statuses(plan: &Plan, cluster: &Cluster, eligible: &GlobalEligibility) -> Vec<ServiceStatus> {
+    (0..cluster.specs().len())
+        .map(|index| status(plan, cluster, eligible, index))
         .collect()
+}
+
+/// One service's status in a cluster with every node up.
+fn status(
+    plan: &Plan,
+    cluster: &Cluster,
+    eligible: &GlobalEligibility,
+    index: usize,
+) -> ServiceStatus {
+    let spec = &cluster.specs()[index];
+    let mut seen = vec![false; plan.nodes.len()];
+    let mut nodes: Vec<String> = Vec::new();
+    let mut hosts: Vec<String> = Vec::new();
+    let mut running = 0;
+    for task in cluster.tasks_of(index) {
+        running += 1;
+        if std::mem::replace(&mut seen[task.node], true) {
+            continue;
+        }
+        let node = &plan.nodes[task.node];
+        nodes.push(node.name.clone());
+        if !hosts.iter().any(|h| h == node.host_name()) {
+            hosts.push(node.host_name().to_owned());
+        }
+    }
+    let (mode, desired) = (spec_mode(spec), desired(spec, eligible, &[], index));
+    ServiceStatus {
+        stack: spec.stack.to_owned(),
+        service: spec.service.name.clone(),
+        mode,
+        desired,
+        running,
+        health: health(desired, running),
+        nodes,
+        hosts,
+    }
 }
 
 fn fail(
     plan: &Plan,
     domain: &Domain,
     managers: usize,
-    specs: &[Spec],
     baseline: &Cluster,
+    on_node: &[Vec<Placed>],
+    eligible: &GlobalEligibility,
     before: &[ServiceStatus],
 ) -> FailureScenario {
     let lost: Vec<usize> = plan
@@ -254,52 +326,72 @@ fn fail(
         .filter(|(_, n)| domain.hosts.iter().any(|h| h == n.host_name()))
         .map(|(i, _)| i)
         .collect();
-    let managers_lost = lost.iter().filter(|&&i| plan.nodes[i].role == Role::Manager).count();
+    let managers_lost = lost
+        .iter()
+        .filter(|&&i| plan.nodes[i].role == Role::Manager)
+        .count();
     let managers_left = managers - managers_lost;
     let quorum = quorum::holds(managers, managers_left);
 
-    let mut cluster = baseline.clone();
-    let gone = cluster.fail_nodes(&lost);
-    cluster.recount(specs);
-    let retried = std::mem::take(&mut cluster.pending);
-    let kept = cluster.tasks.len();
-    if quorum {
-        for spec in specs.iter().filter(|s| matches!(s.service.mode, Mode::Replicated(_))) {
-            let is_this = |stack: &str, service: &str| stack == spec.stack && service == spec.service.name;
-            let mut slots: Vec<u64> = gone.iter().filter(|t| is_this(&t.stack, &t.service)).map(|t| t.slot).collect();
-            slots.extend(retried.iter().filter(|p| is_this(&p.stack, &p.service)).map(|p| p.slot));
-            slots.sort_unstable();
-            if !slots.is_empty() {
-                cluster.place_replicated(spec, slots);
-            }
-        }
-    } else {
-        cluster.pending = retried;
-        for task in gone.iter().filter(|t| specs.iter().any(|s| s.stack == t.stack && s.service.name == t.service && s.service.replicas().is_some())) {
-            cluster.pending.push(Pending {
-                stack: task.stack.clone(),
-                service: task.service.clone(),
-                slot: task.slot,
-                reason: "quorum lost: the managers left cannot reschedule tasks".to_owned(),
-            });
+    let mut cluster = Cluster::without(baseline, &lost);
+    // The replicated tasks lost with the domain, and those that were already waiting: Swarm
+    // tries them all again. Global tasks are not moved: their nodes are gone.
+    let mut retry: BTreeMap<usize, Vec<u64>> = BTreeMap::new();
+    let replicated =
+        |spec: usize| matches!(baseline.specs()[spec].service.mode, Mode::Replicated(_));
+    for task in lost.iter().flat_map(|&i| &on_node[i]) {
+        if replicated(task.spec) {
+            retry.entry(task.spec).or_default().push(task.slot);
         }
     }
-    let rescheduled: Vec<Task> = cluster.tasks[kept..].to_vec();
-    let lost_set: Vec<usize> = lost.clone();
-    let after = statuses_with(plan, specs, &cluster, &|i| !lost_set.contains(&i));
+    for waiting in &baseline.waiting {
+        if replicated(waiting.spec) && baseline.specs()[waiting.spec].constraints.is_ok() {
+            retry.entry(waiting.spec).or_default().push(waiting.slot);
+        } else {
+            cluster.waiting.push(waiting.clone());
+        }
+    }
+    if quorum {
+        for (spec, mut slots) in retry {
+            slots.sort_unstable();
+            cluster.place_replicated(spec, slots);
+        }
+    } else {
+        for (spec, slots) in retry {
+            for slot in slots {
+                cluster.waiting.push(Waiting {
+                    spec,
+                    slot,
+                    reason: "quorum lost: the managers left cannot reschedule tasks".to_owned(),
+                });
+            }
+        }
+    }
+    let hurt: Vec<usize> = {
+        let mut hurt: Vec<usize> = lost
+            .iter()
+            .flat_map(|&i| on_node[i].iter().map(|t| t.spec))
+            .collect();
+        hurt.sort_unstable();
+        hurt.dedup();
+        hurt
+    };
     let mut services = ServiceImpact::default();
-    for (status, previous) in after.iter().zip(before) {
+    for &spec in &hurt {
+        let previous = &before[spec];
+        let running = cluster.tasks_of(spec).count() as u64;
+        let desired = desired(&baseline.specs()[spec], eligible, &lost, spec);
         // Only what the failure itself does counts: a service already short before it is
         // reported by the pending findings.
-        if previous.running > 0 && status.running == 0 {
-            services.down.push(status.id());
-        } else if status.running < status.desired && status.running < previous.running {
-            services.degraded.push(status.id());
+        if previous.running > 0 && running == 0 {
+            services.down.push(previous.id());
+        } else if running < desired && running < previous.running {
+            services.degraded.push(previous.id());
         }
     }
     let mut rebalance: Vec<String> = Vec::new();
-    for task in &rescheduled {
-        let id = format!("{}/{}", task.stack, task.service);
+    for task in &cluster.placed {
+        let id = baseline.specs()[task.spec].id();
         if !rebalance.contains(&id) {
             rebalance.push(id);
         }
@@ -312,8 +404,8 @@ fn fail(
         managers_left,
         quorum,
         services,
-        rescheduled,
-        pending: cluster.pending,
+        rescheduled: cluster.named(&cluster.placed),
+        pending: cluster.named_waiting(),
         rebalance,
     }
 }
@@ -343,9 +435,18 @@ fn survival(failures: &[FailureScenario], managers: usize) -> Survival {
         }
         let single = |f: &&FailureScenario| f.domain != DomainKind::Hosts;
         let describe = |f: &FailureScenario| format!("{} {}", f.domain, f.name);
-        let quorum_lost: Vec<String> = failures.iter().filter(single).filter(|f| !f.quorum).map(describe).collect();
-        let services_stop: Vec<String> =
-            failures.iter().filter(single).filter(|f| f.quorum && !f.survived()).map(describe).collect();
+        let quorum_lost: Vec<String> = failures
+            .iter()
+            .filter(single)
+            .filter(|f| !f.quorum)
+            .map(describe)
+            .collect();
+        let services_stop: Vec<String> = failures
+            .iter()
+            .filter(single)
+            .filter(|f| f.quorum && !f.survived())
+            .map(describe)
+            .collect();
         let mut clauses: Vec<String> = Vec::new();
         if !kinds.is_empty() {
             clauses.push(format!("survives any single {} loss", join_or(&kinds)));
@@ -358,7 +459,12 @@ fn survival(failures: &[FailureScenario], managers: usize) -> Survival {
         }
         clauses.join("; ")
     };
-    Survival { host, rack, site, summary }
+    Survival {
+        host,
+        rack,
+        site,
+        summary,
+    }
 }
 
 fn join_with(items: &[impl AsRef<str>], last: &str) -> String {
@@ -367,7 +473,10 @@ fn join_with(items: &[impl AsRef<str>], last: &str) -> String {
         [one] => one.as_ref().to_owned(),
         [init @ .., tail] => format!(
             "{} {last} {}",
-            init.iter().map(AsRef::as_ref).collect::<Vec<_>>().join(", "),
+            init.iter()
+                .map(AsRef::as_ref)
+                .collect::<Vec<_>>()
+                .join(", "),
             tail.as_ref()
         ),
     }
@@ -417,25 +526,55 @@ fn quorum_findings(managers: usize, failures: &[FailureScenario]) -> Vec<Finding
         );
     }
     if managers > 0 {
-        for failure in failures.iter().filter(|f| !f.quorum && f.domain != DomainKind::Hosts) {
-            let only_one = failures.iter().filter(|f| f.domain == failure.domain).count() == 1;
+        for failure in failures
+            .iter()
+            .filter(|f| !f.quorum && f.domain != DomainKind::Hosts)
+        {
+            let only_one = failures
+                .iter()
+                .filter(|f| f.domain == failure.domain)
+                .count()
+                == 1;
             if only_one && failure.domain != DomainKind::Host {
                 // A plan drawn in one rack or one site cannot survive its loss, whatever the
                 // managers do: that is a fact of the design to state, not a mistake to fix.
                 findings.push(
                     Finding::info(
-                        if failure.domain == DomainKind::Rack { "single-rack" } else { "single-site" },
-                        if failure.domain == DomainKind::Rack { Target::Rack(failure.name.clone()) } else { Target::Site(failure.name.clone()) },
-                        format!("every host is in {} {}: its loss stops the swarm", failure.domain, failure.name),
+                        if failure.domain == DomainKind::Rack {
+                            "single-rack"
+                        } else {
+                            "single-site"
+                        },
+                        if failure.domain == DomainKind::Rack {
+                            Target::Rack(failure.name.clone())
+                        } else {
+                            Target::Site(failure.name.clone())
+                        },
+                        format!(
+                            "every host is in {} {}: its loss stops the swarm",
+                            failure.domain, failure.name
+                        ),
                     )
-                    .hint(format!("to survive the loss of a {0}, spread the managers over three {0}s", failure.domain)),
+                    .hint(format!(
+                        "to survive the loss of a {0}, spread the managers over three {0}s",
+                        failure.domain
+                    )),
                 );
                 continue;
             }
             let (code, target) = match failure.domain {
-                DomainKind::Host => ("host-loss-breaks-quorum", Target::Host(failure.name.clone())),
-                DomainKind::Rack => ("rack-loss-breaks-quorum", Target::Rack(failure.name.clone())),
-                DomainKind::Site => ("site-loss-breaks-quorum", Target::Site(failure.name.clone())),
+                DomainKind::Host => (
+                    "host-loss-breaks-quorum",
+                    Target::Host(failure.name.clone()),
+                ),
+                DomainKind::Rack => (
+                    "rack-loss-breaks-quorum",
+                    Target::Rack(failure.name.clone()),
+                ),
+                DomainKind::Site => (
+                    "site-loss-breaks-quorum",
+                    Target::Site(failure.name.clone()),
+                ),
                 DomainKind::Hosts => unreachable!("pairs are filtered out above"),
             };
             let lost = managers - failure.managers_left;

@@ -12,7 +12,10 @@ use crate::units::{Bytes, Cpus};
 use std::collections::BTreeMap;
 
 fn service_target(spec: &Spec) -> Target {
-    Target::Service { stack: spec.stack.to_owned(), service: spec.service.name.clone() }
+    Target::Service {
+        stack: spec.stack.to_owned(),
+        service: spec.service.name.clone(),
+    }
 }
 
 fn id(spec: &Spec) -> String {
@@ -25,10 +28,12 @@ pub fn placement(
     specs: &[Spec],
     cluster: &Cluster,
     services: &[ServiceStatus],
-    order_dependent: &[usize],
+    uneven: &[(usize, String)],
 ) -> Vec<Finding> {
     let mut findings = Vec::new();
     findings.extend(capacity(plan));
+    let hosts_in_use: std::collections::BTreeSet<&str> =
+        plan.nodes.iter().map(|n| n.host_name()).collect();
     for (index, spec) in specs.iter().enumerate() {
         let target = service_target(spec);
         let name = id(spec);
@@ -39,8 +44,12 @@ pub fn placement(
             ),
             Ok(constraints) => findings.extend(constraint_findings(plan, spec, constraints)),
         }
-        findings.extend(spread_findings(plan, spec, order_dependent.contains(&index)));
-        let pending: Vec<_> = cluster.pending.iter().filter(|p| p.stack == spec.stack && p.service == spec.service.name).collect();
+        let uneven_spread = uneven
+            .iter()
+            .find(|(i, _)| *i == index)
+            .map(|(_, how)| how.as_str());
+        findings.extend(spread_findings(plan, spec, uneven_spread));
+        let pending: Vec<_> = cluster.waiting.iter().filter(|w| w.spec == index).collect();
         if let Some(first) = pending.first() {
             if spec.constraints.is_ok() {
                 let of = match spec.service.mode {
@@ -54,7 +63,7 @@ pub fn placement(
             }
         }
         let status = &services[index];
-        findings.extend(spread_over_domains(plan, spec, status));
+        findings.extend(spread_over_domains(plan, spec, status, hosts_in_use.len()));
         findings.extend(reservation_too_large(plan, spec));
         findings.extend(start_first_stall(plan, spec));
         findings.extend(local_volumes(composes, spec));
@@ -63,7 +72,11 @@ pub fn placement(
     findings
 }
 
-fn constraint_findings(plan: &Plan, spec: &Spec, constraints: &[crate::constraint::Constraint]) -> Vec<Finding> {
+fn constraint_findings(
+    plan: &Plan,
+    spec: &Spec,
+    constraints: &[crate::constraint::Constraint],
+) -> Vec<Finding> {
     let mut findings = Vec::new();
     for constraint in constraints {
         match &constraint.key {
@@ -95,7 +108,7 @@ fn constraint_findings(plan: &Plan, spec: &Spec, constraints: &[crate::constrain
     findings
 }
 
-fn spread_findings(plan: &Plan, spec: &Spec, order_dependent: bool) -> Vec<Finding> {
+fn spread_findings(plan: &Plan, spec: &Spec, uneven: Option<&str>) -> Vec<Finding> {
     let mut findings = Vec::new();
     if spec.service.mode == Mode::Global {
         return findings;
@@ -117,7 +130,13 @@ fn spread_findings(plan: &Plan, spec: &Spec, order_dependent: bool) -> Vec<Findi
         let missing: Vec<&str> = plan
             .nodes
             .iter()
-            .filter(|n| !(if engine { n.engine_labels.contains_key(label) } else { n.labels.contains_key(label) }))
+            .filter(|n| {
+                !(if engine {
+                    n.engine_labels.contains_key(label)
+                } else {
+                    n.labels.contains_key(label)
+                })
+            })
             .map(|n| n.name.as_str())
             .collect();
         if !missing.is_empty() && missing.len() < plan.nodes.len() {
@@ -135,13 +154,13 @@ fn spread_findings(plan: &Plan, spec: &Spec, order_dependent: bool) -> Vec<Findi
             );
         }
     }
-    if order_dependent {
+    if let Some(how) = uneven {
         findings.push(
             Finding::warning(
                 "spread-uneven",
                 service_target(spec),
                 format!(
-                    "service {}: where its tasks land depends on the order Swarm walks the spread branches, which Swarm does not fix; a branch without room (drained, paused or constrained-out nodes) hands its share to the others",
+                    "service {}: its spread ends uneven, {how}: a branch without room for its share (drained, paused, full or constrained-out nodes) hands it to the other branches, in an order Swarm does not fix",
                     id(spec)
                 ),
             )
@@ -152,12 +171,16 @@ fn spread_findings(plan: &Plan, spec: &Spec, order_dependent: bool) -> Vec<Findi
 }
 
 /// Replicas that Swarm spread over nodes but that all stand on one host, rack or site.
-fn spread_over_domains(plan: &Plan, spec: &Spec, status: &ServiceStatus) -> Vec<Finding> {
+fn spread_over_domains(
+    plan: &Plan,
+    spec: &Spec,
+    status: &ServiceStatus,
+    hosts_in_use: usize,
+) -> Vec<Finding> {
     let mut findings = Vec::new();
     if spec.service.mode == Mode::Global || status.running < 2 {
         return findings;
     }
-    let hosts_in_use = crate::topology::host_names(plan).into_iter().filter(|h| plan.nodes.iter().any(|n| n.host_name() == h)).count();
     if status.hosts.len() == 1 && hosts_in_use > 1 {
         findings.push(
             Finding::warning(
@@ -174,14 +197,30 @@ fn spread_over_domains(plan: &Plan, spec: &Spec, status: &ServiceStatus) -> Vec<
         );
         return findings;
     }
-    let racks: Vec<&str> = status.hosts.iter().filter_map(|h| plan.host(h).and_then(|h| h.rack.as_deref())).collect();
-    let all_racks: std::collections::BTreeSet<&str> = plan.hosts.iter().filter_map(|h| h.rack.as_deref()).collect();
-    if racks.len() == status.hosts.len() && all_racks.len() > 1 && racks.iter().all(|r| *r == racks[0]) {
+    let racks: Vec<&str> = status
+        .hosts
+        .iter()
+        .filter_map(|h| plan.host(h).and_then(|h| h.rack.as_deref()))
+        .collect();
+    let all_racks: std::collections::BTreeSet<&str> = plan
+        .hosts
+        .iter()
+        .filter_map(|h| h.rack.as_deref())
+        .collect();
+    if racks.len() == status.hosts.len()
+        && all_racks.len() > 1
+        && racks.iter().all(|r| *r == racks[0])
+    {
         findings.push(
             Finding::warning(
                 "replicas-one-rack",
                 service_target(spec),
-                format!("all {} tasks of {} run in rack {}: its loss stops the service", status.running, status.id(), racks[0]),
+                format!(
+                    "all {} tasks of {} run in rack {}: its loss stops the service",
+                    status.running,
+                    status.id(),
+                    racks[0]
+                ),
             )
             .hint("spread the service over a rack label (spread: node.labels.rack)"),
         );
@@ -191,14 +230,30 @@ fn spread_over_domains(plan: &Plan, spec: &Spec, status: &ServiceStatus) -> Vec<
 
 fn reservation_too_large(plan: &Plan, spec: &Spec) -> Vec<Finding> {
     let wanted = spec.service.reservations;
-    let max_cpus = plan.nodes.iter().map(|n| n.cpus).collect::<Option<Vec<Cpus>>>().and_then(|v| v.into_iter().max());
-    let max_memory = plan.nodes.iter().map(|n| n.memory).collect::<Option<Vec<Bytes>>>().and_then(|v| v.into_iter().max());
+    let max_cpus = plan
+        .nodes
+        .iter()
+        .map(|n| n.cpus)
+        .collect::<Option<Vec<Cpus>>>()
+        .and_then(|v| v.into_iter().max());
+    let max_memory = plan
+        .nodes
+        .iter()
+        .map(|n| n.memory)
+        .collect::<Option<Vec<Bytes>>>()
+        .and_then(|v| v.into_iter().max());
     let mut problems = Vec::new();
     if let Some(max) = max_cpus.filter(|max| wanted.cpus > *max) {
-        problems.push(format!("{} CPUs, more than the largest node's {max}", wanted.cpus));
+        problems.push(format!(
+            "{} CPUs, more than the largest node's {max}",
+            wanted.cpus
+        ));
     }
     if let Some(max) = max_memory.filter(|max| wanted.memory > *max) {
-        problems.push(format!("{} of memory, more than the largest node's {max}", wanted.memory));
+        problems.push(format!(
+            "{} of memory, more than the largest node's {max}",
+            wanted.memory
+        ));
     }
     if problems.is_empty() {
         return Vec::new();
@@ -206,7 +261,11 @@ fn reservation_too_large(plan: &Plan, spec: &Spec) -> Vec<Finding> {
     vec![Finding::error(
         "reservation-too-large",
         service_target(spec),
-        format!("service {} reserves {} per task: no node can run it", id(spec), problems.join(" and ")),
+        format!(
+            "service {} reserves {} per task: no node can run it",
+            id(spec),
+            problems.join(" and ")
+        ),
     )
     .hint("lower the reservation or size a node for it")]
 }
@@ -215,7 +274,11 @@ fn reservation_too_large(plan: &Plan, spec: &Spec) -> Vec<Finding> {
 fn capacity(plan: &Plan) -> Vec<Finding> {
     let mut findings = Vec::new();
     for host in &plan.hosts {
-        let vms: Vec<&crate::plan::Node> = plan.nodes.iter().filter(|n| n.host.as_deref() == Some(&host.name)).collect();
+        let vms: Vec<&crate::plan::Node> = plan
+            .nodes
+            .iter()
+            .filter(|n| n.host.as_deref() == Some(&host.name))
+            .collect();
         let cpus: u64 = vms.iter().filter_map(|n| n.cpus).map(Cpus::millis).sum();
         let memory: u64 = vms.iter().filter_map(|n| n.memory).map(|m| m.0).sum();
         if let Some(have) = host.cpus.filter(|have| cpus > have.millis()) {
@@ -223,7 +286,11 @@ fn capacity(plan: &Plan) -> Vec<Finding> {
                 Finding::warning(
                     "host-cpus-overcommitted",
                     Target::Host(host.name.clone()),
-                    format!("the VMs on host {} have {} CPUs in all; the server has {have}", host.name, Cpus(cpus)),
+                    format!(
+                        "the VMs on host {} have {} CPUs in all; the server has {have}",
+                        host.name,
+                        Cpus(cpus)
+                    ),
                 )
                 .hint("overcommitted CPUs slow every VM on the server when they are busy at once"),
             );
@@ -233,7 +300,11 @@ fn capacity(plan: &Plan) -> Vec<Finding> {
                 Finding::error(
                     "host-memory-overcommitted",
                     Target::Host(host.name.clone()),
-                    format!("the VMs on host {} have {} of memory in all; the server has {have}", host.name, Bytes(memory)),
+                    format!(
+                        "the VMs on host {} have {} of memory in all; the server has {have}",
+                        host.name,
+                        Bytes(memory)
+                    ),
                 )
                 .hint("move a VM to another server or give it less memory"),
             );
@@ -245,15 +316,20 @@ fn capacity(plan: &Plan) -> Vec<Finding> {
 /// A start-first update needs room for one more task than runs: with `max_replicas_per_node`
 /// and every eligible node at its limit, the new task never starts and the update stalls.
 fn start_first_stall(plan: &Plan, spec: &Spec) -> Vec<Finding> {
-    let (Mode::Replicated(replicas), Some(max), UpdateOrder::StartFirst, Ok(constraints)) =
-        (spec.service.mode, spec.service.max_replicas_per_node, spec.service.update_order, &spec.constraints)
-    else {
+    let (Mode::Replicated(replicas), Some(max), UpdateOrder::StartFirst, Ok(constraints)) = (
+        spec.service.mode,
+        spec.service.max_replicas_per_node,
+        spec.service.update_order,
+        &spec.constraints,
+    ) else {
         return Vec::new();
     };
     let eligible = plan
         .nodes
         .iter()
-        .filter(|n| n.availability == Availability::Active && crate::constraint::all_match(constraints, n))
+        .filter(|n| {
+            n.availability == Availability::Active && crate::constraint::all_match(constraints, n)
+        })
         .count() as u64;
     if eligible * max > replicas {
         return Vec::new();
@@ -275,9 +351,18 @@ fn local_volumes(composes: &[Compose], spec: &Spec) -> Vec<Finding> {
     }
     let compose = composes.iter().find(|c| c.stack == spec.stack);
     let mut findings = Vec::new();
-    for mount in spec.service.mounts.iter().filter(|m| m.kind == MountKind::Volume) {
-        let Some(source) = &mount.source else { continue };
-        let shared = compose.and_then(|c| c.volumes.iter().find(|v| &v.key == source)).is_some_and(|v| v.shared);
+    for mount in spec
+        .service
+        .mounts
+        .iter()
+        .filter(|m| m.kind == MountKind::Volume)
+    {
+        let Some(source) = &mount.source else {
+            continue;
+        };
+        let shared = compose
+            .and_then(|c| c.volumes.iter().find(|v| &v.key == source))
+            .is_some_and(|v| v.shared);
         if !shared {
             findings.push(
                 Finding::warning(
@@ -302,8 +387,14 @@ fn port_conflicts(specs: &[Spec]) -> Vec<Finding> {
     let mut host: BTreeMap<(u16, Protocol), Vec<String>> = BTreeMap::new();
     for spec in specs {
         for port in &spec.service.ports {
-            let Some(published) = port.published else { continue };
-            let map = if port.mode == PortMode::Ingress { &mut ingress } else { &mut host };
+            let Some(published) = port.published else {
+                continue;
+            };
+            let map = if port.mode == PortMode::Ingress {
+                &mut ingress
+            } else {
+                &mut host
+            };
             let users = map.entry((published, port.protocol)).or_default();
             if !users.contains(&id(spec)) {
                 users.push(id(spec));
@@ -353,7 +444,12 @@ pub fn failures(failures: &[FailureScenario]) -> Vec<Finding> {
             Finding::warning(
                 "failure-stops-services",
                 target,
-                format!("losing {} {} stops {}: no other node can run them", f.domain, f.name, f.services.down.join(", ")),
+                format!(
+                    "losing {} {} stops {}: no other node can run them",
+                    f.domain,
+                    f.name,
+                    f.services.down.join(", ")
+                ),
             )
             .hint("let more nodes meet those services' constraints, on other hosts")
         })

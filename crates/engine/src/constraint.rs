@@ -56,12 +56,31 @@ fn valid_value(value: &str) -> bool {
         && value.chars().all(|c| {
             c.is_ascii_alphanumeric()
                 || c.is_whitespace() && c.is_ascii()
-                || matches!(c, ':' | '-' | '_' | '.' | '*' | '(' | ')' | '?' | '+' | '[' | ']' | '\\' | '^' | '$' | '|' | '/')
+                || matches!(
+                    c,
+                    ':' | '-'
+                        | '_'
+                        | '.'
+                        | '*'
+                        | '('
+                        | ')'
+                        | '?'
+                        | '+'
+                        | '['
+                        | ']'
+                        | '\\'
+                        | '^'
+                        | '$'
+                        | '|'
+                        | '/'
+                )
         })
 }
 
 fn has_prefix(key: &str, prefix: &str) -> bool {
-    key.len() > prefix.len() && key.is_char_boundary(prefix.len()) && key[..prefix.len()].eq_ignore_ascii_case(prefix)
+    key.len() > prefix.len()
+        && key.is_char_boundary(prefix.len())
+        && key[..prefix.len()].eq_ignore_ascii_case(prefix)
 }
 
 fn classify(key: &str) -> Key {
@@ -74,7 +93,9 @@ fn classify(key: &str) -> Key {
         "node.platform.os" => Key::Os,
         "node.platform.arch" => Key::Arch,
         _ if has_prefix(key, NODE_LABELS) => Key::NodeLabel(key[NODE_LABELS.len()..].to_owned()),
-        _ if has_prefix(key, ENGINE_LABELS) => Key::EngineLabel(key[ENGINE_LABELS.len()..].to_owned()),
+        _ if has_prefix(key, ENGINE_LABELS) => {
+            Key::EngineLabel(key[ENGINE_LABELS.len()..].to_owned())
+        }
         _ => Key::Unknown(key.to_owned()),
     }
 }
@@ -82,7 +103,9 @@ fn classify(key: &str) -> Key {
 /// Parses one constraint expression, with Docker's error wording.
 pub fn parse(expression: &str) -> Result<Constraint, String> {
     for (symbol, operator) in OPERATORS {
-        let Some((key, value)) = expression.split_once(symbol) else { continue };
+        let Some((key, value)) = expression.split_once(symbol) else {
+            continue;
+        };
         let key = key.trim();
         if !valid_key(key) {
             return Err(format!("key '{key}' is invalid"));
@@ -91,7 +114,12 @@ pub fn parse(expression: &str) -> Result<Constraint, String> {
         if !valid_value(value) {
             return Err(format!("value '{value}' is invalid"));
         }
-        return Ok(Constraint { key: classify(key), raw_key: key.to_owned(), operator, value: value.to_owned() });
+        return Ok(Constraint {
+            key: classify(key),
+            raw_key: key.to_owned(),
+            operator,
+            value: value.to_owned(),
+        });
     }
     Err("constraint expected one operator from ==, !=".to_owned())
 }
@@ -135,8 +163,15 @@ impl Constraint {
             }),
             Key::Os => self.matches_text(node.os()),
             Key::Arch => self.matches_text(node.arch()),
-            Key::NodeLabel(name) => self.matches_text(node.labels.get(name).map(String::as_str).unwrap_or("")),
-            Key::EngineLabel(name) => self.matches_text(node.engine_labels.get(name).map(String::as_str).unwrap_or("")),
+            Key::NodeLabel(name) => {
+                self.matches_text(node.labels.get(name).map(String::as_str).unwrap_or(""))
+            }
+            Key::EngineLabel(name) => self.matches_text(
+                node.engine_labels
+                    .get(name)
+                    .map(String::as_str)
+                    .unwrap_or(""),
+            ),
             Key::Unknown(_) => false,
         }
     }
@@ -158,11 +193,19 @@ fn parse_cidr(text: &str) -> Option<(IpAddr, u8)> {
 fn in_network(ip: IpAddr, network: IpAddr, bits: u8) -> bool {
     match (ip, network) {
         (IpAddr::V4(ip), IpAddr::V4(net)) => {
-            let mask = if bits == 0 { 0 } else { u32::MAX << (32 - u32::from(bits)) };
+            let mask = if bits == 0 {
+                0
+            } else {
+                u32::MAX << (32 - u32::from(bits))
+            };
             u32::from(ip) & mask == u32::from(net) & mask
         }
         (IpAddr::V6(ip), IpAddr::V6(net)) => {
-            let mask = if bits == 0 { 0 } else { u128::MAX << (128 - u32::from(bits)) };
+            let mask = if bits == 0 {
+                0
+            } else {
+                u128::MAX << (128 - u32::from(bits))
+            };
             u128::from(ip) & mask == u128::from(net) & mask
         }
         // Go's net.IPNet.Contains matches an IPv4 address inside an IPv4-mapped IPv6 network
@@ -248,19 +291,32 @@ mod tests {
             ("node.ip == 10.0.0.0/8", false),
             ("node.ip == 2001:db8::/129", false),
         ] {
-            assert_eq!(parse(expression).unwrap().matches(&node), expected, "{expression}");
+            assert_eq!(
+                parse(expression).unwrap().matches(&node),
+                expected,
+                "{expression}"
+            );
         }
         node.ip = None;
-        assert!(!parse("node.ip == 10.0.0.1").unwrap().matches(&node), "no address matches no address");
+        assert!(
+            !parse("node.ip == 10.0.0.1").unwrap().matches(&node),
+            "no address matches no address"
+        );
         assert!(parse("node.ip != 10.0.0.1").unwrap().matches(&node));
     }
 
     #[test]
     fn parse_errors_use_dockers_words() {
         let cases = [
-            ("node.role = manager", "constraint expected one operator from ==, !="),
+            (
+                "node.role = manager",
+                "constraint expected one operator from ==, !=",
+            ),
             ("node.role", "constraint expected one operator from ==, !="),
-            ("node.role > 1", "constraint expected one operator from ==, !="),
+            (
+                "node.role > 1",
+                "constraint expected one operator from ==, !=",
+            ),
             ("== manager", "key '' is invalid"),
             ("x == manager", "key 'x' is invalid"),
             ("1node == manager", "key '1node' is invalid"),
@@ -288,6 +344,10 @@ mod tests {
         let c = parse("node.labels.da-policy1 == true").unwrap();
         assert_eq!(c.key, Key::NodeLabel("da-policy1".into()));
         let c = parse("node.labels. == x").unwrap();
-        assert_eq!(c.key, Key::Unknown("node.labels.".into()), "a prefix without a name is no label");
+        assert_eq!(
+            c.key,
+            Key::Unknown("node.labels.".into()),
+            "a prefix without a name is no label"
+        );
     }
 }

@@ -10,15 +10,28 @@ pub struct Example {
 
 macro_rules! example {
     ($id:literal, $title:literal) => {
-        Example { id: $id, title: $title, yaml: include_str!(concat!("../../../examples/plans/", $id, ".yaml")) }
+        Example {
+            id: $id,
+            title: $title,
+            yaml: include_str!(concat!("../../../examples/plans/", $id, ".yaml")),
+        }
     };
 }
 
 /// Every example, the default (the one the app opens on) first.
 pub const EXAMPLES: &[Example] = &[
-    example!("msactivator", "MSactivator HA: 3 managers, 3 app and 2 database workers on 3 servers"),
-    example!("digital-access", "Smart ID Digital Access HA with two policy services"),
-    example!("api-gateway", "API Gateway three-node topology behind a load balancer"),
+    example!(
+        "msactivator",
+        "MSactivator HA: 3 managers, 3 app and 2 database workers on 3 servers"
+    ),
+    example!(
+        "digital-access",
+        "Smart ID Digital Access HA with two policy services"
+    ),
+    example!(
+        "api-gateway",
+        "API Gateway three-node topology behind a load balancer"
+    ),
     example!("active-passive", "Active/passive load-balancer pair"),
     example!("nuvla", "Nuvla db and core stacks behind Traefik"),
 ];

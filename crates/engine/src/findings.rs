@@ -70,8 +70,19 @@ pub struct Finding {
 }
 
 impl Finding {
-    pub fn new(severity: Severity, code: &'static str, target: Target, message: impl Into<String>) -> Self {
-        Finding { severity, code, target, message: message.into(), hint: None }
+    pub fn new(
+        severity: Severity,
+        code: &'static str,
+        target: Target,
+        message: impl Into<String>,
+    ) -> Self {
+        Finding {
+            severity,
+            code,
+            target,
+            message: message.into(),
+            hint: None,
+        }
     }
 
     pub fn error(code: &'static str, target: Target, message: impl Into<String>) -> Self {
@@ -94,7 +105,11 @@ impl Finding {
 
 impl fmt::Display for Finding {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} [{}] {}: {}", self.severity, self.code, self.target, self.message)?;
+        write!(
+            f,
+            "{} [{}] {}: {}",
+            self.severity, self.code, self.target, self.message
+        )?;
         if let Some(hint) = &self.hint {
             write!(f, " (hint: {hint})")?;
         }

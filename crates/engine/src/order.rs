@@ -27,8 +27,14 @@ pub fn stack_order(plan: &Plan) -> StackOrder {
         }
     }
     // Kahn's algorithm with a min-heap of plan indices: the earliest ready stack goes first.
-    let mut indegree: Vec<usize> = nodes.iter().map(|&n| graph.neighbors_directed(n, petgraph::Incoming).count()).collect();
-    let mut ready: BinaryHeap<Reverse<usize>> = (0..nodes.len()).filter(|&i| indegree[i] == 0).map(Reverse).collect();
+    let mut indegree: Vec<usize> = nodes
+        .iter()
+        .map(|&n| graph.neighbors_directed(n, petgraph::Incoming).count())
+        .collect();
+    let mut ready: BinaryHeap<Reverse<usize>> = (0..nodes.len())
+        .filter(|&i| indegree[i] == 0)
+        .map(Reverse)
+        .collect();
     let mut order = Vec::with_capacity(nodes.len());
     while let Some(Reverse(i)) = ready.pop() {
         order.push(i);
@@ -43,7 +49,10 @@ pub fn stack_order(plan: &Plan) -> StackOrder {
     let cycle: Vec<usize> = (0..nodes.len()).filter(|i| !order.contains(i)).collect();
     let names = cycle.iter().map(|&i| plan.stacks[i].name.clone()).collect();
     order.extend(cycle);
-    StackOrder { order, cycle: names }
+    StackOrder {
+        order,
+        cycle: names,
+    }
 }
 
 #[cfg(test)]
@@ -66,9 +75,18 @@ mod tests {
 
     #[test]
     fn after_edges_order_stacks_and_plan_order_breaks_ties() {
-        let p = plan(&[("core", &["db", "traefik"]), ("monitoring", &[]), ("db", &["traefik"]), ("traefik", &[])]);
+        let p = plan(&[
+            ("core", &["db", "traefik"]),
+            ("monitoring", &[]),
+            ("db", &["traefik"]),
+            ("traefik", &[]),
+        ]);
         let order = stack_order(&p);
-        let names: Vec<&str> = order.order.iter().map(|&i| p.stacks[i].name.as_str()).collect();
+        let names: Vec<&str> = order
+            .order
+            .iter()
+            .map(|&i| p.stacks[i].name.as_str())
+            .collect();
         assert_eq!(names, ["monitoring", "traefik", "db", "core"]);
         assert!(order.cycle.is_empty());
     }

@@ -63,7 +63,17 @@ mod tests {
     #[test]
     fn docker_quorum_table() {
         // Docker's administration guide: swarm size, majority, fault tolerance.
-        let expected = [(1, 1, 0), (2, 2, 0), (3, 2, 1), (4, 3, 1), (5, 3, 2), (6, 4, 2), (7, 4, 3), (8, 5, 3), (9, 5, 4)];
+        let expected = [
+            (1, 1, 0),
+            (2, 2, 0),
+            (3, 2, 1),
+            (4, 3, 1),
+            (5, 3, 2),
+            (6, 4, 2),
+            (7, 4, 3),
+            (8, 5, 3),
+            (9, 5, 4),
+        ];
         let table = Quorum::of(3).table;
         for (row, (n, maj, tol)) in table.iter().zip(expected) {
             assert_eq!((row.managers, row.majority, row.tolerates), (n, maj, tol));
@@ -74,9 +84,20 @@ mod tests {
     #[test]
     fn majority_and_tolerance_hold_for_any_count() {
         for n in 1..1000 {
-            assert_eq!(majority(n) + tolerates(n), n, "the majority and the losses it tolerates make up {n}");
-            assert!(holds(n, n - tolerates(n)), "{n} managers survive {} losses", tolerates(n));
-            assert!(!holds(n, n - tolerates(n) - 1), "{n} managers do not survive one more");
+            assert_eq!(
+                majority(n) + tolerates(n),
+                n,
+                "the majority and the losses it tolerates make up {n}"
+            );
+            assert!(
+                holds(n, n - tolerates(n)),
+                "{n} managers survive {} losses",
+                tolerates(n)
+            );
+            assert!(
+                !holds(n, n - tolerates(n) - 1),
+                "{n} managers do not survive one more"
+            );
             assert!(2 * majority(n) > n, "a majority of {n} is more than half");
         }
         assert!(!holds(0, 0));

@@ -46,13 +46,21 @@ pub fn host_names(plan: &Plan) -> Vec<String> {
     names
 }
 
-fn grouped(plan: &Plan, kind: DomainKind, key: impl Fn(&crate::plan::Host) -> Option<&String>) -> Vec<Domain> {
+fn grouped(
+    plan: &Plan,
+    kind: DomainKind,
+    key: impl Fn(&crate::plan::Host) -> Option<&String>,
+) -> Vec<Domain> {
     let mut domains: Vec<Domain> = Vec::new();
     for host in &plan.hosts {
         let Some(name) = key(host) else { continue };
         match domains.iter_mut().find(|d| &d.name == name) {
             Some(domain) => domain.hosts.push(host.name.clone()),
-            None => domains.push(Domain { kind, name: name.clone(), hosts: vec![host.name.clone()] }),
+            None => domains.push(Domain {
+                kind,
+                name: name.clone(),
+                hosts: vec![host.name.clone()],
+            }),
         }
     }
     domains
@@ -60,9 +68,11 @@ fn grouped(plan: &Plan, kind: DomainKind, key: impl Fn(&crate::plan::Host) -> Op
 
 /// The single failure domains: every host, every rack and every site, in that order.
 pub fn single_domains(plan: &Plan) -> Vec<Domain> {
-    let hosts = host_names(plan)
-        .into_iter()
-        .map(|name| Domain { kind: DomainKind::Host, hosts: vec![name.clone()], name });
+    let hosts = host_names(plan).into_iter().map(|name| Domain {
+        kind: DomainKind::Host,
+        hosts: vec![name.clone()],
+        name,
+    });
     let racks = grouped(plan, DomainKind::Rack, |h| h.rack.as_ref());
     let sites = grouped(plan, DomainKind::Site, |h| h.site.as_ref());
     hosts.chain(racks).chain(sites).collect()

@@ -59,19 +59,24 @@ impl Bytes {
             let whole: u64 = if whole.is_empty() {
                 0
             } else {
-                whole.parse().map_err(|_| format!("`{text}` is not a size"))?
+                whole
+                    .parse()
+                    .map_err(|_| format!("`{text}` is not a size"))?
             };
-            if fraction.is_empty() || fraction.len() > 9 || !fraction.bytes().all(|b| b.is_ascii_digit()) {
+            if fraction.is_empty()
+                || fraction.len() > 9
+                || !fraction.bytes().all(|b| b.is_ascii_digit())
+            {
                 return Err(format!("`{text}` is not a size"));
             }
             let scale = 10u64.pow(fraction.len() as u32);
-            let fraction: u64 = fraction.parse().map_err(|_| format!("`{text}` is not a size"))?;
-            whole
-                .checked_mul(multiplier)
-                .and_then(|w| {
-                    let part = (fraction as u128 * multiplier as u128 / scale as u128) as u64;
-                    w.checked_add(part)
-                })
+            let fraction: u64 = fraction
+                .parse()
+                .map_err(|_| format!("`{text}` is not a size"))?;
+            whole.checked_mul(multiplier).and_then(|w| {
+                let part = (fraction as u128 * multiplier as u128 / scale as u128) as u64;
+                w.checked_add(part)
+            })
         } else {
             number
                 .parse::<u64>()
@@ -90,7 +95,7 @@ impl fmt::Display for Bytes {
             return write!(f, "0");
         }
         for (unit, size) in BINARY_UNITS {
-            if self.0 % size == 0 {
+            if self.0.is_multiple_of(size) {
                 return write!(f, "{}{unit}", self.0 / size);
             }
         }
@@ -100,7 +105,7 @@ impl fmt::Display for Bytes {
 
 impl Serialize for Bytes {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        if self.0 != 0 && BINARY_UNITS.iter().any(|(_, s)| self.0 % s == 0) {
+        if self.0 != 0 && BINARY_UNITS.iter().any(|(_, s)| self.0.is_multiple_of(*s)) {
             serializer.collect_str(self)
         } else {
             serializer.serialize_u64(self.0)
@@ -153,10 +158,16 @@ impl Cpus {
         if whole.is_empty() && fraction.is_empty() {
             return Err(error());
         }
-        if !whole.bytes().all(|b| b.is_ascii_digit()) || !fraction.bytes().all(|b| b.is_ascii_digit()) {
+        if !whole.bytes().all(|b| b.is_ascii_digit())
+            || !fraction.bytes().all(|b| b.is_ascii_digit())
+        {
             return Err(error());
         }
-        let whole: u64 = if whole.is_empty() { 0 } else { whole.parse().map_err(|_| error())? };
+        let whole: u64 = if whole.is_empty() {
+            0
+        } else {
+            whole.parse().map_err(|_| error())?
+        };
         let mut millis = 0u64;
         for (i, digit) in fraction.bytes().take(3).enumerate() {
             millis += u64::from(digit - b'0') * 10u64.pow(2 - i as u32);
@@ -169,7 +180,7 @@ impl Cpus {
     }
 
     fn from_f64(v: f64) -> Result<Self, String> {
-        if !v.is_finite() || v < 0.0 || v > 1e12 {
+        if !v.is_finite() || !(0.0..=1e12).contains(&v) {
             return Err(format!("{v} is not a CPU count"));
         }
         Ok(Cpus((v * 1000.0).round() as u64))
@@ -191,7 +202,7 @@ impl fmt::Display for Cpus {
 
 impl Serialize for Cpus {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        if self.0 % 1000 == 0 {
+        if self.0.is_multiple_of(1000) {
             serializer.serialize_u64(self.0 / 1000)
         } else {
             serializer.serialize_f64(self.0 as f64 / 1000.0)
@@ -251,14 +262,27 @@ mod tests {
         for (text, expected) in cases {
             assert_eq!(Bytes::parse(text), Ok(expected), "{text}");
         }
-        for bad in ["", "GiB", "12 parsecs", "-1G", "1.2.3G", "99999999999999999999T"] {
+        for bad in [
+            "",
+            "GiB",
+            "12 parsecs",
+            "-1G",
+            "1.2.3G",
+            "99999999999999999999T",
+        ] {
             assert!(Bytes::parse(bad).is_err(), "{bad} should be refused");
         }
     }
 
     #[test]
     fn sizes_print_canonically_and_read_back() {
-        for bytes in [Bytes::gib(8), Bytes::mib(512), Bytes(1000), Bytes(1023), Bytes(0)] {
+        for bytes in [
+            Bytes::gib(8),
+            Bytes::mib(512),
+            Bytes(1000),
+            Bytes(1023),
+            Bytes(0),
+        ] {
             let text = bytes.to_string();
             assert_eq!(Bytes::parse(&text), Ok(bytes), "{text}");
         }

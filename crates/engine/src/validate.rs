@@ -9,7 +9,9 @@ use std::collections::BTreeSet;
 pub fn is_valid_name(name: &str) -> bool {
     !name.is_empty()
         && name.len() <= 63
-        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
         && name.as_bytes()[0].is_ascii_alphanumeric()
 }
 
@@ -27,24 +29,42 @@ fn duplicates<'a>(names: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
 pub fn structure(plan: &Plan) -> Vec<Finding> {
     let mut findings = Vec::new();
     for name in duplicates(plan.hosts.iter().map(|h| h.name.as_str())) {
-        findings.push(Finding::error("duplicate-host", Target::Host(name.into()), format!("two hosts are named `{name}`")));
+        findings.push(Finding::error(
+            "duplicate-host",
+            Target::Host(name.into()),
+            format!("two hosts are named `{name}`"),
+        ));
     }
     for name in duplicates(plan.nodes.iter().map(|n| n.name.as_str())) {
-        findings.push(
-            Finding::error("duplicate-node", Target::Node(name.into()), format!("two nodes are named `{name}`: node hostnames must be unique"))
-        );
+        findings.push(Finding::error(
+            "duplicate-node",
+            Target::Node(name.into()),
+            format!("two nodes are named `{name}`: node hostnames must be unique"),
+        ));
     }
     for name in duplicates(plan.stacks.iter().map(|s| s.name.as_str())) {
-        findings.push(Finding::error("duplicate-stack", Target::Stack(name.into()), format!("two stacks are named `{name}`")));
+        findings.push(Finding::error(
+            "duplicate-stack",
+            Target::Stack(name.into()),
+            format!("two stacks are named `{name}`"),
+        ));
     }
     for host in &plan.hosts {
         if !is_valid_name(&host.name) {
-            findings.push(invalid_name(Target::Host(host.name.clone()), "host", &host.name));
+            findings.push(invalid_name(
+                Target::Host(host.name.clone()),
+                "host",
+                &host.name,
+            ));
         }
     }
     for node in &plan.nodes {
         if !is_valid_name(&node.name) {
-            findings.push(invalid_name(Target::Node(node.name.clone()), "node", &node.name));
+            findings.push(invalid_name(
+                Target::Node(node.name.clone()),
+                "node",
+                &node.name,
+            ));
         }
         match &node.host {
             Some(host) if plan.host(host).is_none() => findings.push(
@@ -68,14 +88,21 @@ pub fn structure(plan: &Plan) -> Vec<Finding> {
     }
     for stack in &plan.stacks {
         if !is_valid_name(&stack.name) {
-            findings.push(invalid_name(Target::Stack(stack.name.clone()), "stack", &stack.name));
+            findings.push(invalid_name(
+                Target::Stack(stack.name.clone()),
+                "stack",
+                &stack.name,
+            ));
         }
         for after in &stack.after {
             if !plan.stacks.iter().any(|s| &s.name == after) {
                 findings.push(Finding::error(
                     "unknown-stack",
                     Target::Stack(stack.name.clone()),
-                    format!("stack `{}` comes after `{after}`, which the plan does not have", stack.name),
+                    format!(
+                        "stack `{}` comes after `{after}`, which the plan does not have",
+                        stack.name
+                    ),
                 ));
             }
         }

@@ -24,7 +24,11 @@ pub struct PlanError {
 
 impl PlanError {
     fn at(message: impl Into<String>, line: Option<usize>, column: Option<usize>) -> Self {
-        PlanError { message: message.into(), line, column }
+        PlanError {
+            message: message.into(),
+            line,
+            column,
+        }
     }
 
     fn from_yaml(error: &serde_yaml_ng::Error) -> Self {
@@ -45,7 +49,9 @@ impl PlanError {
 impl fmt::Display for PlanError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match (self.line, self.column) {
-            (Some(line), Some(column)) => write!(f, "line {line}, column {column}: {}", self.message),
+            (Some(line), Some(column)) => {
+                write!(f, "line {line}, column {column}: {}", self.message)
+            }
             (Some(line), None) => write!(f, "line {line}: {}", self.message),
             _ => f.write_str(&self.message),
         }
@@ -77,7 +83,9 @@ pub fn plan_to_yaml(plan: &Plan) -> String {
 /// Reads any YAML document into a value, with the same error shape as plans.
 pub fn parse_value(text: &str) -> Result<Value, PlanError> {
     let mut value: Value = serde_yaml_ng::from_str(text).map_err(|e| PlanError::from_yaml(&e))?;
-    value.apply_merge().map_err(|e| PlanError::at(e.to_string(), None, None))?;
+    value
+        .apply_merge()
+        .map_err(|e| PlanError::at(e.to_string(), None, None))?;
     Ok(value)
 }
 

@@ -7,10 +7,16 @@ use swarmplan_engine::{analyze, examples, parse_plan, Options};
 #[test]
 fn example_analyses_match_their_golden_files() {
     for example in examples::EXAMPLES {
-        let plan = parse_plan(example.yaml).unwrap_or_else(|e| panic!("example {}: {e}", example.id));
+        let plan =
+            parse_plan(example.yaml).unwrap_or_else(|e| panic!("example {}: {e}", example.id));
         let analysis = analyze(&plan, &Options::default());
         let json = serde_json::to_string_pretty(&analysis).expect("serializes") + "\n";
-        expect_file![format!("{}/tests/golden/{}.analysis.json", env!("CARGO_MANIFEST_DIR"), example.id)].assert_eq(&json);
+        expect_file![format!(
+            "{}/tests/golden/{}.analysis.json",
+            env!("CARGO_MANIFEST_DIR"),
+            example.id
+        )]
+        .assert_eq(&json);
     }
 }
 
@@ -18,9 +24,13 @@ fn example_analyses_match_their_golden_files() {
 fn analysis_is_deterministic() {
     for example in examples::EXAMPLES {
         let plan = parse_plan(example.yaml).expect("reads");
-        let first = serde_json::to_string(&analyze(&plan, &Options { host_pairs: true })).expect("serializes");
-        let again = serde_json::to_string(&analyze(&parse_plan(example.yaml).expect("reads"), &Options { host_pairs: true }))
+        let first = serde_json::to_string(&analyze(&plan, &Options { host_pairs: true }))
             .expect("serializes");
+        let again = serde_json::to_string(&analyze(
+            &parse_plan(example.yaml).expect("reads"),
+            &Options { host_pairs: true },
+        ))
+        .expect("serializes");
         assert_eq!(first, again, "example {}", example.id);
     }
 }

@@ -28,7 +28,11 @@ fn plan(nodes: &str, compose: &str) -> String {
             Some(n) => (n, "manager"),
             None => (name, "worker"),
         };
-        write!(out, "  - name: {name}\n    host: {host}\n    role: {role}\n").unwrap();
+        write!(
+            out,
+            "  - name: {name}\n    host: {host}\n    role: {role}\n"
+        )
+        .unwrap();
         let mut labels = Vec::new();
         for word in words {
             match word.split_once('=') {
@@ -56,19 +60,39 @@ fn render(analysis: &Analysis) -> String {
         per_service.entry((i, &status.service)).or_default();
     }
     for task in &analysis.placement {
-        let index = analysis.services.iter().position(|s| s.service == task.service).unwrap();
-        *per_service.entry((index, &task.service)).or_default().entry(&task.node).or_default() += 1;
+        let index = analysis
+            .services
+            .iter()
+            .position(|s| s.service == task.service)
+            .unwrap();
+        *per_service
+            .entry((index, &task.service))
+            .or_default()
+            .entry(&task.node)
+            .or_default() += 1;
     }
     let mut out = String::new();
     for ((_, service), nodes) in per_service {
         let nodes: Vec<String> = nodes.iter().map(|(n, c)| format!("{n}×{c}")).collect();
         writeln!(out, "{service}: {}", nodes.join(" ")).unwrap();
-        let pending: Vec<_> = analysis.pending.iter().filter(|p| p.service == service).collect();
+        let pending: Vec<_> = analysis
+            .pending
+            .iter()
+            .filter(|p| p.service == service)
+            .collect();
         if let Some(first) = pending.first() {
             writeln!(out, "  {} pending: {}", pending.len(), first.reason).unwrap();
         }
     }
-    for finding in analysis.findings.iter().filter(|f| !["single-manager", "host-loss-breaks-quorum", "even-managers", "no-managers"].contains(&f.code)) {
+    for finding in analysis.findings.iter().filter(|f| {
+        ![
+            "single-manager",
+            "host-loss-breaks-quorum",
+            "even-managers",
+            "no-managers",
+        ]
+        .contains(&f.code)
+    }) {
         writeln!(out, "! {} {}", finding.code, finding.target).unwrap();
     }
     out
@@ -398,7 +422,11 @@ fn failures_reschedule_as_swarm_does() {
     let analysis = analyze(&parse_plan(&text).unwrap(), &Options::default());
     let mut out = String::new();
     for f in &analysis.failures {
-        let moved: Vec<String> = f.rescheduled.iter().map(|t| format!("{}.{}→{}", t.service, t.slot, t.node)).collect();
+        let moved: Vec<String> = f
+            .rescheduled
+            .iter()
+            .map(|t| format!("{}.{}→{}", t.service, t.slot, t.node))
+            .collect();
         writeln!(
             out,
             "{} {}: quorum {} down {:?} degraded {:?} moved [{}] pending {} rebalance {:?}",

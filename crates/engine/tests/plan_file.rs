@@ -14,11 +14,22 @@ fn error_of(text: &str) -> (String, Option<usize>, Option<usize>) {
 #[test]
 fn every_example_reads_and_round_trips() {
     for example in examples::EXAMPLES {
-        let plan = parse_plan(example.yaml).unwrap_or_else(|e| panic!("example {}: {e}", example.id));
+        let plan =
+            parse_plan(example.yaml).unwrap_or_else(|e| panic!("example {}: {e}", example.id));
         let written = plan_to_yaml(&plan);
-        let again = parse_plan(&written).unwrap_or_else(|e| panic!("example {} written back: {e}\n{written}", example.id));
-        assert_eq!(plan, again, "example {} changes on a round trip", example.id);
-        assert_eq!(written, plan_to_yaml(&again), "example {}: writing is stable", example.id);
+        let again = parse_plan(&written)
+            .unwrap_or_else(|e| panic!("example {} written back: {e}\n{written}", example.id));
+        assert_eq!(
+            plan, again,
+            "example {} changes on a round trip",
+            example.id
+        );
+        assert_eq!(
+            written,
+            plan_to_yaml(&again),
+            "example {}: writing is stable",
+            example.id
+        );
     }
 }
 
@@ -57,10 +68,16 @@ stacks:
     assert_eq!(api["logging"]["options"]["max-size"], Value::from("10m"));
     assert_eq!(api["healthcheck"]["interval"], Value::from("30s"));
     assert_eq!(api["labels"][0], Value::from("traefik.enable=true"));
-    assert_eq!(api["deploy"]["resources"]["reservations"]["cpus"], Value::from("0.10"));
+    assert_eq!(
+        api["deploy"]["resources"]["reservations"]["cpus"],
+        Value::from("0.10")
+    );
     assert_eq!(compose["configs"]["app"]["file"], Value::from("./app.conf"));
     assert_eq!(compose["secrets"]["token"]["external"], Value::from(true));
-    assert!(api.get("<<").is_none(), "merge keys are resolved:\n{written}");
+    assert!(
+        api.get("<<").is_none(),
+        "merge keys are resolved:\n{written}"
+    );
 }
 
 #[test]
@@ -88,9 +105,16 @@ nodes:
     assert_eq!(plan.nodes[1].memory, Some(Bytes::mib(512)));
     assert_eq!(plan.nodes[2].cpus, Some(Cpus(1500)));
     assert_eq!(plan.nodes[2].memory, Some(Bytes::gib(1)));
-    assert_eq!(plan.nodes[2].role, Role::Worker, "a node is a worker unless told otherwise");
+    assert_eq!(
+        plan.nodes[2].role,
+        Role::Worker,
+        "a node is a worker unless told otherwise"
+    );
     let written = plan_to_yaml(&plan);
-    assert!(written.contains("memory: 8GiB"), "sizes are written in one spelling:\n{written}");
+    assert!(
+        written.contains("memory: 8GiB"),
+        "sizes are written in one spelling:\n{written}"
+    );
     assert!(written.contains("memory: 512MiB"), "{written}");
 }
 
@@ -98,14 +122,23 @@ nodes:
 fn a_newer_format_version_is_refused_plainly() {
     let (message, line, _) = error_of("name: future\nswarmplan: 2\nnodes: []\n");
     assert_eq!(line, Some(2));
-    assert!(message.contains("format version 2") && message.contains("newer Swarmplan"), "{message}");
+    assert!(
+        message.contains("format version 2") && message.contains("newer Swarmplan"),
+        "{message}"
+    );
 
     let (message, line, column) = error_of("name: not a plan\nnodes: []\n");
-    assert!(message.contains("no `swarmplan:` format version"), "{message}");
+    assert!(
+        message.contains("no `swarmplan:` format version"),
+        "{message}"
+    );
     assert_eq!((line, column), (Some(1), Some(1)));
 
     let (message, _, _) = error_of("swarmplan: latest\nname: x\n");
-    assert!(message.contains("must be the format version number"), "{message}");
+    assert!(
+        message.contains("must be the format version number"),
+        "{message}"
+    );
 
     let (message, _, _) = error_of("- just\n- a list\n");
     assert!(message.contains("a plan is a YAML mapping"), "{message}");
@@ -115,20 +148,63 @@ fn a_newer_format_version_is_refused_plainly() {
 fn errors_say_where_and_why() {
     let cases: &[(&str, &str, usize)] = &[
         // A misspelt field is named, with the fields that exist.
-        ("swarmplan: 1\nname: x\nnodes:\n  - name: a\n    rol: manager\n", "unknown field `rol`", 5),
-        ("swarmplan: 1\nname: x\nnodez: []\n", "unknown field `nodez`", 3),
-        ("swarmplan: 1\nname: x\nnodes:\n  - name: a\n    role: boss\n", "unknown variant `boss`", 5),
-        ("swarmplan: 1\nname: x\nnodes:\n  - name: a\n    availability: sleeping\n", "unknown variant `sleeping`", 5),
-        ("swarmplan: 1\nname: x\nnodes:\n  - name: a\n    memory: 12 parsecs\n", "is not a size", 5),
-        ("swarmplan: 1\nname: x\nnodes:\n  - name: a\n    cpus: four\n", "is not a CPU count", 5),
-        ("swarmplan: 1\nname: x\nnodes:\n  - name: a\n    ip: 10.0.0.300\n", "invalid IP address", 5),
-        ("swarmplan: 1\nname: x\nfirewall:\n  rules:\n    - { port: 70000, from: users }\n", "is not a port", 5),
-        ("swarmplan: 1\nname: x\nnodes:\n  - name: a\n   host: b\n", "did not find expected '-' indicator", 5),
-        ("swarmplan: 1\nname: [unclosed\n", "did not find expected", 3),
+        (
+            "swarmplan: 1\nname: x\nnodes:\n  - name: a\n    rol: manager\n",
+            "unknown field `rol`",
+            5,
+        ),
+        (
+            "swarmplan: 1\nname: x\nnodez: []\n",
+            "unknown field `nodez`",
+            3,
+        ),
+        (
+            "swarmplan: 1\nname: x\nnodes:\n  - name: a\n    role: boss\n",
+            "unknown variant `boss`",
+            5,
+        ),
+        (
+            "swarmplan: 1\nname: x\nnodes:\n  - name: a\n    availability: sleeping\n",
+            "unknown variant `sleeping`",
+            5,
+        ),
+        (
+            "swarmplan: 1\nname: x\nnodes:\n  - name: a\n    memory: 12 parsecs\n",
+            "is not a size",
+            5,
+        ),
+        (
+            "swarmplan: 1\nname: x\nnodes:\n  - name: a\n    cpus: four\n",
+            "is not a CPU count",
+            5,
+        ),
+        (
+            "swarmplan: 1\nname: x\nnodes:\n  - name: a\n    ip: 10.0.0.300\n",
+            "invalid IP address",
+            5,
+        ),
+        (
+            "swarmplan: 1\nname: x\nfirewall:\n  rules:\n    - { port: 70000, from: users }\n",
+            "is not a port",
+            5,
+        ),
+        (
+            "swarmplan: 1\nname: x\nnodes:\n  - name: a\n   host: b\n",
+            "did not find expected '-' indicator",
+            5,
+        ),
+        (
+            "swarmplan: 1\nname: [unclosed\n",
+            "did not find expected",
+            3,
+        ),
     ];
     for (text, expected, expected_line) in cases {
         let (message, line, column) = error_of(text);
-        assert!(message.contains(expected), "for\n{text}\nexpected `{expected}` in `{message}`");
+        assert!(
+            message.contains(expected),
+            "for\n{text}\nexpected `{expected}` in `{message}`"
+        );
         assert_eq!(line, Some(*expected_line), "line of `{message}` in\n{text}");
         assert!(column.is_some(), "a column for `{message}`");
     }
@@ -145,7 +221,11 @@ fn name() -> impl Strategy<Value = String> {
 }
 
 fn label_value() -> impl Strategy<Value = String> {
-    prop_oneof![Just("true".to_owned()), Just("3".to_owned()), "[a-zA-Z0-9 ._:/-]{0,12}"]
+    prop_oneof![
+        Just("true".to_owned()),
+        Just("3".to_owned()),
+        "[a-zA-Z0-9 ._:/-]{0,12}"
+    ]
 }
 
 prop_compose! {
@@ -164,7 +244,7 @@ prop_compose! {
         node.availability = availability;
         node.cpus = cpus.map(Cpus);
         node.memory = memory.map(Bytes);
-        node.ip = ip.map(|o| std::net::IpAddr::from(o));
+        node.ip = ip.map(std::net::IpAddr::from);
         node.labels = labels.into_iter().collect();
         node
     }

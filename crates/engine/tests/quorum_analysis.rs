@@ -37,7 +37,10 @@ fn check_with(layout: &str, options: Options, expect: Expect) {
     let plan = parse_plan(&plan_from(layout)).expect("the fixture is a valid plan");
     let analysis = analyze(&plan, &options);
     let q = &analysis.quorum;
-    let mut out = format!("managers {} majority {} tolerates {}\n", q.managers, q.majority, q.tolerates);
+    let mut out = format!(
+        "managers {} majority {} tolerates {}\n",
+        q.managers, q.majority, q.tolerates
+    );
     for f in &analysis.failures {
         writeln!(
             out,
@@ -52,7 +55,12 @@ fn check_with(layout: &str, options: Options, expect: Expect) {
     }
     writeln!(out, "{}", analysis.survival.summary).unwrap();
     for finding in &analysis.findings {
-        writeln!(out, "{} {} {}", finding.severity, finding.code, finding.target).unwrap();
+        writeln!(
+            out,
+            "{} {} {}",
+            finding.severity, finding.code, finding.target
+        )
+        .unwrap();
     }
     expect.assert_eq(&out);
 }
@@ -237,7 +245,11 @@ firewall:
     )
     .expect("a plan with mistakes still reads");
     let analysis = analyze(&plan, &Options::default());
-    let codes: Vec<String> = analysis.findings.iter().map(|f| format!("{} {}", f.code, f.target)).collect();
+    let codes: Vec<String> = analysis
+        .findings
+        .iter()
+        .map(|f| format!("{} {}", f.code, f.target))
+        .collect();
     expect![[r#"
         [
             "duplicate-host host:esx1",

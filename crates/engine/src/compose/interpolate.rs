@@ -30,7 +30,11 @@ pub enum Problem {
 enum Part<'a> {
     Text(&'a str),
     Dollar,
-    Reference { name: &'a str, operator: &'a str, argument: &'a str },
+    Reference {
+        name: &'a str,
+        operator: &'a str,
+        argument: &'a str,
+    },
 }
 
 fn is_name_char(c: char) -> bool {
@@ -49,12 +53,18 @@ fn parts(text: &str) -> Result<Vec<Part<'_>>, Problem> {
             parts.push(Part::Dollar);
             rest = tail;
         } else if let Some(body) = after.strip_prefix('{') {
-            let close = body.find('}').ok_or_else(|| Problem::Syntax(format!("`{text}`: `${{` has no closing `}}`")))?;
+            let close = body
+                .find('}')
+                .ok_or_else(|| Problem::Syntax(format!("`{text}`: `${{` has no closing `}}`")))?;
             let inner = &body[..close];
-            let name_end = inner.find(|c: char| !is_name_char(c)).unwrap_or(inner.len());
+            let name_end = inner
+                .find(|c: char| !is_name_char(c))
+                .unwrap_or(inner.len());
             let (name, tail) = inner.split_at(name_end);
             if name.is_empty() {
-                return Err(Problem::Syntax(format!("`{text}`: invalid interpolation format for `${{{inner}}}`")));
+                return Err(Problem::Syntax(format!(
+                    "`{text}`: invalid interpolation format for `${{{inner}}}`"
+                )));
             }
             let operator = ["?", "-", "+", ":?", ":-", ":+"]
                 .iter()
@@ -64,16 +74,30 @@ fn parts(text: &str) -> Result<Vec<Part<'_>>, Problem> {
             let (operator, argument) = match operator {
                 Some(op) => (op, &tail[op.len()..]),
                 None if tail.is_empty() => ("", ""),
-                None => return Err(Problem::Syntax(format!("`{text}`: invalid interpolation format for `${{{inner}}}`"))),
+                None => {
+                    return Err(Problem::Syntax(format!(
+                        "`{text}`: invalid interpolation format for `${{{inner}}}`"
+                    )))
+                }
             };
-            parts.push(Part::Reference { name, operator, argument });
+            parts.push(Part::Reference {
+                name,
+                operator,
+                argument,
+            });
             rest = &body[close + 1..];
         } else {
-            let name_end = after.find(|c: char| !is_name_char(c)).unwrap_or(after.len());
+            let name_end = after
+                .find(|c: char| !is_name_char(c))
+                .unwrap_or(after.len());
             if name_end == 0 {
                 parts.push(Part::Text("$"));
             } else {
-                parts.push(Part::Reference { name: &after[..name_end], operator: "", argument: "" });
+                parts.push(Part::Reference {
+                    name: &after[..name_end],
+                    operator: "",
+                    argument: "",
+                });
             }
             rest = &after[name_end..];
         }
@@ -86,11 +110,17 @@ fn parts(text: &str) -> Result<Vec<Part<'_>>, Problem> {
 
 /// The variables a string refers to.
 pub fn references(text: &str) -> Vec<Variable> {
-    let Ok(parts) = parts(text) else { return Vec::new() };
+    let Ok(parts) = parts(text) else {
+        return Vec::new();
+    };
     parts
         .into_iter()
         .filter_map(|part| match part {
-            Part::Reference { name, operator, argument } => Some(Variable {
+            Part::Reference {
+                name,
+                operator,
+                argument,
+            } => Some(Variable {
                 name: name.to_owned(),
                 default: matches!(operator, "-" | ":-").then(|| argument.to_owned()),
                 required: matches!(operator, "?" | ":?"),
@@ -111,7 +141,11 @@ pub fn substitute(text: &str, values: &IndexMap<String, String>) -> Result<Strin
         match part {
             Part::Text(t) => out.push_str(t),
             Part::Dollar => out.push('$'),
-            Part::Reference { name, operator, argument } => {
+            Part::Reference {
+                name,
+                operator,
+                argument,
+            } => {
                 let value = values.get(name);
                 let set = value.is_some();
                 let non_empty = value.is_some_and(|v| !v.is_empty());
@@ -125,7 +159,10 @@ pub fn substitute(text: &str, values: &IndexMap<String, String>) -> Result<Strin
                     ":?" | "?" => {
                         let ok = if operator == ":?" { non_empty } else { set };
                         if !ok {
-                            return Err(Problem::Missing { name: name.to_owned(), message: argument.to_owned() });
+                            return Err(Problem::Missing {
+                                name: name.to_owned(),
+                                message: argument.to_owned(),
+                            });
                         }
                         out.push_str(value);
                     }
@@ -142,7 +179,10 @@ mod tests {
     use super::*;
 
     fn values() -> IndexMap<String, String> {
-        [("DOMAIN", "example.org"), ("EMPTY", "")].into_iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect()
+        [("DOMAIN", "example.org"), ("EMPTY", "")]
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect()
     }
 
     #[test]
@@ -165,7 +205,11 @@ mod tests {
             ("${DOMAIN?needed}", "example.org"),
         ];
         for (text, expected) in cases {
-            assert_eq!(substitute(text, &values()).as_deref(), Ok(expected), "{text}");
+            assert_eq!(
+                substitute(text, &values()).as_deref(),
+                Ok(expected),
+                "{text}"
+            );
         }
     }
 
@@ -173,12 +217,24 @@ mod tests {
     fn required_variables_are_reported() {
         assert_eq!(
             substitute("${EMAIL?Variable EMAIL not set}", &values()),
-            Err(Problem::Missing { name: "EMAIL".into(), message: "Variable EMAIL not set".into() })
+            Err(Problem::Missing {
+                name: "EMAIL".into(),
+                message: "Variable EMAIL not set".into()
+            })
         );
-        assert!(matches!(substitute("${EMPTY:?must be set}", &values()), Err(Problem::Missing { .. })));
+        assert!(matches!(
+            substitute("${EMPTY:?must be set}", &values()),
+            Err(Problem::Missing { .. })
+        ));
         assert!(substitute("${EMPTY?must be set}", &values()).is_ok());
-        assert!(matches!(substitute("${OOPS", &values()), Err(Problem::Syntax(_))));
-        assert!(matches!(substitute("${}", &values()), Err(Problem::Syntax(_))));
+        assert!(matches!(
+            substitute("${OOPS", &values()),
+            Err(Problem::Syntax(_))
+        ));
+        assert!(matches!(
+            substitute("${}", &values()),
+            Err(Problem::Syntax(_))
+        ));
     }
 
     #[test]

@@ -173,15 +173,24 @@ fn mapping<'a>(value: &'a Value, key: &str) -> Option<&'a Mapping> {
 /// "0440", which written back quoted is a string Docker refuses ("mode must be a number"); a
 /// quoted mode is refused by Docker anyway, so the conversion only ever keeps a file loadable.
 pub fn normalize_file_modes(compose: &mut Value) {
-    let Some(Value::Mapping(services)) = compose.get_mut("services") else { return };
+    let Some(Value::Mapping(services)) = compose.get_mut("services") else {
+        return;
+    };
     for (_, service) in services.iter_mut() {
         for key in ["configs", "secrets"] {
-            let Some(Value::Sequence(entries)) = service.get_mut(key) else { continue };
+            let Some(Value::Sequence(entries)) = service.get_mut(key) else {
+                continue;
+            };
             for entry in entries {
-                let Some(mode) = entry.get_mut("mode") else { continue };
+                let Some(mode) = entry.get_mut("mode") else {
+                    continue;
+                };
                 if let Value::String(text) = mode {
-                    let octal = text.len() > 1 && text.starts_with('0') && text.bytes().all(|b| (b'0'..=b'7').contains(&b));
-                    if let Some(number) = octal.then(|| u64::from_str_radix(text, 8).ok()).flatten() {
+                    let octal = text.len() > 1
+                        && text.starts_with('0')
+                        && text.bytes().all(|b| (b'0'..=b'7').contains(&b));
+                    if let Some(number) = octal.then(|| u64::from_str_radix(text, 8).ok()).flatten()
+                    {
                         *mode = Value::Number(number.into());
                     }
                 }
@@ -192,7 +201,11 @@ pub fn normalize_file_modes(compose: &mut Value) {
 
 /// Reads a stack's compose file: substitutes the plan's variables, then reads the view.
 pub fn read(stack: &Stack) -> Compose {
-    let mut reader = Reader { stack: &stack.name, findings: Vec::new(), variables: Vec::new() };
+    let mut reader = Reader {
+        stack: &stack.name,
+        findings: Vec::new(),
+        variables: Vec::new(),
+    };
     let resolved = reader.substitute(&stack.compose, &stack.variables);
     let services = match resolved.get("services") {
         Some(Value::Mapping(services)) => services
@@ -201,15 +214,26 @@ pub fn read(stack: &Stack) -> Compose {
             .collect(),
         Some(Value::Null) | None => Vec::new(),
         Some(_) => {
-            reader.problem(Target::Stack(stack.name.clone()), "`services:` must be a mapping of service names".into());
+            reader.problem(
+                Target::Stack(stack.name.clone()),
+                "`services:` must be a mapping of service names".into(),
+            );
             Vec::new()
         }
     };
     let networks = mapping(&resolved, "networks")
-        .map(|m| m.iter().filter_map(|(k, v)| Some(network(&stack.name, k.as_str()?, v))).collect())
+        .map(|m| {
+            m.iter()
+                .filter_map(|(k, v)| Some(network(&stack.name, k.as_str()?, v)))
+                .collect()
+        })
         .unwrap_or_default();
     let volumes = mapping(&resolved, "volumes")
-        .map(|m| m.iter().filter_map(|(k, v)| Some(volume(k.as_str()?, v))).collect())
+        .map(|m| {
+            m.iter()
+                .filter_map(|(k, v)| Some(volume(k.as_str()?, v)))
+                .collect()
+        })
         .unwrap_or_default();
     Compose {
         stack: stack.name.clone(),
@@ -230,7 +254,8 @@ struct Reader<'a> {
 
 impl Reader<'_> {
     fn problem(&mut self, target: Target, message: String) {
-        self.findings.push(Finding::error("compose-invalid", target, message));
+        self.findings
+            .push(Finding::error("compose-invalid", target, message));
     }
 
     fn substitute(&mut self, value: &Value, values: &IndexMap<String, String>) -> Value {
@@ -244,14 +269,22 @@ impl Reader<'_> {
                 match interpolate::substitute(text, values) {
                     Ok(done) => Value::String(done),
                     Err(Problem::Missing { name, message }) => {
-                        if !self.findings.iter().any(|f| f.code == "variable-required" && f.message.contains(&format!("`{name}`"))) {
+                        if !self.findings.iter().any(|f| {
+                            f.code == "variable-required"
+                                && f.message.contains(&format!("`{name}`"))
+                        }) {
                             self.findings.push(
                                 Finding::error(
                                     "variable-required",
                                     Target::Stack(self.stack.to_owned()),
-                                    format!("stack `{}` needs variable `{name}`: {message}", self.stack),
+                                    format!(
+                                        "stack `{}` needs variable `{name}`: {message}",
+                                        self.stack
+                                    ),
                                 )
-                                .hint(format!("set it under the stack's `variables:` ({name}: ...)")),
+                                .hint(format!(
+                                    "set it under the stack's `variables:` ({name}: ...)"
+                                )),
                             );
                         }
                         Value::String(text.clone())
@@ -262,29 +295,44 @@ impl Reader<'_> {
                     }
                 }
             }
-            Value::Sequence(items) => Value::Sequence(items.iter().map(|v| self.substitute(v, values)).collect()),
-            Value::Mapping(map) => {
-                Value::Mapping(map.iter().map(|(k, v)| (k.clone(), self.substitute(v, values))).collect())
+            Value::Sequence(items) => {
+                Value::Sequence(items.iter().map(|v| self.substitute(v, values)).collect())
             }
+            Value::Mapping(map) => Value::Mapping(
+                map.iter()
+                    .map(|(k, v)| (k.clone(), self.substitute(v, values)))
+                    .collect(),
+            ),
             Value::Tagged(tagged) => self.substitute(&tagged.value, values),
             other => other.clone(),
         }
     }
 
     fn service(&mut self, name: &str, body: &Value) -> Service {
-        let target = Target::Service { stack: self.stack.to_owned(), service: name.to_owned() };
+        let target = Target::Service {
+            stack: self.stack.to_owned(),
+            service: name.to_owned(),
+        };
         let deploy = body.get("deploy").cloned().unwrap_or(Value::Null);
         let mode = match deploy.get("mode").and_then(as_text).as_deref() {
             Some("global") => Mode::Global,
             Some("replicated") | None => match deploy.get("replicas") {
                 None | Some(Value::Null) => Mode::Replicated(1),
                 Some(value) => Mode::Replicated(as_u64(value).unwrap_or_else(|| {
-                    self.problem(target.clone(), format!("service `{name}`: replicas must be a whole number"));
+                    self.problem(
+                        target.clone(),
+                        format!("service `{name}`: replicas must be a whole number"),
+                    );
                     1
                 })),
             },
             Some(other) => {
-                self.problem(target.clone(), format!("service `{name}`: unknown deploy mode `{other}` (replicated or global)"));
+                self.problem(
+                    target.clone(),
+                    format!(
+                        "service `{name}`: unknown deploy mode `{other}` (replicated or global)"
+                    ),
+                );
                 Mode::Replicated(1)
             }
         };
@@ -322,7 +370,9 @@ impl Reader<'_> {
             for entry in entries {
                 match port_entry(entry) {
                     Ok(mut expanded) => ports.append(&mut expanded),
-                    Err(message) => self.problem(target.clone(), format!("service `{name}`: {message}")),
+                    Err(message) => {
+                        self.problem(target.clone(), format!("service `{name}`: {message}"))
+                    }
                 }
             }
         }
@@ -335,7 +385,12 @@ impl Reader<'_> {
             Some(Value::Sequence(items)) => items.iter().filter_map(mount).collect(),
             _ => Vec::new(),
         };
-        let update_order = match deploy.get("update_config").and_then(|u| u.get("order")).and_then(as_text).as_deref() {
+        let update_order = match deploy
+            .get("update_config")
+            .and_then(|u| u.get("order"))
+            .and_then(as_text)
+            .as_deref()
+        {
             Some("start-first") => UpdateOrder::StartFirst,
             _ => UpdateOrder::StopFirst,
         };
@@ -343,7 +398,10 @@ impl Reader<'_> {
             name: name.to_owned(),
             image: body.get("image").and_then(as_text),
             mode,
-            constraints: placement.get("constraints").map(strings).unwrap_or_default(),
+            constraints: placement
+                .get("constraints")
+                .map(strings)
+                .unwrap_or_default(),
             preferences,
             max_replicas_per_node: placement.get("max_replicas_per_node").and_then(as_u64),
             reservations,
@@ -359,12 +417,18 @@ fn protocol(text: &str) -> Result<Protocol, String> {
     match text.to_ascii_lowercase().as_str() {
         "tcp" | "" => Ok(Protocol::Tcp),
         "udp" => Ok(Protocol::Udp),
-        other => Err(format!("port protocol `{other}` is not supported (tcp or udp)")),
+        other => Err(format!(
+            "port protocol `{other}` is not supported (tcp or udp)"
+        )),
     }
 }
 
 fn port_range(text: &str) -> Result<(u16, u16), String> {
-    let number = |t: &str| t.trim().parse::<u16>().map_err(|_| format!("`{text}` is not a port"));
+    let number = |t: &str| {
+        t.trim()
+            .parse::<u16>()
+            .map_err(|_| format!("`{text}` is not a port"))
+    };
     match text.split_once('-') {
         Some((a, b)) => {
             let (a, b) = (number(a)?, number(b)?);
@@ -380,7 +444,10 @@ fn port_range(text: &str) -> Result<(u16, u16), String> {
 /// Reads one `ports:` entry, short (`"8080:80/udp"`) or long (`{target, published, mode}`).
 fn port_entry(entry: &Value) -> Result<Vec<Port>, String> {
     if let Value::Mapping(_) = entry {
-        let target = entry.get("target").and_then(as_u64).ok_or("a long-syntax port needs `target`")?;
+        let target = entry
+            .get("target")
+            .and_then(as_u64)
+            .ok_or("a long-syntax port needs `target`")?;
         let target = u16::try_from(target).map_err(|_| format!("{target} is not a port"))?;
         let published = match entry.get("published") {
             None | Some(Value::Null) => None,
@@ -389,32 +456,53 @@ fn port_entry(entry: &Value) -> Result<Vec<Port>, String> {
                 Some(port_range(&text)?.0)
             }
         };
-        let protocol = protocol(entry.get("protocol").and_then(as_text).as_deref().unwrap_or("tcp"))?;
+        let protocol = protocol(
+            entry
+                .get("protocol")
+                .and_then(as_text)
+                .as_deref()
+                .unwrap_or("tcp"),
+        )?;
         let mode = match entry.get("mode").and_then(as_text).as_deref() {
             Some("host") => PortMode::Host,
             Some("ingress") | None => PortMode::Ingress,
-            Some(other) => return Err(format!("port mode `{other}` is not supported (ingress or host)")),
+            Some(other) => {
+                return Err(format!(
+                    "port mode `{other}` is not supported (ingress or host)"
+                ))
+            }
         };
-        return Ok(vec![Port { target, published, protocol, mode }]);
+        return Ok(vec![Port {
+            target,
+            published,
+            protocol,
+            mode,
+        }]);
     }
     let text = as_text(entry).ok_or("a port must be a string, number or mapping")?;
     let (spec, proto) = text.split_once('/').unwrap_or((&text, "tcp"));
     let protocol = protocol(proto)?;
     // "[ip:][published:]target"; an IPv6 address would be bracketed, so split from the right.
     let mut pieces = spec.rsplitn(3, ':');
-    let target = pieces.next().ok_or_else(|| format!("`{text}` is not a port"))?;
+    let target = pieces
+        .next()
+        .ok_or_else(|| format!("`{text}` is not a port"))?;
     let published = pieces.next().filter(|p| !p.is_empty());
     let (t_first, t_last) = port_range(target)?;
     let count = usize::from(t_last - t_first) + 1;
     if count > MAX_PORT_RANGE {
-        return Err(format!("`{text}` publishes {count} ports; Swarmplan reads at most {MAX_PORT_RANGE} per entry"));
+        return Err(format!(
+            "`{text}` publishes {count} ports; Swarmplan reads at most {MAX_PORT_RANGE} per entry"
+        ));
     }
     let published = match published {
         None => None,
         Some(p) => {
             let (p_first, p_last) = port_range(p)?;
             if p_last - p_first != t_last - t_first && p_first != p_last {
-                return Err(format!("`{text}`: the published and target ranges differ in length"));
+                return Err(format!(
+                    "`{text}`: the published and target ranges differ in length"
+                ));
             }
             Some((p_first, p_last))
         }
@@ -447,11 +535,20 @@ fn mount(entry: &Value) -> Option<Mount> {
     let mut pieces = text.splitn(3, ':');
     let first = pieces.next()?.to_owned();
     match pieces.next() {
-        None => Some(Mount { kind: MountKind::Volume, source: None, target: first }),
+        None => Some(Mount {
+            kind: MountKind::Volume,
+            source: None,
+            target: first,
+        }),
         Some(target) => {
-            let is_path = first.starts_with('/') || first.starts_with('.') || first.starts_with('~');
+            let is_path =
+                first.starts_with('/') || first.starts_with('.') || first.starts_with('~');
             Some(Mount {
-                kind: if is_path { MountKind::Bind } else { MountKind::Volume },
+                kind: if is_path {
+                    MountKind::Bind
+                } else {
+                    MountKind::Volume
+                },
                 source: Some(first),
                 target: target.to_owned(),
             })
@@ -465,30 +562,56 @@ fn network(stack: &str, key: &str, body: &Value) -> Network {
         Some(Value::Mapping(_)) => true,
         _ => false,
     };
-    let explicit = body
-        .get("name")
-        .and_then(as_text)
-        .or_else(|| body.get("external").and_then(|e| e.get("name")).and_then(as_text));
-    let name = explicit.unwrap_or_else(|| if external { key.to_owned() } else { format!("{stack}_{key}") });
-    let encrypted = body.get("driver_opts").and_then(Value::as_mapping).is_some_and(|opts| opts.contains_key("encrypted"));
+    let explicit = body.get("name").and_then(as_text).or_else(|| {
+        body.get("external")
+            .and_then(|e| e.get("name"))
+            .and_then(as_text)
+    });
+    let name = explicit.unwrap_or_else(|| {
+        if external {
+            key.to_owned()
+        } else {
+            format!("{stack}_{key}")
+        }
+    });
+    let encrypted = body
+        .get("driver_opts")
+        .and_then(Value::as_mapping)
+        .is_some_and(|opts| opts.contains_key("encrypted"));
     Network {
         key: key.to_owned(),
         name,
-        driver: body.get("driver").and_then(as_text).unwrap_or_else(|| "overlay".to_owned()),
+        driver: body
+            .get("driver")
+            .and_then(as_text)
+            .unwrap_or_else(|| "overlay".to_owned()),
         external,
         encrypted,
-        attachable: body.get("attachable").is_some_and(|a| a == &Value::Bool(true)),
+        attachable: body
+            .get("attachable")
+            .is_some_and(|a| a == &Value::Bool(true)),
     }
 }
 
 fn volume(key: &str, body: &Value) -> Volume {
-    let driver = body.get("driver").and_then(as_text).unwrap_or_else(|| "local".to_owned());
-    let mount_type = body.get("driver_opts").and_then(|o| o.get("type")).and_then(as_text).unwrap_or_default();
-    let shared = driver != "local" || ["nfs", "nfs4", "cifs", "glusterfs"].contains(&mount_type.as_str());
+    let driver = body
+        .get("driver")
+        .and_then(as_text)
+        .unwrap_or_else(|| "local".to_owned());
+    let mount_type = body
+        .get("driver_opts")
+        .and_then(|o| o.get("type"))
+        .and_then(as_text)
+        .unwrap_or_default();
+    let shared =
+        driver != "local" || ["nfs", "nfs4", "cifs", "glusterfs"].contains(&mount_type.as_str());
     Volume {
         key: key.to_owned(),
         driver,
-        external: matches!(body.get("external"), Some(Value::Bool(true)) | Some(Value::Mapping(_))),
+        external: matches!(
+            body.get("external"),
+            Some(Value::Bool(true)) | Some(Value::Mapping(_))
+        ),
         shared,
     }
 }
@@ -502,17 +625,28 @@ mod tests {
         Stack {
             name: "s".into(),
             after: vec![],
-            variables: [("DOMAIN".to_owned(), "example.org".to_owned())].into_iter().collect(),
+            variables: [("DOMAIN".to_owned(), "example.org".to_owned())]
+                .into_iter()
+                .collect(),
             compose: parse_value(compose).expect("fixture"),
         }
     }
 
     #[test]
     fn plain_octal_file_modes_become_numbers() {
-        let mut compose = parse_value("services:\n  a:\n    configs: [{ source: c, mode: 0440 }, { source: d, mode: 288 }]\n").unwrap();
+        let mut compose = parse_value(
+            "services:\n  a:\n    configs: [{ source: c, mode: 0440 }, { source: d, mode: 288 }]\n",
+        )
+        .unwrap();
         normalize_file_modes(&mut compose);
-        assert_eq!(compose["services"]["a"]["configs"][0]["mode"], Value::from(0o440));
-        assert_eq!(compose["services"]["a"]["configs"][1]["mode"], Value::from(288));
+        assert_eq!(
+            compose["services"]["a"]["configs"][0]["mode"],
+            Value::from(0o440)
+        );
+        assert_eq!(
+            compose["services"]["a"]["configs"][1]["mode"],
+            Value::from(288)
+        );
     }
 
     #[test]
@@ -535,7 +669,12 @@ services:
         let ports: Vec<String> = compose.services[0]
             .ports
             .iter()
-            .map(|p| format!("{:?}->{} {} {:?}", p.published, p.target, p.protocol, p.mode))
+            .map(|p| {
+                format!(
+                    "{:?}->{} {} {:?}",
+                    p.published, p.target, p.protocol, p.mode
+                )
+            })
             .collect();
         assert_eq!(
             ports,
@@ -591,10 +730,19 @@ networks:
         let api = compose.service("api").expect("api");
         assert_eq!(api.image.as_deref(), Some("reg/example.org/api:1"));
         assert_eq!(api.mode, Mode::Replicated(3));
-        assert_eq!(api.constraints, ["node.labels.worker == app", "node.role!=manager"]);
+        assert_eq!(
+            api.constraints,
+            ["node.labels.worker == app", "node.role!=manager"]
+        );
         assert_eq!(api.preferences, ["node.labels.dc", "node.labels.rack"]);
         assert_eq!(api.max_replicas_per_node, Some(1));
-        assert_eq!(api.reservations, Resources { cpus: Cpus(500), memory: Bytes::mib(512) });
+        assert_eq!(
+            api.reservations,
+            Resources {
+                cpus: Cpus(500),
+                memory: Bytes::mib(512)
+            }
+        );
         assert_eq!(api.update_order, UpdateOrder::StartFirst);
         assert_eq!(api.mounts[0].kind, MountKind::Bind);
         assert_eq!(api.mounts[1].kind, MountKind::Volume);

@@ -19,7 +19,6 @@ const TRUNK_VERSION: &str = "0.21.14";
 /// Debian's chromium, driven by Playwright in the browser tests.
 pub const CHROMIUM: &str = "/usr/bin/chromium";
 
-
 fn cargo_bin(name: &str) -> PathBuf {
     let home = std::env::var_os("CARGO_HOME")
         .map(PathBuf::from)
@@ -98,7 +97,9 @@ pub fn npm_ci(folder: &std::path::Path, package: &str) -> Result {
     if version_of("npm").is_none() {
         return Err("Node.js and npm are needed on PATH (the machine image ships them)".into());
     }
-    run(Command::new("npm").args(["ci", "--no-audit", "--no-fund"]).current_dir(folder))
+    run(Command::new("npm")
+        .args(["ci", "--no-audit", "--no-fund"])
+        .current_dir(folder))
 }
 
 /// The real programs the tests use as judges: chromium, shellcheck, firewalld's offline

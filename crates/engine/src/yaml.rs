@@ -38,6 +38,14 @@ impl PlanError {
         if let Some(cut) = message.find(" at line ") {
             message.truncate(cut);
         }
+        // The library's limits keep a hostile file from hanging the app; say which was hit.
+        if message.starts_with("repetition limit exceeded") {
+            message = "the file's aliases (`*name`) expand to more than the YAML reader's limit; \
+                       a plan never needs that many repeats (is this a \"billion laughs\" file?)"
+                .to_owned();
+        } else if message.starts_with("recursion limit exceeded") {
+            message = "the file nests deeper than the YAML reader's limit of 128 levels".to_owned();
+        }
         PlanError::at(
             message,
             location.as_ref().map(|l| l.line()),
@@ -60,8 +68,13 @@ impl fmt::Display for PlanError {
 
 impl std::error::Error for PlanError {}
 
+/// The largest plan file read: far above any real plan, low enough that a browser tab stays
+/// responsive.
+pub const MAX_PLAN_BYTES: usize = 16 * 1024 * 1024;
+
 /// Reads a plan. Merge keys (`<<`) in compose files are resolved, as Docker resolves them.
 pub fn parse_plan(text: &str) -> Result<Plan, PlanError> {
+    check_size(text)?;
     let document: Value = serde_yaml_ng::from_str(text).map_err(|e| PlanError::from_yaml(&e))?;
     check_version(text, &document)?;
     let mut plan: Plan = serde_yaml_ng::from_str(text).map_err(|e| PlanError::from_yaml(&e))?;
@@ -80,8 +93,24 @@ pub fn plan_to_yaml(plan: &Plan) -> String {
     serde_yaml_ng::to_string(plan).expect("a plan always serializes: its maps have string keys")
 }
 
+fn check_size(text: &str) -> Result<(), PlanError> {
+    if text.len() > MAX_PLAN_BYTES {
+        return Err(PlanError::at(
+            format!(
+                "the file is {} MiB; Swarmplan reads files up to {} MiB",
+                text.len() / (1024 * 1024),
+                MAX_PLAN_BYTES / (1024 * 1024)
+            ),
+            None,
+            None,
+        ));
+    }
+    Ok(())
+}
+
 /// Reads any YAML document into a value, with the same error shape as plans.
 pub fn parse_value(text: &str) -> Result<Value, PlanError> {
+    check_size(text)?;
     let mut value: Value = serde_yaml_ng::from_str(text).map_err(|e| PlanError::from_yaml(&e))?;
     value
         .apply_merge()

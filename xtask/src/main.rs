@@ -4,8 +4,10 @@
 //! - `test`: formatting, lints, every Rust test, the release build, and the browser tests.
 //! - `dist`: the release build in `dist/`, shrunk by wasm-opt.
 //! - `bench`: the measured speed and size table.
+//! - `fuzz`: each fuzz target for a set time (60 s unless given).
 
 mod bench;
+mod fuzz;
 mod tools;
 
 use std::path::{Path, PathBuf};
@@ -18,8 +20,13 @@ fn main() -> ExitCode {
         Some("test") => test(),
         Some("dist") => dist().map(|_| ()),
         Some("bench") => bench::run(&root()),
+        Some("fuzz") => match args.get(1).map(|s| s.parse::<u64>()) {
+            None => fuzz::run_all(60),
+            Some(Ok(seconds)) => fuzz::run_all(seconds),
+            Some(Err(_)) => Err("usage: cargo xtask fuzz [SECONDS per target]".into()),
+        },
         _ => {
-            eprintln!("usage: cargo xtask serve | test | dist | bench");
+            eprintln!("usage: cargo xtask serve | test | dist | bench | fuzz [SECONDS]");
             return ExitCode::from(2);
         }
     };

@@ -3,6 +3,9 @@
 //! A thin shell: it reads files, calls the engine, prints, and maps the outcome to an exit code
 //! (0 clean, 1 errors found, 2 bad input).
 
+mod cluster;
+mod size;
+
 use clap::{Parser, Subcommand};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -72,6 +75,67 @@ enum Command {
         #[arg(long)]
         node: String,
         file: PathBuf,
+    },
+    /// Print an ordered, simulated runbook: install, upgrade (rolling) or failover
+    /// (active/passive); exit 1 when the simulation finds an error.
+    Runbook {
+        plan: PathBuf,
+        /// install, upgrade or failover.
+        kind: String,
+        /// markdown (a checklist), bash (a script) or json (the steps and their simulation).
+        #[arg(long, default_value = "markdown")]
+        format: String,
+    },
+    /// Size a topology for stack files: managers and worker VMs over N servers that survive
+    /// the loss asked for. Prints the plan; the alternatives' summaries go to stderr.
+    Size {
+        /// Physical servers.
+        #[arg(long)]
+        servers: usize,
+        /// Racks the servers stand in (dealt out in turn).
+        #[arg(long, default_value_t = 0)]
+        racks: usize,
+        /// Sites the racks, or the servers, stand in.
+        #[arg(long, default_value_t = 0)]
+        sites: usize,
+        /// The failure to survive: host, 2hosts, rack or site.
+        #[arg(long)]
+        survive: String,
+        /// VM sizes on offer, CPUS:MEMORY, comma-separated (default 2:4GiB,4:8GiB,8:16GiB,16:32GiB).
+        #[arg(long)]
+        vm_sizes: Option<String>,
+        /// Each server's CPUs.
+        #[arg(long)]
+        server_cpus: Option<String>,
+        /// Each server's memory, as 256GiB.
+        #[arg(long)]
+        server_memory: Option<String>,
+        /// Which alternative to print (1: fewest VMs).
+        #[arg(long, default_value_t = 1)]
+        alternative: usize,
+        /// Compose / stack files.
+        #[arg(required = true)]
+        stacks: Vec<PathBuf>,
+    },
+    /// Build a plan from a running swarm: the JSON of `docker node inspect $(docker node ls -q)`
+    /// and optionally of `docker service inspect $(docker service ls -q)`.
+    ImportCluster {
+        nodes: PathBuf,
+        services: Option<PathBuf>,
+        /// A plan whose servers, zones and settings to keep.
+        #[arg(long)]
+        plan: Option<PathBuf>,
+    },
+    /// What changes from one plan to another: nodes, services, quorum, failures, task moves.
+    Diff {
+        before: PathBuf,
+        after: PathBuf,
+        /// Print the differences as JSON.
+        #[arg(long)]
+        json: bool,
+        /// Also compare the loss of every pair of hosts.
+        #[arg(long)]
+        host_pairs: bool,
     },
     /// List the built-in example plans, or print one.
     Example {
@@ -235,6 +299,39 @@ fn run(command: Command) -> Result<ExitCode, BadInput> {
                 ExitCode::from(1)
             })
         }
+        Command::Runbook { plan, kind, format } => runbook_command(&plan, &kind, &format),
+        Command::Size {
+            servers,
+            racks,
+            sites,
+            survive,
+            vm_sizes,
+            server_cpus,
+            server_memory,
+            alternative,
+            stacks,
+        } => size::run(size::SizeArgs {
+            servers,
+            racks,
+            sites,
+            survive,
+            vm_sizes,
+            server_cpus,
+            server_memory,
+            alternative,
+            stacks,
+        }),
+        Command::ImportCluster {
+            nodes,
+            services,
+            plan,
+        } => cluster::import(&nodes, services.as_deref(), plan.as_deref()),
+        Command::Diff {
+            before,
+            after,
+            json,
+            host_pairs,
+        } => cluster::compare(&before, &after, json, host_pairs),
         Command::Example { id: None } => {
             for example in examples::EXAMPLES {
                 println!("{:<16} {}", example.id, example.title);
@@ -256,6 +353,42 @@ fn run(command: Command) -> Result<ExitCode, BadInput> {
             ))),
         },
     }
+}
+
+/// `swarmplan runbook PLAN KIND [--format F]`.
+fn runbook_command(plan: &Path, kind: &str, format: &str) -> Result<ExitCode, BadInput> {
+    use swarmplan_engine::runbook::{self, Kind};
+    let kind = Kind::parse(kind).ok_or_else(|| {
+        let kinds: Vec<&str> = Kind::ALL.iter().map(|k| k.name()).collect();
+        BadInput(format!(
+            "no runbook `{kind}`; the runbooks are: {}",
+            kinds.join(", ")
+        ))
+    })?;
+    let plan = read_plan(plan)?;
+    let book = runbook::runbook(&plan, kind);
+    match format {
+        "markdown" => print!("{}", runbook::markdown(&book)),
+        "bash" => print!("{}", runbook::bash(&plan, &book)),
+        "json" => println!(
+            "{}",
+            serde_json::to_string_pretty(&book).expect("a runbook always serializes")
+        ),
+        other => {
+            return Err(BadInput(format!(
+                "no format `{other}`; use markdown, bash or json"
+            )))
+        }
+    }
+    let errors = book
+        .findings
+        .iter()
+        .any(|f| f.severity == swarmplan_engine::Severity::Error);
+    Ok(if errors {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 #[cfg(unix)]

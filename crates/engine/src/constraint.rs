@@ -151,10 +151,10 @@ impl Constraint {
     }
 
     /// Whether a node satisfies this constraint. Plan nodes have no Swarm ID until imported
-    /// from a running cluster, so `node.id` compares with "".
+    /// from a running cluster, so `node.id` compares with "" when the plan gives none.
     pub fn matches(&self, node: &Node) -> bool {
         match &self.key {
-            Key::Id => self.matches_text(""),
+            Key::Id => self.matches_text(node.id.as_deref().unwrap_or("")),
             Key::Hostname => self.matches_text(&node.name),
             Key::Ip => self.matches_ip(node.ip),
             Key::Role => self.matches_text(match node.role {
@@ -277,6 +277,19 @@ mod tests {
             let constraint = parse(expression).unwrap_or_else(|e| panic!("{expression}: {e}"));
             assert_eq!(constraint.matches(&node), *expected, "{expression}");
         }
+    }
+
+    #[test]
+    fn node_ids_match_once_known() {
+        let mut node = node();
+        assert!(!parse("node.id == abc").unwrap().matches(&node));
+        node.id = Some("abc123xyz".into());
+        assert!(parse("node.id == ABC123xyz").unwrap().matches(&node));
+        assert!(!parse("node.id != abc123xyz").unwrap().matches(&node));
+        assert!(
+            !parse("node.id == abc").unwrap().matches(&node),
+            "no prefix match"
+        );
     }
 
     #[test]

@@ -6,8 +6,10 @@
 
 pub mod analysis;
 mod checks;
+pub mod cluster_import;
 pub mod compose;
 pub mod constraint;
+pub mod diff;
 pub mod examples;
 pub mod export;
 pub mod findings;
@@ -16,6 +18,8 @@ pub mod order;
 pub mod placement;
 pub mod plan;
 pub mod quorum;
+pub mod runbook;
+pub mod sizing;
 pub mod topology;
 pub mod units;
 pub mod validate;

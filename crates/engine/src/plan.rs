@@ -145,6 +145,16 @@ pub struct Node {
         deserialize_with = "scalar_map"
     )]
     pub engine_labels: IndexMap<String, String>,
+    /// `node.id`: the ID Swarm gave the node, known once imported from a running cluster.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// The manager that leads the Raft group, as a running cluster reported it.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub leader: bool,
+}
+
+fn is_false(value: &bool) -> bool {
+    !*value
 }
 
 impl Node {
@@ -161,6 +171,8 @@ impl Node {
             arch: None,
             labels: IndexMap::new(),
             engine_labels: IndexMap::new(),
+            id: None,
+            leader: false,
         }
     }
 
@@ -374,6 +386,32 @@ pub struct Upgrade {
     /// Image (without tag) → new image reference.
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     pub images: IndexMap<String, String>,
+    /// Shell lines run on each node to upgrade it (the vendor's upgrade script, a package
+    /// update). Without them the runbook asks the operator to upgrade the node by hand.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub node_commands: Vec<String>,
+    /// The active/passive pair's roles and hooks (strategy `active-passive`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub active_passive: Option<ActivePassive>,
+}
+
+/// An active/passive pair: which node is active now, whether the active role returns to it
+/// after the update, and the commands that freeze configuration sync between the two.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ActivePassive {
+    /// The node that holds the active (MASTER) role now; without it, the first node.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub primary: Option<String>,
+    /// Give the active role back to the primary once both are updated.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub fail_back: bool,
+    /// Shell lines run on the primary before the standby is updated (stop replication).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub freeze: Vec<String>,
+    /// Shell lines run on the former primary once both are updated (undo `freeze`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unfreeze: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -452,6 +490,13 @@ pub struct LoadBalancer {
     pub backends: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub port: Option<u16>,
+    /// A shell line, run on the operator's workstation, that takes one backend out of the
+    /// balancer; `{node}` and `{ip}` stand for the backend. Without it the step is manual.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disable: Option<String>,
+    /// The line that puts a backend back in, with the same placeholders.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enable: Option<String>,
 }
 
 /// Any YAML scalar read as text: label values such as `true` or `3` are strings to Swarm.

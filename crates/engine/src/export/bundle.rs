@@ -9,6 +9,8 @@
 //! firewall/nodes/NODE.sh    firewall-cmd per node: exactly that node's port matrix
 //! firewall/roles/ROLE.sh    the vendor guides' simple variant (plain --add-port)
 //! firewall/ports.md, .csv   the port table
+//! runbooks/KIND.md, .sh      install, and upgrade or failover: checklist and script
+//! runbooks/upgrade-stacks/   stack files with the new image tags
 //! ```
 
 use super::{commands, firewall, shell, stack_files, Task};
@@ -121,6 +123,18 @@ pub fn bundle(plan: &Plan, tasks: &[Task]) -> Bundle {
         firewall::port_table_csv(plan, &matrix),
     ));
 
+    let (runbook_files, runbook_findings) = crate::runbook::bundle_files(plan);
+    // The runbooks' own findings (quorum, replicas during an upgrade) are in their Markdown;
+    // the bundle lists those about names left out, as for the other exports.
+    findings.extend(
+        runbook_findings
+            .into_iter()
+            .filter(|f| f.code.starts_with("runbook-unsafe")),
+    );
+    for (path, contents) in runbook_files {
+        files.push(file(path, contents));
+    }
+
     // The same finding can come from two exporters (a node refused by commands and firewall).
     let mut unique: Vec<Finding> = Vec::new();
     for finding in findings {
@@ -149,7 +163,8 @@ fn readme(plan: &Plan, stack_lines: &[String], findings: &[Finding]) -> String {
     text.push_str("3. **Node labels**: `commands/node-labels.sh` on a manager.\n");
     text.push_str("4. **Networks**: `commands/networks.sh` on a manager.\n");
     text.push_str("5. **Shared folders**: `commands/nas-folders.sh` once, on a node that mounts the shared storage.\n");
-    text.push_str("6. **Stacks**: `commands/deploy-stacks.sh` on a manager; it deploys them in dependency order.\n\n");
+    text.push_str("6. **Stacks**: `commands/deploy-stacks.sh` on a manager; it deploys them in dependency order.\n");
+    text.push_str("7. **Runbooks**: `runbooks/install.md` is steps 1 to 6 as one checklist, each step verified, and `runbooks/install.sh` runs it from a workstation over ssh (`--dry-run` prints it, `--from STEP` resumes). `runbooks/upgrade.*` (rolling upgrade) or `runbooks/failover.*` (active/passive update) follow the plan's `upgrade:`; `runbooks/upgrade-stacks/` holds the stack files with the new image tags.\n\n");
     text.push_str("`commands/README.md` lists the same commands to read or type by hand.\n\n");
     text.push_str("## Stacks\n\n");
     if stack_lines.is_empty() {

@@ -14,7 +14,7 @@ use super::shell::{self, quote};
 use super::{script_prelude, stack_files};
 use crate::compose::{self, MountKind};
 use crate::findings::{Finding, Target};
-use crate::plan::{Plan, Role};
+use crate::plan::{Node, Plan, Role, Stack};
 use indexmap::IndexMap;
 use petgraph::graph::{DiGraph, NodeIndex};
 
@@ -89,6 +89,92 @@ pub fn deploy_order(plan: &Plan) -> (Vec<usize>, Vec<Finding>) {
     }
 }
 
+/// `docker swarm init [--advertise-addr IP]` for the first manager.
+pub fn init_line(manager: &Node) -> String {
+    match manager.ip {
+        Some(ip) => format!(
+            "docker swarm init --advertise-addr {}",
+            quote(&ip.to_string())
+        ),
+        None => "docker swarm init".to_owned(),
+    }
+}
+
+/// The address other nodes join: the first manager's `IP:2377`, or a placeholder.
+pub fn remote_address(first_manager: Option<&Node>) -> String {
+    match first_manager.and_then(|m| m.ip) {
+        Some(std::net::IpAddr::V4(v4)) => format!("{v4}:2377"),
+        Some(std::net::IpAddr::V6(v6)) => format!("[{v6}]:2377"),
+        None => "<MANAGER-IP>:2377".to_owned(),
+    }
+}
+
+/// `docker node update --label-add KEY=VALUE NODE`; the caller has checked the label.
+pub fn label_line(node: &str, key: &str, value: &str) -> String {
+    format!(
+        "docker node update --label-add {} {}",
+        quote(&format!("{key}={value}")),
+        quote(node)
+    )
+}
+
+/// Every external network the stacks use, once, with the options any of them asks for.
+pub fn external_networks(composes: &[compose::Compose]) -> IndexMap<String, compose::Network> {
+    let mut networks: IndexMap<String, compose::Network> = IndexMap::new();
+    for compose in composes {
+        for network in compose.networks.iter().filter(|n| n.external) {
+            let entry = networks
+                .entry(network.name.clone())
+                .or_insert_with(|| network.clone());
+            entry.encrypted |= network.encrypted;
+            entry.attachable |= network.attachable;
+        }
+    }
+    networks
+}
+
+/// `docker network create --driver D [--opt encrypted] [--attachable] NAME`.
+pub fn network_line(network: &compose::Network) -> String {
+    let mut line = format!("docker network create --driver {}", quote(&network.driver));
+    if network.encrypted {
+        line.push_str(" --opt encrypted");
+    }
+    if network.attachable {
+        line.push_str(" --attachable");
+    }
+    line.push(' ');
+    line.push_str(&quote(&network.name));
+    line
+}
+
+/// `NAME=VALUE ` for each of the stack's variables that can be set in a shell command; the
+/// others are findings.
+pub fn stack_environment(stack: &Stack, findings: &mut Vec<Finding>) -> String {
+    let mut env = String::new();
+    for (name, value) in &stack.variables {
+        if !shell::is_variable_name(name) || !shell::is_safe_value(value) {
+            findings.push(Finding::error(
+                "export-unsafe-value",
+                Target::Stack(stack.name.clone()),
+                format!("variable {name:?} of stack `{}` cannot be set in a shell command; the deploy command leaves it out", stack.name),
+            ));
+            continue;
+        }
+        env.push_str(&format!("{}={} ", name, quote(value)));
+    }
+    env
+}
+
+/// `docker stack deploy --with-registry-auth -c FILE... NAME`, files in `-c` order.
+pub fn deploy_line(stack: &Stack, files: &[String]) -> String {
+    let files: Vec<String> = files.iter().map(|f| format!("-c {}", quote(f))).collect();
+    format!(
+        "docker stack deploy --with-registry-auth {} {}",
+        files.join(" "),
+        quote(&stack.name)
+    )
+}
+
 /// Builds every cluster command of the plan.
 pub fn commands(plan: &Plan) -> Commands {
     let mut out = Commands::default();
@@ -120,16 +206,13 @@ pub fn commands(plan: &Plan) -> Commands {
     md.push_str("## 1. Create the swarm\n\n");
     match first_manager {
         Some(manager) => {
-            let addr = manager.ip.map(|ip| ip.to_string());
-            let mut words = vec!["docker".to_owned(), "swarm".into(), "init".into()];
-            match &addr {
-                Some(ip) => words.extend(["--advertise-addr".to_owned(), ip.clone()]),
-                None => init.push_str(&format!(
+            if manager.ip.is_none() {
+                init.push_str(&format!(
                     "# The plan gives no IP for {}; docker picks the address.\n",
                     manager.name
-                )),
+                ));
             }
-            let line = words.iter().map(|w| quote(w)).collect::<Vec<_>>().join(" ");
+            let line = init_line(manager);
             init.push_str(&format!("# On {}:\nrun {line}\n", manager.name));
             md.push_str(&format!("On `{}`:\n\n```\n{line}\n```\n\n", manager.name));
         }
@@ -169,13 +252,7 @@ pub fn commands(plan: &Plan) -> Commands {
         shell::comment(&names.join(" ")).replace(['}', '"', '`', '$', '\\'], "")
     ));
     join.push_str("case \"$node\" in\n");
-    let remote = first_manager.and_then(|m| m.ip).map(|ip| match ip {
-        std::net::IpAddr::V4(v4) => format!("{v4}:2377"),
-        std::net::IpAddr::V6(v6) => format!("[{v6}]:2377"),
-    });
-    let remote_word = remote
-        .clone()
-        .unwrap_or_else(|| "<MANAGER-IP>:2377".to_owned());
+    let remote_word = remote_address(first_manager);
     for node in &joining {
         let (variable, placeholder) = match node.role {
             Role::Manager => ("MANAGER_TOKEN", "<MANAGER-TOKEN>"),
@@ -229,11 +306,7 @@ pub fn commands(plan: &Plan) -> Commands {
                 continue;
             }
             any_label = true;
-            let line = format!(
-                "docker node update --label-add {} {}",
-                quote(&format!("{key}={value}")),
-                quote(&node.name)
-            );
+            let line = label_line(&node.name, key, value);
             labels.push_str(&format!("run {line}\n"));
             md.push_str(&format!("    {line}\n"));
         }
@@ -250,16 +323,7 @@ pub fn commands(plan: &Plan) -> Commands {
 
     // 4. networks.
     let composes: Vec<compose::Compose> = plan.stacks.iter().map(compose::read).collect();
-    let mut networks: IndexMap<String, compose::Network> = IndexMap::new();
-    for compose in &composes {
-        for network in compose.networks.iter().filter(|n| n.external) {
-            let entry = networks
-                .entry(network.name.clone())
-                .or_insert_with(|| network.clone());
-            entry.encrypted |= network.encrypted;
-            entry.attachable |= network.attachable;
-        }
-    }
+    let networks = external_networks(&composes);
     let mut nets = script_prelude(
         "Create the external networks the stacks expect. Run on a manager.",
         &["Usage: ./networks.sh [--dry-run]"],
@@ -279,15 +343,7 @@ pub fn commands(plan: &Plan) -> Commands {
             ));
             continue;
         }
-        let mut line = format!("docker network create --driver {}", quote(&network.driver));
-        if network.encrypted {
-            line.push_str(" --opt encrypted");
-        }
-        if network.attachable {
-            line.push_str(" --attachable");
-        }
-        line.push(' ');
-        line.push_str(&quote(&network.name));
+        let line = network_line(network);
         nets.push_str(&format!("run {line}\n"));
         md.push_str(&format!("    {line}\n"));
     }
@@ -321,27 +377,12 @@ pub fn commands(plan: &Plan) -> Commands {
             ));
             continue;
         }
-        let mut env = String::new();
-        for (name, value) in &stack.variables {
-            if !shell::is_variable_name(name) || !shell::is_safe_value(value) {
-                out.findings.push(Finding::error(
-                    "export-unsafe-value",
-                    Target::Stack(stack.name.clone()),
-                    format!("variable {name:?} of stack `{}` cannot be set in a shell command; the deploy command leaves it out", stack.name),
-                ));
-                continue;
-            }
-            env.push_str(&format!("{}={} ", name, quote(value)));
-        }
+        let env = stack_environment(stack, &mut out.findings);
         let files: Vec<String> = stack_files::stack_files(plan, stack)
             .into_iter()
-            .map(|(file, _)| format!("-c {}", quote(&format!("{}/{file}", stack.name))))
+            .map(|(file, _)| format!("{}/{file}", stack.name))
             .collect();
-        let line = format!(
-            "docker stack deploy --with-registry-auth {} {}",
-            files.join(" "),
-            quote(&stack.name)
-        );
+        let line = deploy_line(stack, &files);
         let prefix = if env.is_empty() { "" } else { "env " };
         deploy.push_str(&format!("run {prefix}{env}{line}\n"));
         deploy.push_str(&format!(

@@ -1,0 +1,97 @@
+//! `swarmplan runbook PLAN install|upgrade|failover [--format markdown|bash|json]`.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn swarmplan(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_swarmplan"))
+        .args(args)
+        .output()
+        .expect("swarmplan runs")
+}
+
+fn example(id: &str) -> String {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../examples/plans")
+        .join(format!("{id}.yaml"))
+        .display()
+        .to_string()
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+#[test]
+fn markdown_is_the_default_and_a_clean_plan_exits_0() {
+    let out = swarmplan(&["runbook", &example("msactivator"), "upgrade"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = stdout(&out);
+    assert!(text.starts_with("# MSactivator HA: rolling upgrade runbook\n"));
+    assert!(
+        text.contains("| NODE | LB OUT | DRAIN | UPGRADE | ACTIVATE | VERIFY | LB IN | ROLLBACK |")
+    );
+    assert!(text.contains("- [ ] **`drain-app1`** Drain app1 (on `man1`)"));
+}
+
+#[test]
+fn bash_and_json_formats() {
+    let out = swarmplan(&["runbook", &example("nuvla"), "install", "--format", "bash"]);
+    assert_eq!(out.status.code(), Some(0));
+    let script = stdout(&out);
+    assert!(script.starts_with("#!/usr/bin/env bash\n"));
+    assert!(script.contains("set -euo pipefail"));
+    assert!(script.contains("if step deploy-nuvla "));
+
+    let out = swarmplan(&[
+        "runbook",
+        &example("api-gateway"),
+        "upgrade",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("JSON");
+    assert_eq!(json["kind"], "upgrade");
+    let steps = json["steps"].as_array().expect("steps");
+    let lb_out = steps
+        .iter()
+        .position(|s| s["id"] == "lb-out-nginx-node-a")
+        .expect("lb out");
+    let drain = steps
+        .iter()
+        .position(|s| s["id"] == "drain-node-a")
+        .expect("drain");
+    let lb_in = steps
+        .iter()
+        .position(|s| s["id"] == "lb-in-nginx-node-a")
+        .expect("lb in");
+    assert!(lb_out < drain && drain < lb_in);
+    // node-a is the assumed leader: another manager drains it.
+    assert_eq!(steps[drain]["runs_on"]["name"], "node-b");
+    assert_eq!(steps[drain]["check"]["quorum"], true);
+}
+
+#[test]
+fn a_runbook_that_loses_quorum_exits_1() {
+    let out = swarmplan(&["runbook", &example("active-passive"), "failover"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stdout(&out).contains("error [runbook-quorum-lost] node:zva5n1"));
+}
+
+#[test]
+fn unknown_kind_or_format_is_bad_input() {
+    let out = swarmplan(&["runbook", &example("nuvla"), "reboot"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr)
+        .contains("the runbooks are: install, upgrade, failover"));
+    let out = swarmplan(&["runbook", &example("nuvla"), "install", "--format", "pdf"]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = swarmplan(&["runbook", "/nonexistent.yaml", "install"]);
+    assert_eq!(out.status.code(), Some(2));
+}

@@ -1,0 +1,142 @@
+//! The order of a runbook's steps: a dependency graph (petgraph), sorted topologically. Among
+//! steps that are ready at the same time, the one added first goes first, so that the order is
+//! stable as plans grow and reads like the builder's intent.
+
+use super::Step;
+use crate::findings::{Finding, Target};
+use petgraph::graph::{DiGraph, NodeIndex};
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
+/// Steps and the steps each must follow.
+#[derive(Debug, Default)]
+pub struct StepGraph {
+    graph: DiGraph<Step, ()>,
+    findings: Vec<Finding>,
+}
+
+impl StepGraph {
+    pub fn new() -> Self {
+        StepGraph::default()
+    }
+
+    /// Adds a step that runs after the steps named in `after` (unknown names are ignored: a
+    /// builder may name a step it left out). Returns the step's id.
+    pub fn add(&mut self, step: Step, after: &[String]) -> String {
+        let id = step.id.clone();
+        if self.index(&id).is_some() {
+            self.findings.push(Finding::error(
+                "runbook-duplicate-step",
+                Target::Plan,
+                format!("two runbook steps are named `{id}`; the second is left out"),
+            ));
+            return id;
+        }
+        let before: Vec<NodeIndex> = after.iter().filter_map(|a| self.index(a)).collect();
+        let node = self.graph.add_node(step);
+        for b in before {
+            self.graph.update_edge(b, node, ());
+        }
+        id
+    }
+
+    /// Makes `step` follow `before` as well (both must have been added).
+    pub fn order(&mut self, before: &str, step: &str) {
+        if let (Some(b), Some(s)) = (self.index(before), self.index(step)) {
+            if b != s {
+                self.graph.update_edge(b, s, ());
+            }
+        }
+    }
+
+    pub fn contains(&self, id: &str) -> bool {
+        self.index(id).is_some()
+    }
+
+    fn index(&self, id: &str) -> Option<NodeIndex> {
+        self.graph.node_indices().find(|&i| self.graph[i].id == id)
+    }
+
+    /// The steps in order: Kahn's algorithm with a min-heap of insertion indices. Steps caught
+    /// in a cycle (a builder's mistake) come last, in insertion order, with a finding.
+    pub fn into_order(self) -> (Vec<Step>, Vec<Finding>) {
+        let StepGraph {
+            graph,
+            mut findings,
+        } = self;
+        let count = graph.node_count();
+        let mut indegree: Vec<usize> = graph
+            .node_indices()
+            .map(|n| graph.neighbors_directed(n, petgraph::Incoming).count())
+            .collect();
+        let mut ready: BinaryHeap<Reverse<usize>> = (0..count)
+            .filter(|&i| indegree[i] == 0)
+            .map(Reverse)
+            .collect();
+        let mut order: Vec<usize> = Vec::with_capacity(count);
+        while let Some(Reverse(i)) = ready.pop() {
+            order.push(i);
+            for next in graph.neighbors_directed(NodeIndex::new(i), petgraph::Outgoing) {
+                let j = next.index();
+                indegree[j] -= 1;
+                if indegree[j] == 0 {
+                    ready.push(Reverse(j));
+                }
+            }
+        }
+        if order.len() < count {
+            let stuck: Vec<usize> = (0..count).filter(|i| !order.contains(i)).collect();
+            findings.push(Finding::error(
+                "runbook-cycle",
+                Target::Plan,
+                format!(
+                    "runbook steps {} wait for each other; they are listed in the order they were built",
+                    stuck
+                        .iter()
+                        .map(|&i| graph[NodeIndex::new(i)].id.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ));
+            order.extend(stuck);
+        }
+        let (nodes, _) = graph.into_nodes_edges();
+        let mut slots: Vec<Option<Step>> = nodes.into_iter().map(|n| Some(n.weight)).collect();
+        let steps = order.into_iter().filter_map(|i| slots[i].take()).collect();
+        (steps, findings)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runbook::{Phase, RunsOn};
+
+    fn step(id: &str) -> Step {
+        Step::new(id, id, Phase::Prepare, RunsOn::Workstation)
+    }
+
+    #[test]
+    fn dependencies_decide_and_insertion_order_breaks_ties() {
+        let mut graph = StepGraph::new();
+        graph.add(step("c"), &[]);
+        graph.add(step("a"), &[]);
+        graph.add(step("b"), &[]);
+        graph.order("b", "c");
+        let (steps, findings) = graph.into_order();
+        let ids: Vec<&str> = steps.iter().map(|s| s.id.as_str()).collect();
+        assert_eq!(ids, ["a", "b", "c"]);
+        assert!(findings.is_empty());
+    }
+
+    #[test]
+    fn a_cycle_is_a_finding_not_a_panic() {
+        let mut graph = StepGraph::new();
+        graph.add(step("a"), &[]);
+        graph.add(step("b"), &["a".to_owned()]);
+        graph.order("b", "a");
+        let (steps, findings) = graph.into_order();
+        assert_eq!(steps.len(), 2);
+        assert_eq!(findings[0].code, "runbook-cycle");
+    }
+}

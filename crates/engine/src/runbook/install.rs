@@ -1,0 +1,313 @@
+//! The install runbook: prerequisites, the firewall on every node, `docker swarm init`, the
+//! managers then the workers join, labels, networks, shared folders, the stacks in `after`
+//! order, and every service at N/N. The commands are the ones `export::commands` writes.
+
+use super::graph::StepGraph;
+use super::node_steps::{leader, safe_nodes};
+use super::{Expect, Phase, RunsOn, Step};
+use crate::compose;
+use crate::export::commands::{
+    deploy_line, deploy_order, external_networks, init_line, label_line, network_line,
+    remote_address, stack_environment,
+};
+use crate::export::{shell, shell::quote, stack_files};
+use crate::findings::{Finding, Target};
+use crate::plan::{Node, Plan, Role};
+
+/// Where the bash runbook copies the bundle's folders on a node.
+pub const REMOTE_DIR: &str = "swarmplan";
+
+pub fn steps(plan: &Plan) -> (StepGraph, Vec<Finding>) {
+    let mut findings = Vec::new();
+    let mut graph = StepGraph::new();
+    let nodes = safe_nodes(plan, &mut findings);
+    let Some(first) = leader(&nodes) else {
+        findings.push(Finding::error(
+            "runbook-no-manager",
+            Target::Plan,
+            "the plan has no manager node: there is no swarm to create",
+        ));
+        return (graph, findings);
+    };
+    let on_first = RunsOn::Node(first.name.clone());
+
+    let prepare = graph.add(prerequisites(plan), &[]);
+    let mut firewall = Vec::new();
+    for node in &nodes {
+        firewall.push(graph.add(firewall_step(node), std::slice::from_ref(&prepare)));
+    }
+    let init = graph.add(
+        Step::new(
+            format!("init-{}", first.name),
+            format!("Create the swarm on {}", first.name),
+            Phase::Swarm,
+            on_first.clone(),
+        )
+        .shell(init_line(first))
+        .verify(local_state(), Expect::Contains("active".into()))
+        .rollback("docker swarm leave --force")
+        .why("the first manager creates the swarm; the others join it"),
+        &firewall,
+    );
+    let mut joined = vec![init.clone()];
+    let mut previous = init.clone();
+    // Managers first, one at a time: each join changes the Raft group.
+    let joining = nodes
+        .iter()
+        .filter(|n| n.role == Role::Manager && n.name != first.name)
+        .chain(nodes.iter().filter(|n| n.role == Role::Worker));
+    for node in joining {
+        previous = graph.add(join_step(node, first), &[previous]);
+        joined.push(previous.clone());
+    }
+    let ready = graph.add(
+        Step::new(
+            "nodes-ready",
+            "Check that every node is Ready and Active",
+            Phase::Swarm,
+            on_first.clone(),
+        )
+        .wait_until(
+            format!(
+                "docker node ls --format {}",
+                quote("{{.Status}} {{.Availability}}")
+            ),
+            Expect::EveryLineIs(vec!["Ready Active".into()]),
+        )
+        .rollback("docker node ls shows the node that did not join: run its join step again"),
+        &joined,
+    );
+    let mut setup = vec![ready.clone()];
+    for node in &nodes {
+        if let Some(step) = label_step(node, &on_first, &mut findings) {
+            setup.push(graph.add(step, std::slice::from_ref(&ready)));
+        }
+    }
+    let composes: Vec<compose::Compose> = plan.stacks.iter().map(compose::read).collect();
+    for network in external_networks(&composes).values() {
+        if shell::is_safe_name(&network.name) && shell::is_safe_name(&network.driver) {
+            setup.push(
+                graph.add(
+                    Step::new(
+                        format!("network-{}", network.name),
+                        format!("Create network {}", network.name),
+                        Phase::Networks,
+                        on_first.clone(),
+                    )
+                    .shell(network_line(network))
+                    .verify(
+                        format!(
+                            "docker network inspect --format {} {}",
+                            quote("{{.Driver}}"),
+                            quote(&network.name)
+                        ),
+                        Expect::Contains(network.driver.clone()),
+                    )
+                    .rollback(format!("docker network rm {}", quote(&network.name))),
+                    std::slice::from_ref(&ready),
+                ),
+            );
+        }
+    }
+    if !plan.export.shared_folders.is_empty() {
+        setup.push(
+            graph.add(
+                Step::new(
+                    "shared-folders",
+                    "Create the shared (NAS) folders and their owners",
+                    Phase::Folders,
+                    on_first.clone(),
+                )
+                .script("commands/nas-folders.sh")
+                .rollback("the folders are empty: remove them with rmdir")
+                .why("bind mounts fail when their host folder is missing"),
+                std::slice::from_ref(&ready),
+            ),
+        );
+    }
+    let copy = graph.add(
+        Step::new(
+            "copy-stacks",
+            format!("Copy the stack files to {}", first.name),
+            Phase::Stacks,
+            RunsOn::Workstation,
+        )
+        .copy(&first.name, "stacks"),
+        &setup,
+    );
+    deploy_steps(plan, &mut graph, &on_first, &copy, &mut findings);
+    (graph, findings)
+}
+
+fn prerequisites(plan: &Plan) -> Step {
+    let mut step = Step::new("prerequisites", "Prerequisites", Phase::Prepare, RunsOn::Workstation)
+        .manual("Take a snapshot (or backup) of every VM, and install Docker Engine on each")
+        .manual("Give every node a fixed IP; the nodes must reach each other on 2377/tcp (managers), 7946/tcp+udp and 4789/udp: see firewall/ports.md")
+        .rollback("nothing has changed yet");
+    if !plan.export.shared_folders.is_empty() {
+        step = step.manual(format!(
+            "Mount the shared storage on every node at {}",
+            plan.export.shared_folders.join(", ")
+        ));
+    }
+    step
+}
+
+fn local_state() -> String {
+    format!(
+        "docker info --format {}",
+        quote("{{.Swarm.LocalNodeState}}")
+    )
+}
+
+fn firewall_step(node: &Node) -> Step {
+    Step::new(
+        format!("firewall-{}", node.name),
+        format!("Open the firewall of {}", node.name),
+        Phase::Firewall,
+        RunsOn::Node(node.name.clone()),
+    )
+    .script(format!("firewall/nodes/{}.sh", node.name))
+    .verify(
+        "sudo firewall-cmd --list-all",
+        Expect::Contains("7946".into()),
+    )
+    .rollback("sudo firewall-cmd --reload after removing the added ports, or restore the snapshot")
+    .why("Swarm's own ports must be open before the node joins, or the join times out")
+}
+
+fn join_step(node: &Node, first: &Node) -> Step {
+    let (variable, placeholder) = match node.role {
+        Role::Manager => ("MANAGER_TOKEN", "<MANAGER-TOKEN>"),
+        Role::Worker => ("WORKER_TOKEN", "<WORKER-TOKEN>"),
+    };
+    let advertise = node
+        .ip
+        .map(|ip| format!(" --advertise-addr {}", quote(&ip.to_string())))
+        .unwrap_or_default();
+    Step::new(
+        format!("join-{}", node.name),
+        format!("Join {} as a {}", node.name, node.role),
+        Phase::Swarm,
+        RunsOn::Node(node.name.clone()),
+    )
+    .shell(format!(
+        "docker swarm join --token \"${{{variable}:-{placeholder}}}\"{advertise} {}",
+        quote(&remote_address(Some(first)))
+    ))
+    .verify(local_state(), Expect::Contains("active".into()))
+    .rollback(format!(
+        "docker swarm leave{}; then docker node rm {} on {}",
+        if node.role == Role::Manager {
+            " --force"
+        } else {
+            ""
+        },
+        node.name,
+        first.name
+    ))
+    .why(format!(
+        "set {variable} to the output of `docker swarm join-token -q {}` on {} before this step",
+        node.role, first.name
+    ))
+}
+
+fn label_step(node: &Node, on: &RunsOn, findings: &mut Vec<Finding>) -> Option<Step> {
+    let labels: Vec<(&String, &String)> = node
+        .labels
+        .iter()
+        .filter(|(k, v)| {
+            let ok = shell::is_safe_label(k, true) && shell::is_safe_label(v, false);
+            if !ok {
+                findings.push(Finding::error("runbook-unsafe-label", Target::Node(node.name.clone()), format!("label {k:?}={v:?} of node `{}` cannot go into a shell command; the runbook leaves it out", node.name)));
+            }
+            ok
+        })
+        .collect();
+    let (key, value) = labels.first()?;
+    let mut step = Step::new(
+        format!("label-{}", node.name),
+        format!("Label {}", node.name),
+        Phase::Labels,
+        on.clone(),
+    )
+    .verify(
+        format!(
+            "docker node inspect --format {} {}",
+            quote(&format!("{{{{index .Spec.Labels \"{key}\"}}}}")),
+            quote(&node.name)
+        ),
+        Expect::Contains((*value).clone()),
+    )
+    .why("the stacks' placement constraints read these labels");
+    for (k, v) in &labels {
+        step = step.shell(label_line(&node.name, k, v));
+        step = step.rollback(format!(
+            "docker node update --label-rm {} {}",
+            quote(k),
+            quote(&node.name)
+        ));
+    }
+    Some(step)
+}
+
+/// The files a stack is deployed from on the node, under [`REMOTE_DIR`].
+fn stack_paths(plan: &Plan, stack: &crate::plan::Stack) -> Vec<String> {
+    stack_files::stack_files(plan, stack)
+        .into_iter()
+        .map(|(file, _)| format!("{REMOTE_DIR}/stacks/{}/{file}", stack.name))
+        .collect()
+}
+
+fn deploy_steps(
+    plan: &Plan,
+    graph: &mut StepGraph,
+    on: &RunsOn,
+    copy: &str,
+    findings: &mut Vec<Finding>,
+) {
+    let (order, cycle) = deploy_order(plan);
+    findings.extend(cycle);
+    let mut last = copy.to_owned();
+    for index in order {
+        let stack = &plan.stacks[index];
+        if !shell::is_safe_name(&stack.name) {
+            continue;
+        }
+        let env = stack_environment(stack, findings);
+        let prefix = if env.is_empty() {
+            String::new()
+        } else {
+            format!("env {env}")
+        };
+        let line = deploy_line(stack, &stack_paths(plan, stack));
+        let mut deps = vec![last.clone()];
+        deps.extend(stack.after.iter().map(|a| format!("deploy-{a}")));
+        last = graph.add(
+            Step::new(
+                format!("deploy-{}", stack.name),
+                format!("Deploy stack {}", stack.name),
+                Phase::Stacks,
+                on.clone(),
+            )
+            .shell(format!("{prefix}{line}"))
+            .wait_until(replicas(&stack.name), Expect::AllReplicas)
+            .rollback(format!("docker stack rm {}", quote(&stack.name)))
+            .why(if stack.after.is_empty() {
+                "stacks go in `after:` order".to_owned()
+            } else {
+                format!("after {}, as its `after:` says", stack.after.join(", "))
+            }),
+            &deps,
+        );
+    }
+}
+
+/// `docker stack services NAME --format '{{.Replicas}}'`.
+pub fn replicas(stack: &str) -> String {
+    format!(
+        "docker stack services {} --format {}",
+        quote(stack),
+        quote("{{.Replicas}}")
+    )
+}

@@ -1,0 +1,445 @@
+//! Runbooks: the ordered steps an operator follows to install, upgrade or fail over the plan's
+//! cluster, each step simulated against the plan before anyone runs it.
+//!
+//! - [`install`], [`upgrade`], [`active_passive`]: build the steps of one kind of runbook and
+//!   the dependencies between them;
+//! - [`graph`]: orders the steps (a petgraph dependency graph, sorted with stable tie-breaks);
+//! - [`simulate`]: replays every step against the plan (placement after each drain, reachable
+//!   managers after each manager step) and says what would break;
+//! - [`render`]: the Markdown checklist, the bash script and the per-node summary table.
+//!
+//! Every command is a shell line whose words went through [`crate::export::shell::quote`];
+//! names that cannot go into a shell are findings and their steps are left out.
+
+pub mod active_passive;
+pub mod graph;
+pub mod install;
+mod node_steps;
+pub mod render;
+pub mod simulate;
+pub mod upgrade;
+
+use crate::findings::Finding;
+use crate::plan::Plan;
+use serde::Serialize;
+use std::fmt;
+
+pub use render::{bash, markdown};
+
+/// Which procedure a runbook describes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    /// Build the cluster from nothing and deploy the stacks.
+    Install,
+    /// A rolling, zero-downtime upgrade of every node and of the stacks' images.
+    Upgrade,
+    /// An active/passive pair: standby first, fail over, former primary, optional fail-back.
+    Failover,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 3] = [Kind::Install, Kind::Upgrade, Kind::Failover];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Install => "install",
+            Kind::Upgrade => "upgrade",
+            Kind::Failover => "failover",
+        }
+    }
+
+    /// `install`, `upgrade` or `failover`.
+    pub fn parse(text: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.name() == text)
+    }
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Where a step runs.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase", tag = "kind", content = "name")]
+pub enum RunsOn {
+    /// On this swarm node (the bash script reaches it over ssh).
+    Node(String),
+    /// On the operator's workstation, where the bundle is.
+    Workstation,
+}
+
+impl fmt::Display for RunsOn {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RunsOn::Node(name) => f.write_str(name),
+            RunsOn::Workstation => f.write_str("workstation"),
+        }
+    }
+}
+
+/// The part of a runbook a step belongs to, in the order they usually come.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Phase {
+    Prepare,
+    Firewall,
+    Swarm,
+    Labels,
+    Networks,
+    Folders,
+    Stacks,
+    Backup,
+    PreCheck,
+    Workers,
+    Managers,
+    Standby,
+    Failover,
+    Primary,
+    Images,
+    FailBack,
+    Finish,
+}
+
+impl Phase {
+    pub fn title(self) -> &'static str {
+        match self {
+            Phase::Prepare => "Prerequisites",
+            Phase::Firewall => "Firewall",
+            Phase::Swarm => "Swarm",
+            Phase::Labels => "Node labels",
+            Phase::Networks => "Networks",
+            Phase::Folders => "Shared folders",
+            Phase::Stacks => "Stacks",
+            Phase::Backup => "Backup",
+            Phase::PreCheck => "Pre-checks",
+            Phase::Workers => "Workers",
+            Phase::Managers => "Managers",
+            Phase::Standby => "Standby",
+            Phase::Failover => "Fail over",
+            Phase::Primary => "Former primary",
+            Phase::Images => "Stack images",
+            Phase::FailBack => "Fail back",
+            Phase::Finish => "Finish",
+        }
+    }
+}
+
+/// The columns of the per-node summary table (seed 002's EXPORT / UPGRADE / … table): what
+/// happens to one node, in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Stage {
+    BalancerOut,
+    Drain,
+    Upgrade,
+    Activate,
+    Verify,
+    BalancerIn,
+}
+
+impl Stage {
+    pub const ALL: [Stage; 6] = [
+        Stage::BalancerOut,
+        Stage::Drain,
+        Stage::Upgrade,
+        Stage::Activate,
+        Stage::Verify,
+        Stage::BalancerIn,
+    ];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Stage::BalancerOut => "LB OUT",
+            Stage::Drain => "DRAIN",
+            Stage::Upgrade => "UPGRADE",
+            Stage::Activate => "ACTIVATE",
+            Stage::Verify => "VERIFY",
+            Stage::BalancerIn => "LB IN",
+        }
+    }
+}
+
+/// One thing to run. Shell lines have every word quoted already.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case", tag = "kind", content = "text")]
+pub enum Command {
+    /// A shell line, run where the step runs.
+    Shell(String),
+    /// A shell line the plan's author wrote (upgrade or freeze commands), run as it is with
+    /// `bash -c` where the step runs.
+    UserShell(String),
+    /// A script of the bundle (path from the bundle's root), run with `sudo bash` where the
+    /// step runs; the bash runbook pipes it over ssh.
+    Script(String),
+    /// Something a person does; the bash runbook waits for Enter.
+    Manual(String),
+    /// Copies a folder of the bundle (path from its root) to `swarmplan/PATH` on a node.
+    Copy { node: String, path: String },
+}
+
+/// What a verification expects of its command's output.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case", tag = "kind", content = "text")]
+pub enum Expect {
+    /// The output contains this text.
+    Contains(String),
+    /// The output is empty.
+    Empty,
+    /// There is output, and every line is one of these.
+    EveryLineIs(Vec<String>),
+    /// Every line of `docker stack services --format '{{.Replicas}}'` reads `N/N`.
+    AllReplicas,
+}
+
+/// How to check that a step did its job.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Verify {
+    /// A shell line, run where the step runs.
+    pub command: String,
+    pub expect: Expect,
+    /// Retry until it holds (tasks moving, a node rejoining), for a few minutes.
+    pub wait: bool,
+}
+
+/// What a step changes in the cluster, for the simulation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case", tag = "kind", content = "target")]
+pub enum Effect {
+    /// `docker node update --availability drain`.
+    Drain(String),
+    /// `docker node update --availability active`.
+    Activate(String),
+    /// The node's engine stops (it is being upgraded): a manager stops counting for quorum.
+    Down(String),
+    /// The node's engine is back.
+    Up(String),
+    /// `docker node promote`.
+    Promote(String),
+    /// `docker node demote`.
+    Demote(String),
+    /// `docker service scale STACK_SERVICE=N`.
+    Scale {
+        stack: String,
+        service: String,
+        replicas: u64,
+    },
+}
+
+/// One step of a runbook.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Step {
+    /// Stable and readable (`drain-app1`); the bash runbook's `--from` takes it.
+    pub id: String,
+    pub title: String,
+    pub phase: Phase,
+    pub runs_on: RunsOn,
+    /// The node the step is about, and its column in the summary table.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subject: Option<(String, Stage)>,
+    pub commands: Vec<Command>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verify: Option<Verify>,
+    /// How to undo the step, for a person to read.
+    pub rollback: Vec<String>,
+    /// Why the step is there, or why here.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub why: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub effects: Vec<Effect>,
+    /// The simulation's verdict once the step is done.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub check: Option<simulate::Check>,
+}
+
+impl Step {
+    pub fn new(
+        id: impl Into<String>,
+        title: impl Into<String>,
+        phase: Phase,
+        runs_on: RunsOn,
+    ) -> Self {
+        Step {
+            id: id.into(),
+            title: title.into(),
+            phase,
+            runs_on,
+            subject: None,
+            commands: Vec::new(),
+            verify: None,
+            rollback: Vec::new(),
+            why: None,
+            effects: Vec::new(),
+            check: None,
+        }
+    }
+
+    pub fn shell(mut self, line: impl Into<String>) -> Self {
+        self.commands.push(Command::Shell(line.into()));
+        self
+    }
+
+    pub fn user_shell(mut self, line: impl Into<String>) -> Self {
+        self.commands.push(Command::UserShell(line.into()));
+        self
+    }
+
+    pub fn script(mut self, path: impl Into<String>) -> Self {
+        self.commands.push(Command::Script(path.into()));
+        self
+    }
+
+    /// Copies a folder of the bundle to `swarmplan/PATH` on the node.
+    pub fn copy(mut self, node: &str, path: &str) -> Self {
+        self.commands.push(Command::Copy {
+            node: node.to_owned(),
+            path: path.to_owned(),
+        });
+        self
+    }
+
+    pub fn manual(mut self, text: impl Into<String>) -> Self {
+        self.commands.push(Command::Manual(text.into()));
+        self
+    }
+
+    pub fn verify(mut self, command: impl Into<String>, expect: Expect) -> Self {
+        self.verify = Some(Verify {
+            command: command.into(),
+            expect,
+            wait: false,
+        });
+        self
+    }
+
+    pub fn wait_until(mut self, command: impl Into<String>, expect: Expect) -> Self {
+        self.verify = Some(Verify {
+            command: command.into(),
+            expect,
+            wait: true,
+        });
+        self
+    }
+
+    pub fn rollback(mut self, text: impl Into<String>) -> Self {
+        self.rollback.push(text.into());
+        self
+    }
+
+    pub fn why(mut self, text: impl Into<String>) -> Self {
+        self.why = Some(text.into());
+        self
+    }
+
+    pub fn effect(mut self, effect: Effect) -> Self {
+        self.effects.push(effect);
+        self
+    }
+
+    pub fn about(mut self, node: &str, stage: Stage) -> Self {
+        self.subject = Some((node.to_owned(), stage));
+        self
+    }
+}
+
+/// A runbook: its steps in the order to run them, simulated, and what the simulation found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Runbook {
+    pub kind: Kind,
+    pub title: String,
+    pub steps: Vec<Step>,
+    /// Errors first; what to add to the plan so that the procedure is safe.
+    pub findings: Vec<Finding>,
+}
+
+/// Builds, orders and simulates one runbook of the plan.
+pub fn runbook(plan: &Plan, kind: Kind) -> Runbook {
+    let (graph, mut findings) = match kind {
+        Kind::Install => install::steps(plan),
+        Kind::Upgrade => upgrade::steps(plan),
+        Kind::Failover => active_passive::steps(plan),
+    };
+    let (mut steps, order_findings) = graph.into_order();
+    findings.extend(order_findings);
+    findings.extend(simulate::replay(plan, &mut steps));
+    if kind != Kind::Install {
+        findings.extend(quorum_findings(plan));
+    }
+    findings.sort_by_key(|f| f.severity);
+    Runbook {
+        kind,
+        title: format!(
+            "{}: {}",
+            plan.name.replace(['\n', '\r'], " "),
+            kind_title(kind)
+        ),
+        steps,
+        findings,
+    }
+}
+
+/// The runbooks the plan calls for: install always, then the rolling upgrade or the
+/// active/passive update as `upgrade.strategy` says.
+pub fn kinds_for(plan: &Plan) -> Vec<Kind> {
+    use crate::plan::UpgradeStrategy;
+    let mut kinds = vec![Kind::Install];
+    match plan.upgrade.as_ref().map(|u| u.strategy) {
+        Some(UpgradeStrategy::Rolling) => kinds.push(Kind::Upgrade),
+        Some(UpgradeStrategy::ActivePassive) => kinds.push(Kind::Failover),
+        None => {}
+    }
+    kinds
+}
+
+/// The bundle's `runbooks/` folder: each runbook as `KIND.md` and `KIND.sh`, and the stack
+/// files with the new image tags (`runbooks/upgrade-stacks/`); with the runbooks' findings.
+pub fn bundle_files(plan: &Plan) -> (Vec<(String, String)>, Vec<Finding>) {
+    let mut files = Vec::new();
+    let mut findings = Vec::new();
+    for kind in kinds_for(plan) {
+        let book = runbook(plan, kind);
+        files.push((format!("runbooks/{kind}.md"), markdown(&book)));
+        files.push((format!("runbooks/{kind}.sh"), bash(plan, &book)));
+        findings.extend(book.findings);
+    }
+    if plan.upgrade.is_some() {
+        files.extend(upgrade::upgraded_stack_files(plan));
+    }
+    (files, findings)
+}
+
+fn kind_title(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Install => "install runbook",
+        Kind::Upgrade => "rolling upgrade runbook",
+        Kind::Failover => "active/passive update runbook",
+    }
+}
+
+/// The analysis' findings about quorum and failure domains: what an upgrade window makes
+/// worse, stated again in the runbook.
+fn quorum_findings(plan: &Plan) -> Vec<Finding> {
+    const CODES: [&str; 7] = [
+        "single-manager",
+        "even-managers",
+        "host-loss-breaks-quorum",
+        "rack-loss-breaks-quorum",
+        "site-loss-breaks-quorum",
+        "single-rack",
+        "single-site",
+    ];
+    crate::analyze(plan, &crate::Options::default())
+        .findings
+        .into_iter()
+        .filter(|f| CODES.contains(&f.code))
+        .collect()
+}
+
+/// Adds `finding` unless the same one is there already.
+fn push_unique(findings: &mut Vec<Finding>, finding: Finding) {
+    if !findings.contains(&finding) {
+        findings.push(finding);
+    }
+}

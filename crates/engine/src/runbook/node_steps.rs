@@ -1,0 +1,258 @@
+//! The steps every node goes through in an upgrade or an update, shared by the rolling and the
+//! active/passive runbooks: out of the balancer, drain, wait, upgrade, activate, verify, back
+//! into the balancer. Each builder returns one step; the caller chains them in the graph.
+
+use super::graph::StepGraph;
+use super::{Effect, Expect, Phase, RunsOn, Stage, Step};
+use crate::export::shell::{self, quote};
+use crate::findings::{Finding, Target};
+use crate::plan::{Node, Plan, Role};
+
+/// The nodes whose names can go into a shell command; the others are findings.
+pub fn safe_nodes<'p>(plan: &'p Plan, findings: &mut Vec<Finding>) -> Vec<&'p Node> {
+    plan.nodes
+        .iter()
+        .filter(|n| {
+            let ok = shell::is_safe_name(&n.name);
+            if !ok {
+                super::push_unique(
+                    findings,
+                    Finding::error(
+                        "runbook-unsafe-name",
+                        Target::Node(n.name.clone()),
+                        format!("node name {:?} cannot go into a shell command; the runbooks leave the node out", n.name),
+                    )
+                    .hint("use letters, digits, '-', '_' and '.', starting with a letter or digit"),
+                );
+            }
+            ok
+        })
+        .collect()
+}
+
+/// The manager assumed to lead the Raft group: the one the plan marks as leader, otherwise the
+/// first manager (where `docker swarm init` ran).
+pub fn leader<'p>(nodes: &[&'p Node]) -> Option<&'p Node> {
+    nodes
+        .iter()
+        .find(|n| n.role == Role::Manager && n.leader)
+        .or_else(|| nodes.iter().find(|n| n.role == Role::Manager))
+        .copied()
+}
+
+/// The manager that runs cluster commands about `node`: the leader, or when `node` is the
+/// leader, another manager (from `managers`, the managers of the moment) if there is one.
+pub fn control(managers: &[String], leader: &str, node: &str) -> RunsOn {
+    let name = if leader != node {
+        Some(leader)
+    } else {
+        managers
+            .iter()
+            .map(String::as_str)
+            .find(|m| *m != node)
+            .or(Some(node))
+    };
+    RunsOn::Node(name.unwrap_or(node).to_owned())
+}
+
+fn inspect(format: &str, node: &str) -> String {
+    format!(
+        "docker node inspect --format {} {}",
+        quote(format),
+        quote(node)
+    )
+}
+
+fn availability(node: &str, to: &str) -> String {
+    format!("docker node update --availability {to} {}", quote(node))
+}
+
+pub fn drain(node: &str, on: RunsOn, phase: Phase) -> Step {
+    Step::new(
+        format!("drain-{node}"),
+        format!("Drain {node}"),
+        phase,
+        on,
+    )
+    .about(node, Stage::Drain)
+    .shell(availability(node, "drain"))
+    .verify(inspect("{{.Spec.Availability}}", node), Expect::Contains("drain".into()))
+    .rollback(availability(node, "active"))
+    .why("Swarm stops the node's tasks and starts them on other nodes; nothing new is scheduled on it")
+    .effect(Effect::Drain(node.to_owned()))
+}
+
+pub fn wait_empty(node: &str, on: RunsOn, phase: Phase) -> Step {
+    Step::new(
+        format!("wait-{node}"),
+        format!("Wait until {node}'s tasks run elsewhere"),
+        phase,
+        on,
+    )
+    .about(node, Stage::Drain)
+    .wait_until(
+        format!(
+            "docker node ps {} --filter desired-state=running --format {}",
+            quote(node),
+            quote("{{.Name}}")
+        ),
+        Expect::Empty,
+    )
+    .rollback(availability(node, "active"))
+}
+
+/// Upgrades the node itself, on the node: the plan's `upgrade.node_commands`, or by hand.
+pub fn upgrade(plan: &Plan, node: &Node, phase: Phase) -> Step {
+    let mut step = Step::new(
+        format!("upgrade-{}", node.name),
+        format!("Upgrade {}", node.name),
+        phase,
+        RunsOn::Node(node.name.clone()),
+    )
+    .about(&node.name, Stage::Upgrade)
+    .wait_until(
+        format!(
+            "docker info --format {}",
+            quote("{{.Swarm.LocalNodeState}}")
+        ),
+        Expect::Contains("active".into()),
+    )
+    .rollback(format!(
+        "restore the snapshot of {} taken before the upgrade",
+        node.name
+    ))
+    .effect(Effect::Down(node.name.clone()));
+    let commands = plan
+        .upgrade
+        .as_ref()
+        .map(|u| u.node_commands.as_slice())
+        .unwrap_or_default();
+    if commands.is_empty() {
+        step = step.manual(format!(
+            "Upgrade {} (packages, Docker Engine, the product's upgrade package) as your site does, then let it rejoin the swarm",
+            node.name
+        ));
+    }
+    for line in commands {
+        step = step.user_shell(line.clone());
+    }
+    if node.role == Role::Manager {
+        step = step
+            .why("a manager is down while it is upgraded: the others must still form a majority");
+    }
+    step
+}
+
+pub fn activate(node: &Node, on: RunsOn, phase: Phase) -> Step {
+    Step::new(
+        format!("activate-{}", node.name),
+        format!("Activate {}", node.name),
+        phase,
+        on,
+    )
+    .about(&node.name, Stage::Activate)
+    .shell(availability(&node.name, "active"))
+    .verify(
+        inspect("{{.Spec.Availability}}", &node.name),
+        Expect::Contains("active".into()),
+    )
+    .rollback(availability(&node.name, "drain"))
+    .why("Swarm does not move running tasks back by itself: the node takes new and rescheduled tasks")
+    .effect(Effect::Up(node.name.clone()))
+    .effect(Effect::Activate(node.name.clone()))
+}
+
+/// Checks the node is back: ready, and for a manager, reachable in the Raft group.
+pub fn verify(node: &Node, role: Role, on: RunsOn, phase: Phase) -> Step {
+    let (format, expect) = match role {
+        Role::Manager => (
+            "{{.Status.State}} {{.ManagerStatus.Reachability}}",
+            "ready reachable",
+        ),
+        Role::Worker => ("{{.Status.State}}", "ready"),
+    };
+    Step::new(
+        format!("verify-{}", node.name),
+        format!("Verify {} is back", node.name),
+        phase,
+        on,
+    )
+    .about(&node.name, Stage::Verify)
+    .wait_until(inspect(format, &node.name), Expect::Contains(expect.into()))
+    .rollback(availability(&node.name, "drain"))
+}
+
+/// Takes the node out of (or back into) every balancer that has it as a backend.
+pub fn balancer(plan: &Plan, node: &Node, out: bool, phase: Phase) -> Vec<Step> {
+    plan.load_balancers
+        .iter()
+        .filter(|lb| lb.backends.iter().any(|b| b == &node.name))
+        .map(|lb| {
+            let (verb, stage, template, undo) = if out {
+                ("out of", Stage::BalancerOut, &lb.disable, "put it back in")
+            } else {
+                (
+                    "back into",
+                    Stage::BalancerIn,
+                    &lb.enable,
+                    "take it out again",
+                )
+            };
+            let safe_lb = lb
+                .name
+                .chars()
+                .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+                .collect::<String>();
+            let mut step = Step::new(
+                format!(
+                    "lb-{}-{}-{}",
+                    if out { "out" } else { "in" },
+                    safe_lb,
+                    node.name
+                ),
+                format!("Take {} {verb} balancer {}", node.name, lb.name),
+                phase,
+                RunsOn::Workstation,
+            )
+            .about(&node.name, stage)
+            .rollback(format!("{undo} balancer {}", lb.name));
+            step = match template {
+                Some(line) => step.user_shell(fill(line, node)),
+                None => step.manual(format!(
+                    "Take {} {verb} balancer {}{} (backend port {})",
+                    node.name,
+                    lb.name,
+                    lb.kind
+                        .as_ref()
+                        .map(|k| format!(" ({k})"))
+                        .unwrap_or_default(),
+                    lb.port
+                        .map_or("of the service".to_owned(), |p| p.to_string()),
+                )),
+            };
+            if out {
+                step = step.why("no new request reaches the node while it is drained and upgraded");
+            }
+            step
+        })
+        .collect()
+}
+
+/// `{node}` and `{ip}` in a balancer command.
+fn fill(template: &str, node: &Node) -> String {
+    template.replace("{node}", &node.name).replace(
+        "{ip}",
+        &node.ip.map(|ip| ip.to_string()).unwrap_or_default(),
+    )
+}
+
+/// Adds steps one after the other, each after the previous (and the first after `after`).
+/// Returns the id of the last step added, or `after` when none was.
+pub fn chain(graph: &mut StepGraph, steps: Vec<Step>, after: Option<String>) -> Option<String> {
+    let mut last = after;
+    for step in steps {
+        let deps: Vec<String> = last.iter().cloned().collect();
+        last = Some(graph.add(step, &deps));
+    }
+    last
+}

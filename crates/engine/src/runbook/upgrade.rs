@@ -1,0 +1,537 @@
+//! The rolling, zero-downtime upgrade: snapshots, pre-checks (every manager Reachable, the
+//! leader), a backup of the swarm state from a stopped manager, then node by node — workers
+//! first, managers one at a time, the leader last — out of the balancer, drain, wait, upgrade,
+//! activate, verify, back in; then the stacks with the new image tags of `upgrade.images`.
+//!
+//! Preparatory steps where the plan allows them: workers promoted for the upgrade when fewer
+//! than three managers cannot lose one; a one-replica service scaled to two before its node is
+//! drained (and back after), or updated start-first, when a second task has room and the
+//! service keeps no state.
+
+use super::graph::StepGraph;
+use super::node_steps::{self as node, chain, control, leader, safe_nodes};
+use super::simulate::{drain_outcome, second_replica_fits, State};
+use super::{Effect, Expect, Phase, RunsOn, Step};
+use crate::compose::{self, MountKind, PortMode, UpdateOrder};
+use crate::export::commands::{deploy_line, deploy_order, stack_environment};
+use crate::export::shell::{self, quote};
+use crate::export::stack_files;
+use crate::findings::{Finding, Target};
+use crate::plan::{Node, Plan, Role, UpgradeStrategy};
+use crate::quorum;
+use crate::yaml::Value;
+
+/// Where the stack files with the new tags are in the bundle.
+pub const UPGRADE_STACKS: &str = "runbooks/upgrade-stacks";
+
+pub fn steps(plan: &Plan) -> (StepGraph, Vec<Finding>) {
+    let mut findings = Vec::new();
+    let mut graph = StepGraph::new();
+    match &plan.upgrade {
+        None => findings.push(Finding::info("runbook-no-upgrade", Target::Plan, "the plan has no `upgrade:` section: the runbook upgrades the nodes and leaves the stacks' images as they are").hint("add `upgrade: { images: { IMAGE: NEW-REFERENCE } }`")),
+        Some(u) if u.strategy == UpgradeStrategy::ActivePassive => findings.push(Finding::info("runbook-strategy", Target::Plan, "the plan's upgrade strategy is active-passive: the failover runbook follows it").hint("swarmplan runbook PLAN failover")),
+        Some(_) => {}
+    }
+    let nodes = safe_nodes(plan, &mut findings);
+    let Some(lead) = leader(&nodes) else {
+        findings.push(Finding::error(
+            "runbook-no-manager",
+            Target::Plan,
+            "the plan has no manager node: there is no swarm to upgrade",
+        ));
+        return (graph, findings);
+    };
+    let on_lead = RunsOn::Node(lead.name.clone());
+    let prepare = graph.add(
+        Step::new("prerequisites", "Prerequisites", Phase::Prepare, RunsOn::Workstation)
+            .manual("Take a snapshot (or backup) of every VM before the upgrade")
+            .manual("Copy the upgrade package to every node, and note which nodes the load balancers send traffic to")
+            .rollback("nothing has changed yet"),
+        &[],
+    );
+    let checked = chain(&mut graph, prechecks(lead, &on_lead), Some(prepare));
+
+    let mut state = State::new(plan);
+    let promoted = promotions(&nodes, lead, &mut findings);
+    let mut promote_steps = Vec::new();
+    for worker in &promoted {
+        promote_steps.push(promote(worker, &on_lead));
+        state.apply(&Effect::Promote(worker.name.clone()));
+    }
+    let after_promotion = chain(&mut graph, promote_steps, checked);
+    let managers: Vec<String> = state.plan.managers().map(|n| n.name.clone()).collect();
+    let backup_from = managers
+        .iter()
+        .find(|m| **m != lead.name)
+        .unwrap_or(&lead.name)
+        .clone();
+    let backup_node = nodes
+        .iter()
+        .find(|n| n.name == backup_from)
+        .copied()
+        .unwrap_or(lead);
+    let on_backup = control(&managers, &lead.name, &backup_from);
+    let mut last = chain(&mut graph, backup(backup_node, on_backup), after_promotion);
+
+    for target in upgrade_order(&nodes, lead) {
+        let role = if managers.contains(&target.name) {
+            Role::Manager
+        } else {
+            Role::Worker
+        };
+        let on = control(&managers, &lead.name, &target.name);
+        let phase = if role == Role::Manager {
+            Phase::Managers
+        } else {
+            Phase::Workers
+        };
+        let steps = node_chain(plan, &state, target, role, on, phase, &mut findings);
+        last = chain(&mut graph, steps, last);
+    }
+    last = image_steps(plan, &state, &mut graph, &on_lead, last, &mut findings);
+    let mut finish: Vec<Step> = promoted
+        .iter()
+        .map(|w| {
+            Step::new(
+                format!("demote-{}", w.name),
+                format!("Demote {} back to worker", w.name),
+                Phase::Finish,
+                on_lead.clone(),
+            )
+            .shell(format!("docker node demote {}", quote(&w.name)))
+            .verify(
+                format!(
+                    "docker node inspect --format {} {}",
+                    quote("{{.Spec.Role}}"),
+                    quote(&w.name)
+                ),
+                Expect::Contains("worker".into()),
+            )
+            .rollback(format!("docker node promote {}", quote(&w.name)))
+            .effect(Effect::Demote(w.name.clone()))
+        })
+        .collect();
+    finish.push(final_check(&on_lead));
+    chain(&mut graph, finish, last);
+    (graph, findings)
+}
+
+fn prechecks(lead: &Node, on: &RunsOn) -> Vec<Step> {
+    vec![
+        Step::new("check-managers", "Check that every manager is Leader or Reachable", Phase::PreCheck, on.clone())
+            .verify(format!("docker node ls --filter role=manager --format {}", quote("{{.ManagerStatus}}")), Expect::EveryLineIs(vec!["Leader".into(), "Reachable".into()]))
+            .rollback("nothing has changed: repair the unreachable manager before upgrading")
+            .why("an upgrade takes one manager down at a time: every other one must be reachable"),
+        Step::new("check-leader", format!("Check that {} is the leader", lead.name), Phase::PreCheck, on.clone())
+            .verify(format!("docker node ls --filter role=manager --format {}", quote("{{.Hostname}} {{.ManagerStatus}}")), Expect::Contains(format!("{} Leader", lead.name)))
+            .rollback("nothing has changed: mark the real leader with `leader: true` in the plan and generate the runbook again")
+            .why(format!("the leader is upgraded last, so that leadership changes once; the plan assumes {}", lead.name)),
+        Step::new("check-nodes", "Check that every node is Ready", Phase::PreCheck, on.clone())
+            .verify(format!("docker node ls --format {}", quote("{{.Status}}")), Expect::EveryLineIs(vec!["Ready".into()]))
+            .rollback("nothing has changed"),
+        Step::new("check-services", "Check that every service runs all its replicas", Phase::PreCheck, on.clone())
+            .verify(format!("docker service ls --format {}", quote("{{.Replicas}}")), Expect::AllReplicas)
+            .rollback("nothing has changed: fix the service first, an upgrade would hide its problem"),
+    ]
+}
+
+/// Workers to promote so that one manager can be down: a swarm of fewer than three managers
+/// cannot lose one. Workers on hosts without a manager come first, one per host.
+fn promotions<'p>(nodes: &[&'p Node], lead: &Node, findings: &mut Vec<Finding>) -> Vec<&'p Node> {
+    let managers: Vec<&&Node> = nodes.iter().filter(|n| n.role == Role::Manager).collect();
+    if quorum::tolerates(managers.len()) > 0 {
+        return Vec::new();
+    }
+    let need = 3 - managers.len();
+    let mut hosts: Vec<&str> = managers.iter().map(|m| m.host_name()).collect();
+    let mut chosen: Vec<&Node> = Vec::new();
+    for spread in [true, false] {
+        for worker in nodes.iter().filter(|n| n.role == Role::Worker) {
+            if chosen.len() == need || chosen.iter().any(|c| c.name == worker.name) {
+                continue;
+            }
+            if !spread || !hosts.contains(&worker.host_name()) {
+                hosts.push(worker.host_name());
+                chosen.push(worker);
+            }
+        }
+    }
+    if chosen.len() < need {
+        findings.push(
+            Finding::error("runbook-too-few-managers", Target::Node(lead.name.clone()), format!("{} manager(s) and {} worker(s): upgrading a manager stops the swarm's management, and there are not enough workers to promote for the upgrade", managers.len(), chosen.len()))
+                .hint(format!("add {} node(s) as managers, each on its own host, to have three", need - chosen.len())),
+        );
+        return Vec::new();
+    }
+    findings.push(Finding::info("runbook-promote", Target::Node(lead.name.clone()), format!("{} manager(s) cannot lose one: the upgrade promotes {} for its duration and demotes them at the end", managers.len(), chosen.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(", "))).hint("three managers on three hosts need no promotion"));
+    chosen
+}
+
+fn promote(worker: &Node, on: &RunsOn) -> Step {
+    Step::new(format!("promote-{}", worker.name), format!("Promote {} to manager for the upgrade", worker.name), Phase::PreCheck, on.clone())
+        .shell(format!("docker node promote {}", quote(&worker.name)))
+        .wait_until(format!("docker node inspect --format {} {}", quote("{{.ManagerStatus.Reachability}}"), quote(&worker.name)), Expect::Contains("reachable".into()))
+        .rollback(format!("docker node demote {}", quote(&worker.name)))
+        .why(format!("with fewer than three managers, one down loses quorum; a promoted {} keeps the majority (it needs 2377/tcp open from every node)", worker.name))
+        .effect(Effect::Promote(worker.name.clone()))
+}
+
+/// Docker's backup: on a manager other than the leader, drained first so that its tasks run
+/// elsewhere, stop the engine, archive `/var/lib/docker/swarm`, start it, activate the node.
+fn backup(manager: &Node, control: RunsOn) -> Vec<Step> {
+    let name = manager.name.as_str();
+    let on = RunsOn::Node(name.to_owned());
+    let prefixed = |mut step: Step| {
+        step.id = format!("backup-{}", step.id);
+        step.phase = Phase::Backup;
+        step.subject = None;
+        step
+    };
+    vec![
+        prefixed(node::drain(name, control.clone(), Phase::Backup)),
+        prefixed(node::wait_empty(name, control.clone(), Phase::Backup)),
+        Step::new(format!("backup-{name}"), format!("Back up the swarm state on {name} (engine stopped)"), Phase::Backup, on.clone())
+            .shell("sudo systemctl stop docker")
+            .shell("sudo tar -czf /root/swarm-backup.tgz -C /var/lib/docker swarm")
+            .verify("sudo tar -tzf /root/swarm-backup.tgz swarm/raft", Expect::Contains("swarm/raft".into()))
+            .rollback("sudo systemctl start docker")
+            .why("Docker's backup procedure: the Raft state is consistent only while the engine is stopped; a manager other than the leader keeps leadership stable")
+            .effect(Effect::Down(name.to_owned())),
+        Step::new(format!("backup-restart-{name}"), format!("Start the engine on {name} again"), Phase::Backup, on)
+            .shell("sudo systemctl start docker")
+            .wait_until(format!("docker info --format {}", quote("{{.Swarm.LocalNodeState}}")), Expect::Contains("active".into()))
+            .rollback("sudo systemctl restart docker")
+            .effect(Effect::Up(name.to_owned())),
+        prefixed(node::activate(manager, control, Phase::Backup)),
+    ]
+}
+
+/// Workers first, then managers, the leader last; plan order otherwise.
+fn upgrade_order<'p>(nodes: &[&'p Node], lead: &Node) -> Vec<&'p Node> {
+    let workers = nodes.iter().filter(|n| n.role == Role::Worker);
+    let managers = nodes
+        .iter()
+        .filter(|n| n.role == Role::Manager && n.name != lead.name);
+    let last = nodes.iter().filter(|n| n.name == lead.name);
+    workers.chain(managers).chain(last).copied().collect()
+}
+
+/// One node's steps, with scale-ups around it for one-replica services that would restart.
+pub(super) fn node_chain(
+    plan: &Plan,
+    state: &State,
+    target: &Node,
+    role: Role,
+    on: RunsOn,
+    phase: Phase,
+    findings: &mut Vec<Finding>,
+) -> Vec<Step> {
+    let (mut before, mut after) = (Vec::new(), Vec::new());
+    let mut restart_notes = Vec::new();
+    for (stack, service) in drain_outcome(state, &target.name).moved_single {
+        let name = format!("{stack}_{service}");
+        if !shell::is_safe_name(&name) {
+            continue;
+        }
+        if !is_stateful(plan, &stack, &service)
+            && second_replica_fits(state, &stack, &service, &target.name)
+        {
+            let (up, down) = scale_pair(&stack, &service, &target.name, &on, phase);
+            before.push(up);
+            after.push(down);
+        } else {
+            restart_notes.push(format!("{stack}/{service}"));
+            super::push_unique(findings, Finding::info("runbook-brief-restart", Target::Service { stack: stack.clone(), service: service.clone() }, format!("{stack}/{service} has one replica and keeps state (or has no room for a second): it restarts on another node when {} is drained", target.name)).hint("give it a second replica if the application allows, or accept a short interruption"));
+        }
+    }
+    let mut steps = before;
+    steps.extend(node::balancer(plan, target, true, phase));
+    let mut drain = node::drain(&target.name, on.clone(), phase);
+    if !restart_notes.is_empty() {
+        drain.why = Some(format!(
+            "{}; {} restart on another node (one replica each)",
+            drain.why.unwrap_or_default(),
+            restart_notes.join(", ")
+        ));
+    }
+    steps.push(drain);
+    steps.push(node::wait_empty(&target.name, on.clone(), phase));
+    steps.push(node::upgrade(plan, target, phase));
+    steps.push(node::activate(target, on.clone(), phase));
+    steps.push(node::verify(target, role, on, phase));
+    steps.extend(node::balancer(plan, target, false, phase));
+    steps.extend(after);
+    steps
+}
+
+fn scale_pair(stack: &str, service: &str, node: &str, on: &RunsOn, phase: Phase) -> (Step, Step) {
+    let name = format!("{stack}_{service}");
+    let replicas = format!(
+        "docker service inspect --format {} {}",
+        quote("{{.Spec.Mode.Replicated.Replicas}}"),
+        quote(&name)
+    );
+    let scale = |n: u64| format!("docker service scale --detach=false {}={n}", quote(&name));
+    let up = Step::new(format!("scale-up-{name}-{node}"), format!("Scale {stack}/{service} to two replicas before {node} is drained"), phase, on.clone())
+        .shell(scale(2))
+        .verify(replicas.clone(), Expect::Contains("2".into()))
+        .rollback(scale(1))
+        .why(format!("{stack}/{service} has one replica on {node}: a second one elsewhere keeps it running while {node} is drained (there is room for it)"))
+        .effect(Effect::Scale { stack: stack.to_owned(), service: service.to_owned(), replicas: 2 });
+    let down = Step::new(
+        format!("scale-back-{name}-{node}"),
+        format!("Scale {stack}/{service} back to one replica"),
+        phase,
+        on.clone(),
+    )
+    .shell(scale(1))
+    .verify(replicas, Expect::Contains("1".into()))
+    .rollback(scale(2))
+    .effect(Effect::Scale {
+        stack: stack.to_owned(),
+        service: service.to_owned(),
+        replicas: 1,
+    });
+    (up, down)
+}
+
+/// A service keeps state when it mounts a volume, or a folder on shared storage: two copies
+/// of it must not run at once.
+fn is_stateful(plan: &Plan, stack: &str, service: &str) -> bool {
+    let Some(compose) = plan
+        .stacks
+        .iter()
+        .find(|s| s.name == stack)
+        .map(compose::read)
+    else {
+        return true;
+    };
+    let Some(service) = compose.service(service) else {
+        return true;
+    };
+    service.mounts.iter().any(|m| match m.kind {
+        MountKind::Volume => true,
+        MountKind::Bind => m.source.as_deref().is_some_and(|src| {
+            plan.export
+                .shared_folders
+                .iter()
+                .any(|root| src.starts_with(root.trim_end_matches('/')))
+        }),
+        MountKind::Tmpfs => false,
+    })
+}
+
+/// `repo/name:tag` or `repo/name@digest` without its tag or digest.
+fn untagged(image: &str) -> &str {
+    let image = image.split('@').next().unwrap_or(image);
+    match image.rfind(':') {
+        Some(colon) if !image[colon..].contains('/') => &image[..colon],
+        _ => image,
+    }
+}
+
+/// The plan with `upgrade.images` applied to every service's `image:`, and which services of
+/// which stacks changed (stack, service, new image).
+pub fn upgraded(plan: &Plan) -> (Plan, Vec<(String, String, String)>) {
+    let mut new = plan.clone();
+    let mut changed = Vec::new();
+    let Some(upgrade) = &plan.upgrade else {
+        return (new, changed);
+    };
+    for stack in &mut new.stacks {
+        let Some(Value::Mapping(services)) = stack.compose.get_mut("services") else {
+            continue;
+        };
+        for (name, body) in services.iter_mut() {
+            let Some(Value::String(image)) = body.get_mut("image") else {
+                continue;
+            };
+            if let Some(to) = upgrade.images.get(untagged(image)) {
+                if image != to {
+                    *image = to.clone();
+                    changed.push((
+                        stack.name.clone(),
+                        name.as_str().unwrap_or_default().to_owned(),
+                        to.clone(),
+                    ));
+                }
+            }
+        }
+    }
+    (new, changed)
+}
+
+/// The stack files with the new tags, as bundle paths: only `versiontag.yml` for a split
+/// stack (as the Digital Access guide edits it), the whole file otherwise.
+pub fn upgraded_stack_files(plan: &Plan) -> Vec<(String, String)> {
+    let (new, changed) = upgraded(plan);
+    let mut files = Vec::new();
+    for stack in new
+        .stacks
+        .iter()
+        .filter(|s| shell::is_safe_name(&s.name) && changed.iter().any(|c| c.0 == s.name))
+    {
+        for (file, text) in stack_files::stack_files(&new, stack) {
+            if !stack_files::is_split(&new, stack) || file == stack_files::SPLIT_FILES[2] {
+                files.push((format!("{UPGRADE_STACKS}/{}/{file}", stack.name), text));
+            }
+        }
+    }
+    files
+}
+
+fn image_steps(
+    plan: &Plan,
+    state: &State,
+    graph: &mut StepGraph,
+    on: &RunsOn,
+    after: Option<String>,
+    findings: &mut Vec<Finding>,
+) -> Option<String> {
+    let (new, changed) = upgraded(plan);
+    if changed.is_empty() {
+        return after;
+    }
+    let RunsOn::Node(manager) = on else {
+        return after;
+    };
+    let copy = Step::new(
+        "copy-upgrade-stacks",
+        format!("Copy the stack files with the new tags to {manager}"),
+        Phase::Images,
+        RunsOn::Workstation,
+    )
+    .copy(manager, "stacks")
+    .copy(manager, UPGRADE_STACKS);
+    let mut last = chain(graph, vec![copy], after);
+    let (order, _) = deploy_order(plan);
+    let upgraded_files = upgraded_stack_files(plan);
+    for index in order {
+        let stack = &new.stacks[index];
+        let services: Vec<&(String, String, String)> =
+            changed.iter().filter(|c| c.0 == stack.name).collect();
+        if services.is_empty() || !shell::is_safe_name(&stack.name) {
+            continue;
+        }
+        let mut steps: Vec<Step> = services
+            .iter()
+            .filter_map(|(s, svc, image)| start_first(plan, state, s, svc, image, on))
+            .collect();
+        let files: Vec<String> = stack_files::stack_files(&new, stack)
+            .into_iter()
+            .map(|(file, _)| {
+                let path = format!("{UPGRADE_STACKS}/{}/{file}", stack.name);
+                if upgraded_files.iter().any(|(p, _)| *p == path) {
+                    format!("{}/{path}", super::install::REMOTE_DIR)
+                } else {
+                    format!(
+                        "{}/stacks/{}/{file}",
+                        super::install::REMOTE_DIR,
+                        stack.name
+                    )
+                }
+            })
+            .collect();
+        let old_files: Vec<String> = stack_files::stack_files(plan, stack)
+            .into_iter()
+            .map(|(file, _)| {
+                format!(
+                    "{}/stacks/{}/{file}",
+                    super::install::REMOTE_DIR,
+                    stack.name
+                )
+            })
+            .collect();
+        let env = stack_environment(stack, findings);
+        let prefix = if env.is_empty() {
+            String::new()
+        } else {
+            format!("env {env}")
+        };
+        steps.push(
+            Step::new(
+                format!("update-{}", stack.name),
+                format!("Update stack {} to the new image tags", stack.name),
+                Phase::Images,
+                on.clone(),
+            )
+            .shell(format!("{prefix}{}", deploy_line(stack, &files)))
+            .wait_until(
+                format!(
+                    "docker stack services {} --format {}",
+                    quote(&stack.name),
+                    quote("{{.Image}}")
+                ),
+                Expect::Contains(services[0].2.clone()),
+            )
+            .rollback(format!("{prefix}{}", deploy_line(stack, &old_files)))
+            .why(if stack_files::is_split(plan, stack) {
+                "only versiontag.yml changes; docker-compose.yml and network.yml stay as deployed"
+                    .to_owned()
+            } else {
+                "the stack file with the new tags; Swarm replaces the tasks one at a time"
+                    .to_owned()
+            }),
+        );
+        steps.push(
+            Step::new(
+                format!("converged-{}", stack.name),
+                format!("Wait until stack {} runs all its replicas", stack.name),
+                Phase::Images,
+                on.clone(),
+            )
+            .wait_until(super::install::replicas(&stack.name), Expect::AllReplicas)
+            .rollback(format!(
+                "docker service rollback SERVICE for each service of {} that does not converge",
+                stack.name
+            )),
+        );
+        last = chain(graph, steps, last);
+    }
+    last
+}
+
+/// A one-replica, stop-first service without state or host-mode ports, whose second task has
+/// room: updated start-first, so that the new task runs before the old one stops.
+fn start_first(
+    plan: &Plan,
+    state: &State,
+    stack: &str,
+    service: &str,
+    image: &str,
+    on: &RunsOn,
+) -> Option<Step> {
+    let compose = plan
+        .stacks
+        .iter()
+        .find(|s| s.name == stack)
+        .map(compose::read)?;
+    let svc = compose.service(service)?;
+    let host_port = svc.ports.iter().any(|p| p.mode == PortMode::Host);
+    if svc.replicas() != Some(1)
+        || svc.update_order != UpdateOrder::StopFirst
+        || host_port
+        || is_stateful(plan, stack, service)
+        || !second_replica_fits(state, stack, service, "")
+    {
+        return None;
+    }
+    let name = format!("{stack}_{service}");
+    if !shell::is_safe_name(&name) {
+        return None;
+    }
+    Some(
+        Step::new(format!("start-first-{name}"), format!("Update {stack}/{service} start-first"), Phase::Images, on.clone())
+            .shell(format!("docker service update --detach=false --update-order start-first --image {} {}", quote(image), quote(&name)))
+            .verify(format!("docker service inspect --format {} {}", quote("{{.Spec.TaskTemplate.ContainerSpec.Image}}"), quote(&name)), Expect::Contains(image.to_owned()))
+            .rollback(format!("docker service rollback {}", quote(&name)))
+            .why("one replica: start-first runs the new task before stopping the old one, and there is room for both"),
+    )
+}
+
+fn final_check(on: &RunsOn) -> Step {
+    Step::new("verify-cluster", "Check every node and service", Phase::Finish, on.clone())
+        .wait_until(format!("docker service ls --format {}", quote("{{.Replicas}}")), Expect::AllReplicas)
+        .rollback("the per-phase rollbacks above, newest first")
+        .why("Swarm does not move tasks back to upgraded nodes by itself: `docker service update --force SERVICE` spreads a service again")
+}

@@ -1,0 +1,326 @@
+//! The simulator given unsafe plans: the findings it raises and the order it chooses. And the
+//! invariant: no generated runbook step drops quorum unless a finding says so, and none does
+//! for a plan that can keep it.
+
+use proptest::prelude::*;
+use swarmplan_engine::runbook::{self, Kind, Runbook};
+use swarmplan_engine::{examples::EXAMPLES, parse_plan, Plan};
+
+fn plan(yaml: &str) -> Plan {
+    parse_plan(yaml).expect("test plan parses")
+}
+
+fn position(book: &Runbook, id: &str) -> usize {
+    book.steps
+        .iter()
+        .position(|s| s.id == id)
+        .unwrap_or_else(|| panic!("no step {id}: {:?}", ids(book)))
+}
+
+fn ids(book: &Runbook) -> Vec<&str> {
+    book.steps.iter().map(|s| s.id.as_str()).collect()
+}
+
+fn codes(book: &Runbook) -> Vec<String> {
+    book.findings
+        .iter()
+        .map(|f| format!("{} {}", f.code, f.target))
+        .collect()
+}
+
+fn no_step_loses_quorum(book: &Runbook) -> bool {
+    book.steps
+        .iter()
+        .all(|s| s.check.as_ref().is_some_and(|c| c.quorum))
+}
+
+#[test]
+fn three_managers_split_two_and_one_over_two_hosts() {
+    let book = runbook::runbook(
+        &plan(
+            r#"
+swarmplan: 1
+name: two hosts
+hosts: [{ name: h1 }, { name: h2 }]
+nodes:
+  - { name: m1, host: h1, role: manager, ip: 10.0.0.1 }
+  - { name: m2, host: h1, role: manager, ip: 10.0.0.2 }
+  - { name: m3, host: h2, role: manager, ip: 10.0.0.3 }
+  - { name: w1, host: h2, role: worker, ip: 10.0.0.4 }
+stacks:
+  - name: web
+    compose:
+      services:
+        app: { image: "nginx:1", deploy: { replicas: 2 } }
+upgrade: { strategy: rolling, images: { nginx: "nginx:2" } }
+"#,
+        ),
+        Kind::Upgrade,
+    );
+    let codes = codes(&book);
+    // The analysis' verdict on the design, and the runbook's on the moment it is worst: while
+    // m3 is upgraded, both reachable managers are on h1.
+    assert!(
+        codes.contains(&"host-loss-breaks-quorum host:h1".to_owned()),
+        "{codes:?}"
+    );
+    assert!(
+        codes.contains(&"runbook-narrow-window host:h1".to_owned()),
+        "{codes:?}"
+    );
+    let narrow = book
+        .findings
+        .iter()
+        .find(|f| f.code == "runbook-narrow-window")
+        .expect("narrow");
+    assert!(narrow.message.contains("upgrade-m3"), "{}", narrow.message);
+    // Workers first, then the managers one at a time, the leader (m1, where init ran) last.
+    assert!(position(&book, "upgrade-w1") < position(&book, "upgrade-m2"));
+    assert!(position(&book, "upgrade-m2") < position(&book, "upgrade-m3"));
+    assert!(position(&book, "upgrade-m3") < position(&book, "upgrade-m1"));
+    // One manager down at a time: 2 of 3 is still a majority.
+    assert!(no_step_loses_quorum(&book));
+    let during = book.steps[position(&book, "upgrade-m3")]
+        .check
+        .as_ref()
+        .expect("check");
+    assert_eq!((during.reachable, during.managers), (2, 3));
+    // The backup comes from a stopped manager that is not the leader, after the pre-checks.
+    assert!(position(&book, "check-managers") < position(&book, "backup-m2"));
+    assert!(position(&book, "backup-m2") < position(&book, "drain-w1"));
+}
+
+const CAPACITY: &str = r#"
+swarmplan: 1
+name: capacity
+hosts: [{ name: h1 }, { name: h2 }, { name: h3 }]
+nodes:
+  - { name: m1, host: h1, role: manager, cpus: 4, memory: 8GiB }
+  - { name: m2, host: h2, role: manager, cpus: 1, memory: 8GiB }
+  - { name: m3, host: h3, role: manager, cpus: 1, memory: 8GiB }
+stacks:
+  - name: app
+    compose:
+      services:
+        db:
+          image: "postgres:15"
+          deploy: { replicas: 1, resources: { reservations: { cpus: "2" } } }
+        api:
+          image: "api:1"
+          deploy: { replicas: 1, placement: { constraints: ["node.hostname != m1"] } }
+upgrade: { strategy: rolling, images: { api: "api:2" } }
+"#;
+
+#[test]
+fn a_one_replica_service_with_no_spare_capacity_is_a_finding_and_one_with_room_is_scaled_first() {
+    let plan = plan(CAPACITY);
+    let book = runbook::runbook(&plan, Kind::Upgrade);
+    // db needs 2 CPUs: only m1 has them. Draining m1 leaves it nowhere to go.
+    let db = book
+        .findings
+        .iter()
+        .find(|f| {
+            f.code == "runbook-service-below-replicas" && f.target.to_string() == "service:app/db"
+        })
+        .unwrap_or_else(|| panic!("{:?}", codes(&book)));
+    assert!(db.message.contains("drain-m1"), "{}", db.message);
+    assert_eq!(
+        db.hint.as_deref(),
+        Some("add a node with room for the service's reservations, so that its tasks can run elsewhere while m1 is out of service")
+    );
+    assert!(!ids(&book)
+        .iter()
+        .any(|id| id.starts_with("scale-up-app_db")));
+    // api is stateless and a second task fits on the other node: scaled to two before its
+    // node is drained, back to one after the node is verified.
+    let analysis = swarmplan_engine::analyze(&plan, &Default::default());
+    let api_node = &analysis
+        .placement
+        .iter()
+        .find(|t| t.service == "api")
+        .expect("api runs")
+        .node;
+    let up = position(&book, &format!("scale-up-app_api-{api_node}"));
+    let drain = position(&book, &format!("drain-{api_node}"));
+    let verify = position(&book, &format!("verify-{api_node}"));
+    let back = position(&book, &format!("scale-back-app_api-{api_node}"));
+    assert!(
+        up < drain && drain < verify && verify < back,
+        "{:?}",
+        ids(&book)
+    );
+    assert!(book.steps[drain]
+        .check
+        .as_ref()
+        .expect("check")
+        .below
+        .is_empty());
+    // The stateless one-replica api is updated start-first, with room for both tasks.
+    assert!(ids(&book).contains(&"start-first-app_api"));
+}
+
+#[test]
+fn managers_all_on_one_rack() {
+    let book = runbook::runbook(
+        &plan(
+            r#"
+swarmplan: 1
+name: one rack
+hosts:
+  - { name: h1, rack: r1 }
+  - { name: h2, rack: r1 }
+  - { name: h3, rack: r1 }
+  - { name: h4, rack: r2 }
+nodes:
+  - { name: m1, host: h1, role: manager }
+  - { name: m2, host: h2, role: manager }
+  - { name: m3, host: h3, role: manager }
+  - { name: w1, host: h4, role: worker }
+  - { name: w2, host: h4, role: worker }
+stacks:
+  - name: web
+    compose:
+      services:
+        app: { image: "nginx:1", deploy: { replicas: 2 } }
+"#,
+        ),
+        Kind::Upgrade,
+    );
+    let codes = codes(&book);
+    assert!(
+        codes.contains(&"rack-loss-breaks-quorum rack:r1".to_owned()),
+        "{codes:?}"
+    );
+    assert!(
+        codes.contains(&"runbook-narrow-window rack:r1".to_owned()),
+        "{codes:?}"
+    );
+    assert!(
+        codes.contains(&"runbook-no-upgrade plan".to_owned()),
+        "{codes:?}"
+    );
+    let order: Vec<&str> = ids(&book)
+        .into_iter()
+        .filter(|id| id.starts_with("upgrade-"))
+        .collect();
+    assert_eq!(
+        order,
+        [
+            "upgrade-w1",
+            "upgrade-w2",
+            "upgrade-m2",
+            "upgrade-m3",
+            "upgrade-m1"
+        ]
+    );
+    assert!(no_step_loses_quorum(&book));
+}
+
+#[test]
+fn a_single_manager_with_workers_promotes_them_for_the_upgrade() {
+    let book = runbook::runbook(&plan(&EXAMPLE_DA()), Kind::Upgrade);
+    let codes = codes(&book);
+    assert!(
+        codes.contains(&"runbook-promote node:da-manager".to_owned()),
+        "{codes:?}"
+    );
+    assert!(position(&book, "promote-da-node1") < position(&book, "upgrade-da-manager"));
+    assert!(position(&book, "upgrade-da-manager") < position(&book, "demote-da-node1"));
+    assert!(no_step_loses_quorum(&book));
+}
+
+#[allow(non_snake_case)]
+fn EXAMPLE_DA() -> String {
+    swarmplan_engine::examples::example("digital-access")
+        .expect("example")
+        .yaml
+        .to_owned()
+}
+
+#[test]
+fn a_pair_with_one_manager_cannot_keep_quorum_and_says_what_to_add() {
+    let example = swarmplan_engine::examples::example("active-passive").expect("example");
+    let book = runbook::runbook(&plan(example.yaml), Kind::Failover);
+    let lost = book
+        .findings
+        .iter()
+        .find(|f| f.code == "runbook-quorum-lost")
+        .expect("quorum finding");
+    assert_eq!(lost.target.to_string(), "node:zva5n1");
+    // Seed 003's order: freeze on the master, the backup node first, fail over, the former
+    // master, the new tags, fail back, undo the freeze.
+    let order = [
+        "freeze-zva5n1",
+        "upgrade-zva5n2",
+        "maintenance-on-zva5n1",
+        "upgrade-zva5n1",
+        "image-skudonet_lb",
+        "maintenance-on-zva5n2",
+        "maintenance-off-zva5n2",
+        "unfreeze-zva5n1",
+    ];
+    let at: Vec<usize> = order.iter().map(|id| position(&book, id)).collect();
+    assert!(at.windows(2).all(|w| w[0] < w[1]), "{:?}", ids(&book));
+}
+
+#[test]
+fn no_example_runbook_drops_quorum_unless_a_finding_says_so() {
+    for example in EXAMPLES {
+        let plan = plan(example.yaml);
+        for kind in Kind::ALL {
+            let book = runbook::runbook(&plan, kind);
+            let reported = book
+                .findings
+                .iter()
+                .any(|f| f.code == "runbook-quorum-lost");
+            assert_eq!(
+                !no_step_loses_quorum(&book),
+                reported,
+                "{} {kind}",
+                example.id
+            );
+            // The runbooks a plan calls for keep quorum, except the two-node pair's.
+            if example.id != "active-passive" && runbook::kinds_for(&plan).contains(&kind) {
+                assert!(no_step_loses_quorum(&book), "{} {kind}", example.id);
+            }
+        }
+    }
+}
+
+fn generated(managers: usize, workers: usize, hosts: usize, replicas: u64) -> String {
+    let mut yaml = String::from("swarmplan: 1\nname: generated\nhosts:\n");
+    for h in 0..hosts {
+        yaml.push_str(&format!("  - {{ name: h{h} }}\n"));
+    }
+    yaml.push_str("nodes:\n");
+    for i in 0..managers + workers {
+        let role = if i < managers { "manager" } else { "worker" };
+        yaml.push_str(&format!(
+            "  - {{ name: n{i}, host: h{}, role: {role} }}\n",
+            i % hosts
+        ));
+    }
+    yaml.push_str(&format!(
+        "stacks:\n  - name: s\n    compose:\n      services:\n        web: {{ image: \"web:1\", deploy: {{ replicas: {replicas} }} }}\nupgrade: {{ images: {{ web: \"web:2\" }} }}\n"
+    ));
+    yaml
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+    /// Whatever the plan, a step that loses quorum is reported; and when the plan has three
+    /// nodes that can be managers, no step loses it.
+    #[test]
+    fn upgrade_runbooks_keep_quorum_when_the_plan_can(managers in 1usize..=5, workers in 0usize..=3, hosts in 1usize..=4, replicas in 1u64..=3) {
+        let plan = plan(&generated(managers, workers, hosts, replicas));
+        let book = runbook::runbook(&plan, Kind::Upgrade);
+        let reported = book.findings.iter().any(|f| f.code == "runbook-quorum-lost");
+        prop_assert_eq!(!no_step_loses_quorum(&book), reported);
+        if managers + workers >= 3 {
+            prop_assert!(no_step_loses_quorum(&book), "{:?}", codes(&book));
+        } else {
+            prop_assert!(book.findings.iter().any(|f| f.code == "runbook-too-few-managers"));
+        }
+    }
+}

@@ -105,6 +105,8 @@ pub struct Spec<'a> {
     /// Per node: whether it meets the constraints. Labels do not change while tasks are placed,
     /// so this is computed once per distinct constraint list and shared.
     pub matches: Rc<[bool]>,
+    /// The nodes that meet the constraints, in plan order.
+    eligible: Rc<[u32]>,
     /// Per spread level, per node: the node's value for the label ("" when it has none). Only
     /// `node.labels.*` and `engine.labels.*` spread descriptors count; Swarm ignores others.
     spread_values: Vec<Rc<SpreadLevel<'a>>>,
@@ -141,23 +143,31 @@ pub fn specs<'a>(
     plan: &'a Plan,
     services: impl IntoIterator<Item = (&'a str, &'a Service)>,
 ) -> Vec<Spec<'a>> {
-    let mut matches: BTreeMap<&'a [String], Rc<[bool]>> = BTreeMap::new();
+    let mut matches: BTreeMap<&'a [String], (Rc<[bool]>, Rc<[u32]>)> = BTreeMap::new();
     let mut values: BTreeMap<(bool, &'a str), Rc<SpreadLevel<'a>>> = BTreeMap::new();
     services
         .into_iter()
         .map(|(stack, service)| {
             let mut spec = Spec::new(stack, service);
-            spec.matches = matches
+            let (matching, eligible) = matches
                 .entry(service.constraints.as_slice())
-                .or_insert_with(|| match &spec.constraints {
-                    Ok(constraints) => plan
-                        .nodes
-                        .iter()
-                        .map(|n| constraint::all_match(constraints, n))
-                        .collect(),
-                    Err(_) => plan.nodes.iter().map(|_| false).collect(),
+                .or_insert_with(|| {
+                    let matching: Rc<[bool]> = match &spec.constraints {
+                        Ok(constraints) => plan
+                            .nodes
+                            .iter()
+                            .map(|n| constraint::all_match(constraints, n))
+                            .collect(),
+                        Err(_) => plan.nodes.iter().map(|_| false).collect(),
+                    };
+                    let eligible = (0..matching.len() as u32)
+                        .filter(|&i| matching[i as usize])
+                        .collect();
+                    (matching, eligible)
                 })
                 .clone();
+            spec.matches = matching;
+            spec.eligible = eligible;
             spec.spread_values = service
                 .preferences
                 .iter()
@@ -212,6 +222,7 @@ impl<'a> Spec<'a> {
             host_ports,
             max_replicas_per_node: service.max_replicas_per_node,
             matches: Rc::from(Vec::new()),
+            eligible: Rc::from(Vec::new()),
             spread_values: Vec::new(),
         }
     }
@@ -466,6 +477,16 @@ impl<'p> Cluster<'p> {
     /// Swarm's decision tree: one level per spread preference, over every node.
     fn tree(&self, spec: &Spec, counts: &[u32]) -> Tree {
         let mut root = Tree::default();
+        if spec.spread_values.is_empty() {
+            // No spread: one leaf, and only the nodes that meet the constraints can take a task.
+            root.nodes = spec
+                .eligible
+                .iter()
+                .map(|&i| i as usize)
+                .filter(|&i| self.fits(i, spec, counts))
+                .collect();
+            return root;
+        }
         for i in 0..self.nodes.len() {
             let mut branch = &mut root;
             for level in &spec.spread_values {
@@ -674,17 +695,19 @@ impl Walk<'_, '_> {
     /// Like Swarm's heap of `maxAssignments` nodes, only that many of the best candidates take
     /// part.
     fn on_nodes(&mut self, candidates: &[usize], n: usize) -> usize {
-        let mut nodes: Vec<usize> = candidates
+        let mut keyed: Vec<(u32, u32, usize)> = candidates
             .iter()
             .copied()
             .filter(|&i| self.fits(i))
+            .map(|i| self.key(i))
             .collect();
         let keep = self.max_assignments;
-        if nodes.len() > keep && keep > 0 {
-            nodes.select_nth_unstable_by_key(keep - 1, |&i| self.key(i));
-            nodes.truncate(keep);
+        if keyed.len() > keep && keep > 0 {
+            keyed.select_nth_unstable(keep - 1);
+            keyed.truncate(keep);
         }
-        nodes.sort_unstable_by_key(|&i| self.key(i));
+        keyed.sort_unstable();
+        let nodes: Vec<usize> = keyed.into_iter().map(|(_, _, node)| node).collect();
         let count = nodes.len();
         if count == 0 || n == 0 {
             return 0;

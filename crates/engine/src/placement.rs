@@ -137,13 +137,16 @@ impl<'a> SpreadLevel<'a> {
     }
 }
 
+/// Per node, whether it meets a constraint list; and the nodes that do.
+type Matching = (Rc<[bool]>, Rc<[u32]>);
+
 /// Builds the scheduler's view of every service, computing constraint matches and spread label
 /// values once per distinct constraint list and label.
 pub fn specs<'a>(
     plan: &'a Plan,
     services: impl IntoIterator<Item = (&'a str, &'a Service)>,
 ) -> Vec<Spec<'a>> {
-    let mut matches: BTreeMap<&'a [String], (Rc<[bool]>, Rc<[u32]>)> = BTreeMap::new();
+    let mut matches: BTreeMap<&'a [String], Matching> = BTreeMap::new();
     let mut values: BTreeMap<(bool, &'a str), Rc<SpreadLevel<'a>>> = BTreeMap::new();
     services
         .into_iter()

@@ -16,7 +16,6 @@ use crate::compose::{self, MountKind};
 use crate::findings::{Finding, Target};
 use crate::plan::{Node, Plan, Role, Stack};
 use indexmap::IndexMap;
-use petgraph::graph::{DiGraph, NodeIndex};
 
 /// A generated script: its file name under `commands/` and its text.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,50 +42,43 @@ fn unsafe_name(target: Target, kind: &str, name: &str, left_out: &str) -> Findin
     .hint("use letters, digits, '-', '_' and '.', starting with a letter or digit")
 }
 
-/// The stacks in deployment order: every stack after the ones it names in `after`, plan order
-/// otherwise. A cycle is a finding, and the plan order is used.
+/// The stacks in deployment order (see `order::stack_order`); a cycle of `after:` is a finding,
+/// and its stacks are deployed last, in plan order.
 pub fn deploy_order(plan: &Plan) -> (Vec<usize>, Vec<Finding>) {
-    let mut graph: DiGraph<usize, ()> = DiGraph::new();
-    let ids: Vec<NodeIndex> = (0..plan.stacks.len())
-        .map(|index| graph.add_node(index))
-        .collect();
-    for (index, stack) in plan.stacks.iter().enumerate() {
-        for after in &stack.after {
-            if let Some(before) = plan.stacks.iter().position(|s| &s.name == after) {
-                graph.add_edge(ids[before], ids[index], ());
-            }
-        }
-    }
-    // The sort proves the graph acyclic. Its order for independent stacks depends on how it
-    // walks the graph; to keep them in plan order, take each time the first stack (in plan
-    // order) whose predecessors are all placed.
-    match petgraph::algo::toposort(&graph, None) {
-        Ok(_) => {
-            let mut placed: Vec<usize> = Vec::new();
-            while placed.len() < plan.stacks.len() {
-                let next = (0..plan.stacks.len())
-                    .find(|i| {
-                        !placed.contains(i)
-                            && graph
-                                .neighbors_directed(ids[*i], petgraph::Direction::Incoming)
-                                .all(|p| placed.contains(&graph[p]))
-                    })
-                    .expect("an acyclic graph always has a next node");
-                placed.push(next);
-            }
-            (placed, Vec::new())
-        }
-        Err(cycle) => {
-            let name = &plan.stacks[graph[cycle.node_id()]].name;
-            let finding = Finding::error(
+    let order = crate::order::stack_order(plan);
+    let findings = order
+        .cycle
+        .first()
+        .map(|name| {
+            Finding::error(
                 "stack-cycle",
                 Target::Stack(name.clone()),
-                format!("stack `{name}` is part of a cycle of `after:` dependencies; the deploy script uses the plan's order"),
+                format!(
+                    "stacks {} wait for each other in `after:`; the deploy script deploys them last, in plan order",
+                    order.cycle.join(", ")
+                ),
             )
-            .hint("remove one of the `after:` entries that close the cycle");
-            ((0..plan.stacks.len()).collect(), vec![finding])
-        }
+            .hint("remove one of the `after:` entries that close the cycle")
+        })
+        .into_iter()
+        .collect();
+    (order.order, findings)
+}
+
+/// The environment variable a node's join token is read from, and the placeholder shown for
+/// it: a join token is a secret and never written into a plan or an export.
+pub fn join_token(role: Role) -> (&'static str, &'static str) {
+    match role {
+        Role::Manager => ("MANAGER_TOKEN", "<MANAGER-TOKEN>"),
+        Role::Worker => ("WORKER_TOKEN", "<WORKER-TOKEN>"),
     }
+}
+
+/// ` --advertise-addr IP` when the plan knows the node's address.
+pub fn advertise_flag(node: &Node) -> String {
+    node.ip
+        .map(|ip| format!(" --advertise-addr {}", quote(&ip.to_string())))
+        .unwrap_or_default()
 }
 
 /// `docker swarm init [--advertise-addr IP]` for the first manager.
@@ -254,14 +246,8 @@ pub fn commands(plan: &Plan) -> Commands {
     join.push_str("case \"$node\" in\n");
     let remote_word = remote_address(first_manager);
     for node in &joining {
-        let (variable, placeholder) = match node.role {
-            Role::Manager => ("MANAGER_TOKEN", "<MANAGER-TOKEN>"),
-            Role::Worker => ("WORKER_TOKEN", "<WORKER-TOKEN>"),
-        };
-        let advertise = node
-            .ip
-            .map(|ip| format!(" --advertise-addr {}", quote(&ip.to_string())))
-            .unwrap_or_default();
+        let (variable, placeholder) = join_token(node.role);
+        let advertise = advertise_flag(node);
         join.push_str(&format!(
             "  {})\n    run docker swarm join --token \"${{{variable}:?set {variable} to {placeholder}: docker swarm join-token -q {} on the first manager}}\"{advertise} {}\n    ;;\n",
             quote(&node.name),

@@ -7,8 +7,8 @@ use super::node_steps::{leader, safe_nodes};
 use super::{Expect, Phase, RunsOn, Step};
 use crate::compose;
 use crate::export::commands::{
-    deploy_line, deploy_order, external_networks, init_line, label_line, network_line,
-    remote_address, stack_environment,
+    advertise_flag, deploy_line, deploy_order, external_networks, init_line, join_token,
+    label_line, network_line, remote_address, stack_environment,
 };
 use crate::export::{shell, shell::quote, stack_files};
 use crate::findings::{Finding, Target};
@@ -160,7 +160,7 @@ fn local_state() -> String {
     )
 }
 
-fn firewall_step(node: &Node) -> Step {
+pub(super) fn firewall_step(node: &Node) -> Step {
     Step::new(
         format!("firewall-{}", node.name),
         format!("Open the firewall of {}", node.name),
@@ -176,15 +176,9 @@ fn firewall_step(node: &Node) -> Step {
     .why("Swarm's own ports must be open before the node joins, or the join times out")
 }
 
-fn join_step(node: &Node, first: &Node) -> Step {
-    let (variable, placeholder) = match node.role {
-        Role::Manager => ("MANAGER_TOKEN", "<MANAGER-TOKEN>"),
-        Role::Worker => ("WORKER_TOKEN", "<WORKER-TOKEN>"),
-    };
-    let advertise = node
-        .ip
-        .map(|ip| format!(" --advertise-addr {}", quote(&ip.to_string())))
-        .unwrap_or_default();
+pub(super) fn join_step(node: &Node, first: &Node) -> Step {
+    let (variable, placeholder) = join_token(node.role);
+    let advertise = advertise_flag(node);
     Step::new(
         format!("join-{}", node.name),
         format!("Join {} as a {}", node.name, node.role),
@@ -252,7 +246,7 @@ fn label_step(node: &Node, on: &RunsOn, findings: &mut Vec<Finding>) -> Option<S
 }
 
 /// The files a stack is deployed from on the node, under [`REMOTE_DIR`].
-fn stack_paths(plan: &Plan, stack: &crate::plan::Stack) -> Vec<String> {
+pub(super) fn stack_paths(plan: &Plan, stack: &crate::plan::Stack) -> Vec<String> {
     stack_files::stack_files(plan, stack)
         .into_iter()
         .map(|(file, _)| format!("{REMOTE_DIR}/stacks/{}/{file}", stack.name))

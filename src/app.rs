@@ -1,16 +1,187 @@
-//! The app: one document signal, the plan and its analysis derived from it, and the panels.
+//! The app: one document signal, the plan, analysis, drawing and what-if derived from it, and the
+//! panels around the canvas. Every change goes through `Ctx::apply` as an `Edit`, which is what
+//! makes undo, redo and the YAML sync one mechanism.
 
-use crate::components::example_picker::ExamplePicker;
+use crate::components::exports::ExportsPanel;
 use crate::components::failure_domains::FailureDomains;
+use crate::components::files::{FileActions, Gallery};
 use crate::components::findings::Findings;
+use crate::components::firewall::FirewallPanel;
 use crate::components::plan_editor::PlanEditor;
 use crate::components::quorum::QuorumPanel;
-use crate::components::topology::Topology;
-use crate::layout;
+use crate::components::runbooks::RunbooksPanel;
+use crate::components::services::ServicesPanel;
+use crate::components::topology::Canvas;
+use crate::edit::Edit;
+use crate::history::History;
+use crate::layout::{self, Layout};
 use crate::state::Document;
-use crate::storage;
+use crate::whatif::{Failed, WhatIf};
+use crate::{browser, share, storage};
 use leptos::prelude::*;
-use swarmplan_engine::{analyze, Options};
+use std::collections::BTreeSet;
+use swarmplan_engine::topology::DomainKind;
+use swarmplan_engine::{analyze, Analysis, Options, Plan, Target};
+
+/// What is selected on the canvas (or through a finding).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Selection {
+    Node(String),
+    Host(String),
+    Rack(String),
+    Site(String),
+    /// `stack/service`: its task chips are highlighted.
+    Service(String),
+}
+
+impl Selection {
+    /// What a finding's target selects, when it is something the canvas draws.
+    pub fn of_target(target: &Target) -> Option<Selection> {
+        Some(match target {
+            Target::Host(n) => Selection::Host(n.clone()),
+            Target::Rack(n) => Selection::Rack(n.clone()),
+            Target::Site(n) => Selection::Site(n.clone()),
+            Target::Node(n) => Selection::Node(n.clone()),
+            Target::Service { stack, service } => Selection::Service(format!("{stack}/{service}")),
+            Target::Plan | Target::Stack(_) | Target::Zone(_) => return None,
+        })
+    }
+
+    /// The failure domain a click in what-if mode switches.
+    pub fn domain(&self, plan: &Plan) -> Option<Failed> {
+        Some(match self {
+            Selection::Host(n) => Failed::new(DomainKind::Host, n.clone()),
+            Selection::Node(n) => Failed::new(DomainKind::Host, plan.node(n)?.host_name()),
+            Selection::Rack(n) => Failed::new(DomainKind::Rack, n.clone()),
+            Selection::Site(n) => Failed::new(DomainKind::Site, n.clone()),
+            Selection::Service(_) => return None,
+        })
+    }
+}
+
+/// What a click on the canvas does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Select,
+    /// Clicks fail and restore hosts, racks and sites.
+    WhatIf,
+}
+
+/// The right-hand panel on show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Panel {
+    Yaml,
+    Services,
+    Firewall,
+    Exports,
+    Runbooks,
+}
+
+/// The app's state, shared by every component through the context. All fields are signals, so
+/// the whole is `Copy`.
+#[derive(Clone, Copy)]
+pub struct Ctx {
+    pub document: RwSignal<Document>,
+    pub history: RwSignal<History>,
+    pub plan: Memo<Plan>,
+    pub analysis: Memo<Analysis>,
+    pub drawing: Memo<Layout>,
+    pub failed: RwSignal<BTreeSet<Failed>>,
+    pub whatif: Memo<WhatIf>,
+    pub selection: RwSignal<Option<Selection>>,
+    pub mode: RwSignal<Mode>,
+    pub panel: RwSignal<Panel>,
+    /// A short message about the last action, such as why an edit was refused.
+    pub notice: RwSignal<Option<String>>,
+    /// Asks the canvas to bring the selection into view.
+    pub reveal: RwSignal<u32>,
+}
+
+impl Ctx {
+    /// Applies an edit to the plan as one step of the history; the YAML follows.
+    pub fn apply(&self, edit: Edit) -> bool {
+        let mut plan = self.plan.get_untracked();
+        let mut ok = true;
+        self.history.update(|history| {
+            if let Err(error) = history.apply(&mut plan, edit, None) {
+                self.notice.set(Some(error.to_string()));
+                ok = false;
+            }
+        });
+        if ok {
+            self.document.update(|d| d.set_plan(plan));
+            self.notice.set(None);
+        }
+        ok
+    }
+
+    /// Applies an edit built from the current plan, or shows why it cannot be made.
+    pub fn apply_result(&self, edit: Result<Edit, crate::edit::EditError>) -> bool {
+        match edit {
+            Ok(edit) => self.apply(edit),
+            Err(error) => {
+                self.notice.set(Some(error.to_string()));
+                false
+            }
+        }
+    }
+
+    /// Takes text typed in the YAML editor. A run of typing that parses is one undo step.
+    pub fn type_text(&self, text: String) {
+        let before = self.plan.get_untracked();
+        self.document.update(|d| d.edit(text));
+        let after = self.document.with_untracked(|d| d.plan().clone());
+        if after != before {
+            self.history
+                .update(|h| h.record(Edit::ReplacePlan(Box::new(before)), Some("yaml")));
+        }
+    }
+
+    /// Replaces the whole text (an opened file, an example, a share link) as one undo step.
+    pub fn replace_text(&self, text: String) {
+        self.history.update(History::seal);
+        let before = self.plan.get_untracked();
+        self.document.update(|d| d.edit(text));
+        let after = self.document.with_untracked(|d| d.plan().clone());
+        if after != before {
+            self.history
+                .update(|h| h.record(Edit::ReplacePlan(Box::new(before)), None));
+        }
+        self.failed.set(BTreeSet::new());
+        self.selection.set(None);
+    }
+
+    pub fn undo(&self) {
+        let mut plan = self.plan.get_untracked();
+        let mut done = false;
+        self.history.update(|h| done = h.undo(&mut plan));
+        if done {
+            self.document.update(|d| d.set_plan(plan));
+        }
+    }
+
+    pub fn redo(&self) {
+        let mut plan = self.plan.get_untracked();
+        let mut done = false;
+        self.history.update(|h| done = h.redo(&mut plan));
+        if done {
+            self.document.update(|d| d.set_plan(plan));
+        }
+    }
+
+    /// Fails a domain that is up, or brings back one that is failed.
+    pub fn toggle_failed(&self, domain: Failed) {
+        self.failed.update(|failed| {
+            if !failed.remove(&domain) {
+                failed.insert(domain);
+            }
+        });
+    }
+
+    pub fn select(&self, selection: Option<Selection>) {
+        self.selection.set(selection);
+    }
+}
 
 #[component]
 pub fn App() -> impl IntoView {
@@ -19,6 +190,44 @@ pub fn App() -> impl IntoView {
     let plan = Memo::new(move |_| document.with(|d| d.plan().clone()));
     let analysis = Memo::new(move |_| plan.with(|p| analyze(p, &Options::default())));
     let drawing = Memo::new(move |_| plan.with(layout::layout));
+    let failed = RwSignal::new(BTreeSet::new());
+    // The what-if is a memo of the plan, its analysis and the failed domains: the canvas, the
+    // banner and the services panel all read it, so they change in the same frame.
+    let whatif = Memo::new(move |_| {
+        plan.with(|p| analysis.with(|a| failed.with(|f| WhatIf::compute(p, a, f))))
+    });
+    let ctx = Ctx {
+        document,
+        history: RwSignal::new(History::default()),
+        plan,
+        analysis,
+        drawing,
+        failed,
+        whatif,
+        selection: RwSignal::new(None),
+        mode: RwSignal::new(Mode::Select),
+        panel: RwSignal::new(Panel::Yaml),
+        notice: RwSignal::new(None),
+        reveal: RwSignal::new(0),
+    };
+    provide_context(ctx);
+
+    // A share link opens its plan as an undoable step, then leaves the address bar, so that a
+    // reload keeps the user's later edits.
+    match share::decode(&browser::fragment()) {
+        Some(Ok(text)) => {
+            ctx.replace_text(text);
+            ctx.notice.set(Some(
+                "Opened the plan from the link. Undo returns to your previous plan.".to_owned(),
+            ));
+            browser::clear_fragment();
+        }
+        Some(Err(error)) => {
+            ctx.notice.set(Some(error));
+            browser::clear_fragment();
+        }
+        None => {}
+    }
 
     // Autosave every edit, including those that do not parse: the user's text is never lost.
     let autosaved = RwSignal::new(true);
@@ -27,8 +236,41 @@ pub fn App() -> impl IntoView {
         autosaved.set(storage::save(&saved));
     });
 
+    // Undo and redo from anywhere but a text field, which has its own.
+    let _keys = window_event_listener(leptos::ev::keydown, move |ev| {
+        let in_text = ev
+            .target()
+            .and_then(|t| leptos::wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(t).ok())
+            .is_some_and(|e| matches!(e.tag_name().as_str(), "TEXTAREA" | "INPUT" | "SELECT"));
+        if in_text {
+            return;
+        }
+        if ev.key() == "Escape" {
+            ctx.select(None);
+            return;
+        }
+        if !(ev.ctrl_key() || ev.meta_key()) {
+            return;
+        }
+        match ev.key().to_lowercase().as_str() {
+            "z" if ev.shift_key() => {
+                ev.prevent_default();
+                ctx.redo();
+            }
+            "z" => {
+                ev.prevent_default();
+                ctx.undo();
+            }
+            "y" => {
+                ev.prevent_default();
+                ctx.redo();
+            }
+            _ => {}
+        }
+    });
+
     let plan_name = move || plan.with(|p| p.name.clone());
-    let plan_description = move || plan.with(|p| p.description.clone().unwrap_or_default());
+    let gallery_open = RwSignal::new(false);
 
     view! {
         <header class="topbar">
@@ -41,46 +283,149 @@ pub fn App() -> impl IntoView {
                 <span class="brand-name">"Swarmplan"</span>
             </div>
             <h1 class="plan-name" data-testid="plan-name">{plan_name}</h1>
-            <ExamplePicker document=document />
+            <UndoRedo />
+            <FileActions gallery_open=gallery_open />
         </header>
+        <Notice />
         <main class="workspace">
             <div class="column-main">
-                <section class="card topology-card" aria-labelledby="topology-title">
-                    <div class="card-head">
-                        <h2 id="topology-title">"Topology"</h2>
-                        <Legend />
-                    </div>
-                    <p class="plan-description">{plan_description}</p>
-                    <Topology drawing=drawing analysis=analysis />
-                </section>
+                <Canvas />
                 <div class="row-two">
                     <QuorumPanel analysis=analysis />
                     <FailureDomains analysis=analysis />
                 </div>
-                <Findings analysis=analysis />
+                <Findings />
             </div>
-            <PlanEditor document=document autosaved=autosaved />
+            <SidePanels autosaved=autosaved />
         </main>
+        <Show when=move || gallery_open.get()>
+            <Gallery open=gallery_open />
+        </Show>
     }
 }
 
-/// The key to the canvas: how managers, workers and at-risk domains look.
+/// Undo and redo buttons, which say what the keyboard does.
 #[component]
-fn Legend() -> impl IntoView {
+fn UndoRedo() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let can_undo = move || ctx.history.with(History::can_undo);
+    let can_redo = move || ctx.history.with(History::can_redo);
     view! {
-        <ul class="legend" aria-label="Legend">
-            <li>
-                <span class="legend-badge legend-manager" aria-hidden="true">"M"</span>
-                "Manager"
-            </li>
-            <li>
-                <span class="legend-badge legend-worker" aria-hidden="true">"W"</span>
-                "Worker"
-            </li>
-            <li>
-                <span class="legend-swatch legend-risk" aria-hidden="true"></span>
-                "Loss breaks quorum"
-            </li>
-        </ul>
+        <div class="button-group" role="group" aria-label="History">
+            <button
+                class="btn btn-icon"
+                data-testid="undo"
+                title="Undo (Ctrl+Z)"
+                aria-label="Undo"
+                aria-keyshortcuts="Control+Z"
+                disabled=move || !can_undo()
+                on:click=move |_| ctx.undo()
+            >
+                <span aria-hidden="true">"↶"</span>
+            </button>
+            <button
+                class="btn btn-icon"
+                data-testid="redo"
+                title="Redo (Ctrl+Shift+Z)"
+                aria-label="Redo"
+                aria-keyshortcuts="Control+Shift+Z"
+                disabled=move || !can_redo()
+                on:click=move |_| ctx.redo()
+            >
+                <span aria-hidden="true">"↷"</span>
+            </button>
+        </div>
+    }
+}
+
+/// The last action's message, read out by screen readers.
+#[component]
+fn Notice() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    view! {
+        <div class="notice-area" role="status" aria-live="polite">
+            {move || ctx.notice.get().map(|message| view! {
+                <p class="notice" data-testid="notice">
+                    <span>{message}</span>
+                    <button class="btn btn-small" aria-label="Dismiss" on:click=move |_| ctx.notice.set(None)>"×"</button>
+                </p>
+            })}
+        </div>
+    }
+}
+
+/// The tabs on the right: the YAML, services, firewall and exports.
+#[component]
+fn SidePanels(autosaved: RwSignal<bool>) -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let tab = move |panel: Panel, id: &'static str, label: &'static str| {
+        let selected = move || ctx.panel.get() == panel;
+        view! {
+            <button
+                role="tab"
+                class="tab"
+                id=format!("tab-{id}")
+                data-testid=format!("tab-{id}")
+                aria-selected=move || if selected() { "true" } else { "false" }
+                aria-controls="side-panel"
+                tabindex=move || if selected() { "0" } else { "-1" }
+                on:click=move |_| ctx.panel.set(panel)
+            >
+                {label}
+            </button>
+        }
+    };
+    let order = [
+        Panel::Yaml,
+        Panel::Services,
+        Panel::Firewall,
+        Panel::Exports,
+        Panel::Runbooks,
+    ];
+    // Arrow keys move between tabs, as screen-reader users expect of a tab list.
+    let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
+        let current = order
+            .iter()
+            .position(|p| *p == ctx.panel.get_untracked())
+            .unwrap_or(0);
+        let next = match ev.key().as_str() {
+            "ArrowRight" => (current + 1) % order.len(),
+            "ArrowLeft" => (current + order.len() - 1) % order.len(),
+            _ => return,
+        };
+        ev.prevent_default();
+        ctx.panel.set(order[next]);
+        let id = [
+            "tab-yaml",
+            "tab-services",
+            "tab-firewall",
+            "tab-exports",
+            "tab-runbooks",
+        ][next];
+        if let Some(el) = document().get_element_by_id(id) {
+            if let Ok(el) = leptos::wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(el) {
+                let _ = el.focus();
+            }
+        }
+    };
+    view! {
+        <aside class="card side-card">
+            <div class="tabs" role="tablist" aria-label="Panels" on:keydown=on_keydown>
+                {tab(Panel::Yaml, "yaml", "YAML")}
+                {tab(Panel::Services, "services", "Services")}
+                {tab(Panel::Firewall, "firewall", "Firewall")}
+                {tab(Panel::Exports, "exports", "Exports")}
+                {tab(Panel::Runbooks, "runbooks", "Runbooks")}
+            </div>
+            <div class="side-body" id="side-panel" role="tabpanel">
+                {move || match ctx.panel.get() {
+                    Panel::Yaml => view! { <PlanEditor autosaved=autosaved /> }.into_any(),
+                    Panel::Services => view! { <ServicesPanel /> }.into_any(),
+                    Panel::Firewall => view! { <FirewallPanel /> }.into_any(),
+                    Panel::Exports => view! { <ExportsPanel /> }.into_any(),
+                    Panel::Runbooks => view! { <RunbooksPanel /> }.into_any(),
+                }}
+            </div>
+        </aside>
     }
 }

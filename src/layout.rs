@@ -20,7 +20,8 @@ pub const HOST_WIDTH: f64 = 228.0;
 /// Height of the host's title strip (name and capacity).
 pub const HOST_HEADER: f64 = 44.0;
 pub const HOST_PADDING: f64 = 10.0;
-pub const NODE_HEIGHT: f64 = 46.0;
+/// A node card: name and address, then a row of task chips.
+pub const NODE_HEIGHT: f64 = 64.0;
 pub const NODE_GAP: f64 = 8.0;
 /// The most characters of a name that fit on a node card or host title.
 pub const NAME_CHARS: usize = 22;
@@ -38,15 +39,15 @@ impl Rect {
     pub fn right(&self) -> f64 {
         self.x + self.width
     }
+
+    pub fn bottom(&self) -> f64 {
+        self.y + self.height
+    }
 }
 
 /// Geometry checks the tests make of a drawing.
 #[cfg(test)]
 impl Rect {
-    pub fn bottom(&self) -> f64 {
-        self.y + self.height
-    }
-
     /// Whether `other` lies entirely inside this rectangle (edges may touch).
     pub fn contains(&self, other: &Rect) -> bool {
         other.x >= self.x
@@ -64,6 +65,28 @@ impl Rect {
     }
 }
 
+/// A point in canvas units.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Point {
+    pub x: f64,
+    pub y: f64,
+}
+
+impl Rect {
+    pub fn holds(&self, p: Point) -> bool {
+        p.x >= self.x && p.x <= self.x + self.width && p.y >= self.y && p.y <= self.y + self.height
+    }
+}
+
+/// What lies under a point of the canvas: the innermost thing drawn there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Hit {
+    Node(String),
+    Host(String),
+    Rack { name: String, site: Option<String> },
+    Site(String),
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RegionKind {
     Site,
@@ -75,6 +98,8 @@ pub enum RegionKind {
 pub struct Region {
     pub kind: RegionKind,
     pub name: String,
+    /// The site a rack stands in, if any.
+    pub site: Option<String>,
     pub rect: Rect,
 }
 
@@ -157,6 +182,31 @@ fn group<'a>(hosts: &[Placed<'a>]) -> SiteGroups<'a> {
 }
 
 /// Computes the drawing of a plan.
+impl Layout {
+    /// The innermost node, host, rack or site under `p`.
+    pub fn hit(&self, p: Point) -> Option<Hit> {
+        if let Some(node) = self.nodes.iter().rev().find(|n| n.rect.holds(p)) {
+            return Some(Hit::Node(node.name.clone()));
+        }
+        if let Some(host) = self.hosts.iter().rev().find(|h| h.rect.holds(p)) {
+            return Some(Hit::Host(host.name.clone()));
+        }
+        // Racks are painted after their site, so the last region that holds the point is the
+        // innermost.
+        self.regions
+            .iter()
+            .rev()
+            .find(|r| r.rect.holds(p))
+            .map(|r| match r.kind {
+                RegionKind::Rack => Hit::Rack {
+                    name: r.name.clone(),
+                    site: r.site.clone(),
+                },
+                RegionKind::Site => Hit::Site(r.name.clone()),
+            })
+    }
+}
+
 pub fn layout(plan: &Plan) -> Layout {
     let names = topology::host_names(plan);
     let placed: Vec<Placed> = names
@@ -185,10 +235,10 @@ pub fn layout(plan: &Plan) -> Layout {
     let mut bottom = MARGIN;
     for (site, racks) in group(&placed) {
         let (width, height) = match site {
-            Some(site) => builder.region(RegionKind::Site, site, x, MARGIN, |b, x, y| {
-                b.racks(&racks, x, y)
+            Some(site) => builder.region(RegionKind::Site, site, None, x, MARGIN, |b, x, y| {
+                b.racks(&racks, Some(site), x, y)
             }),
-            None => builder.racks(&racks, x, MARGIN),
+            None => builder.racks(&racks, None, x, MARGIN),
         };
         x += width + GAP;
         bottom = bottom.max(MARGIN + height);
@@ -218,6 +268,7 @@ impl Builder<'_> {
         &mut self,
         kind: RegionKind,
         name: &str,
+        site: Option<&str>,
         x: f64,
         y: f64,
         inner: impl FnOnce(&mut Self, f64, f64) -> (f64, f64),
@@ -227,6 +278,7 @@ impl Builder<'_> {
         self.layout.regions.push(Region {
             kind,
             name: name.to_owned(),
+            site: site.map(str::to_owned),
             rect: Rect {
                 x,
                 y,
@@ -247,14 +299,14 @@ impl Builder<'_> {
     }
 
     /// Lays out racks (and hosts in no rack) side by side; returns the size they take.
-    fn racks(&mut self, racks: &RackGroups, x0: f64, y: f64) -> (f64, f64) {
+    fn racks(&mut self, racks: &RackGroups, site: Option<&str>, x0: f64, y: f64) -> (f64, f64) {
         let mut x = x0;
         let mut height: f64 = 0.0;
         for (rack, hosts) in racks {
             let (w, h) = match rack {
-                Some(rack) => {
-                    self.region(RegionKind::Rack, rack, x, y, |b, x, y| b.hosts(hosts, x, y))
-                }
+                Some(rack) => self.region(RegionKind::Rack, rack, site, x, y, |b, x, y| {
+                    b.hosts(hosts, x, y)
+                }),
                 None => self.hosts(hosts, x, y),
             };
             x += w + GAP;
@@ -479,6 +531,38 @@ nodes:
             (card("w1").role, card("w1").detail.as_str()),
             (Role::Worker, "")
         );
+    }
+
+    #[test]
+    fn a_point_hits_the_innermost_thing() {
+        let layout = layout(&plan(THREE_SITES));
+        let centre = |r: &Rect| Point {
+            x: r.x + r.width / 2.0,
+            y: r.y + r.height / 2.0,
+        };
+        let m1 = layout.nodes.iter().find(|n| n.name == "m1").unwrap();
+        assert_eq!(layout.hit(centre(&m1.rect)), Some(Hit::Node("m1".into())));
+        let a2 = host(&layout, "a2");
+        assert_eq!(layout.hit(centre(&a2.rect)), Some(Hit::Host("a2".into())));
+        let ra = region(&layout, RegionKind::Rack, "ra");
+        let in_rack_header = Point {
+            x: ra.rect.x + 4.0,
+            y: ra.rect.y + 4.0,
+        };
+        assert_eq!(
+            layout.hit(in_rack_header),
+            Some(Hit::Rack {
+                name: "ra".into(),
+                site: Some("dc1".into())
+            })
+        );
+        let dc1 = region(&layout, RegionKind::Site, "dc1");
+        let in_site_header = Point {
+            x: dc1.rect.x + 4.0,
+            y: dc1.rect.y + 4.0,
+        };
+        assert_eq!(layout.hit(in_site_header), Some(Hit::Site("dc1".into())));
+        assert_eq!(layout.hit(Point { x: -5.0, y: -5.0 }), None);
     }
 
     #[test]

@@ -5,10 +5,17 @@
 //! plan and analysis (`components`).
 
 mod app;
+mod browser;
 mod components;
+mod edit;
+mod history;
 mod layout;
+mod share;
 mod state;
 mod storage;
+mod ticks;
+mod tool;
+mod whatif;
 
 fn main() {
     console_error_panic_hook::set_once();

@@ -74,7 +74,17 @@ impl Document {
         self.text = text;
     }
 
+    /// Shows a plan changed by an edit: its YAML replaces the text.
+    pub fn set_plan(&mut self, plan: Plan) {
+        let text = swarmplan_engine::plan_to_yaml(&plan);
+        self.last_good.clone_from(&text);
+        self.text = text;
+        self.plan = plan;
+        self.error = None;
+    }
+
     /// Replaces the text with an example's.
+    #[cfg(test)]
     pub fn load_example(&mut self, example: &Example) {
         self.edit(example.yaml.to_owned());
     }
@@ -200,6 +210,18 @@ mod tests {
             document.plan(),
             Document::example(examples::default_example()).plan()
         );
+    }
+
+    #[test]
+    fn a_plan_set_by_an_edit_rewrites_the_text() {
+        let mut document = Document::restore(&Saved::default());
+        document.edit(BAD.to_owned());
+        let mut plan = parse_plan(GOOD).unwrap();
+        plan.name = "renamed".to_owned();
+        document.set_plan(plan.clone());
+        assert!(document.error().is_none());
+        assert_eq!(parse_plan(document.text()).unwrap(), plan);
+        assert_eq!(Document::restore(&document.saved()), document);
     }
 
     #[test]

@@ -24,6 +24,22 @@ pub fn load() -> Saved {
     }
 }
 
+/// Runbook ticks (see `ticks`), as JSON.
+pub const TICKS_KEY: &str = "swarmplan.runbook.ticks";
+
+/// The runbook ticks an earlier visit saved.
+pub fn load_ticks() -> crate::ticks::Ticks {
+    local_storage()
+        .and_then(|s| s.get_item(TICKS_KEY).ok().flatten())
+        .map(|text| crate::ticks::Ticks::from_json(&text))
+        .unwrap_or_default()
+}
+
+/// Saves the runbook ticks; false when the browser refused.
+pub fn save_ticks(ticks: &crate::ticks::Ticks) -> bool {
+    local_storage().is_some_and(|s| s.set_item(TICKS_KEY, &ticks.to_json()).is_ok())
+}
+
 /// Saves the document; false when the browser refused (no storage, or over quota).
 pub fn save(saved: &Saved) -> bool {
     let Some(storage) = local_storage() else {

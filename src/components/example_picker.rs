@@ -1,12 +1,16 @@
-//! The example gallery: loads one of the built-in plans into the editor.
+//! The example menu: loads one of the built-in plans, asking first when it would replace the
+//! user's own work (which stays one undo away).
 
+use crate::app::Ctx;
 use crate::state::Document;
 use leptos::prelude::*;
 use leptos::wasm_bindgen::JsCast;
 use swarmplan_engine::examples::{self, EXAMPLES};
 
 #[component]
-pub fn ExamplePicker(document: RwSignal<Document>) -> impl IntoView {
+pub fn ExamplePicker() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let document = ctx.document;
     let current = Memo::new(move |_| document.with(Document::example_id));
     let on_change = move |ev: leptos::ev::Event| {
         let id = event_target_value(&ev);
@@ -23,13 +27,13 @@ pub fn ExamplePicker(document: RwSignal<Document>) -> impl IntoView {
             }
             return;
         }
-        document.update(|d| d.load_example(example));
+        ctx.replace_text(example.yaml.to_owned());
     };
 
     view! {
         <label class="example-picker">
-            <span class="picker-label">"Example"</span>
-            <select data-testid="example-select" on:change=on_change>
+            <span class="visually-hidden">"Example"</span>
+            <select data-testid="example-select" aria-label="Example plans" on:change=on_change>
                 <option value="" disabled=true prop:selected=move || current.get().is_none()>
                     "Your own plan"
                 </option>
@@ -55,7 +59,7 @@ fn confirm_replace(title: &str) -> bool {
     web_sys::window()
         .and_then(|w| {
             w.confirm_with_message(&format!(
-                "Replace your plan with the example \"{title}\"?\n\nYour current text will be lost."
+                "Replace your plan with the example \"{title}\"?\n\nYou can undo this."
             ))
             .ok()
         })

@@ -1,7 +1,9 @@
-//! The findings list: every check's result, errors first.
+//! The findings list: every check's result, errors first. Clicking one selects its target and
+//! highlights it on the canvas.
 
+use crate::app::{Ctx, Selection};
 use leptos::prelude::*;
-use swarmplan_engine::{Analysis, Severity};
+use swarmplan_engine::Severity;
 
 fn severity_word(severity: Severity) -> &'static str {
     match severity {
@@ -16,7 +18,9 @@ fn count(n: usize, one: &str, many: &str) -> String {
 }
 
 #[component]
-pub fn Findings(analysis: Memo<Analysis>) -> impl IntoView {
+pub fn Findings() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let analysis = ctx.analysis;
     let tally = move || {
         analysis.with(|a| {
             let info = a.findings.len() - a.errors() - a.warnings();
@@ -37,11 +41,27 @@ pub fn Findings(analysis: Memo<Analysis>) -> impl IntoView {
                 .iter()
                 .map(|f| {
                     let class = format!("finding finding-{}", f.severity);
+                    let target = Selection::of_target(&f.target);
+                    let selectable = target.is_some();
+                    let selected = target.is_some() && ctx.selection.with(|s| s == &target);
+                    let go = move |_| {
+                        if let Some(target) = target.clone() {
+                            ctx.select(Some(target));
+                            ctx.reveal.update(|r| *r += 1);
+                        }
+                    };
                     view! {
-                        <li class=class data-code=f.code>
+                        <li class=class class:selected=selected data-code=f.code data-target=f.target.to_string()>
                             <span class="severity">{severity_word(f.severity)}</span>
                             <div class="finding-body">
-                                <p class="finding-message">{f.message.clone()}</p>
+                                {if selectable {
+                                    view! {
+                                        <button class="finding-message link" aria-pressed=selected.to_string()
+                                            title="Select this on the canvas" on:click=go>{f.message.clone()}</button>
+                                    }.into_any()
+                                } else {
+                                    view! { <p class="finding-message">{f.message.clone()}</p> }.into_any()
+                                }}
                                 <p class="finding-meta">
                                     <code class="finding-code">{f.code}</code>
                                     <span class="finding-target">{f.target.to_string()}</span>

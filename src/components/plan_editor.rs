@@ -1,11 +1,14 @@
 //! The plan as YAML: every edit is parsed; an error is shown with its place while the last good
 //! plan stays on screen.
 
-use crate::state::Document;
+use crate::app::Ctx;
+use crate::history::History;
 use leptos::prelude::*;
 
 #[component]
-pub fn PlanEditor(document: RwSignal<Document>, autosaved: RwSignal<bool>) -> impl IntoView {
+pub fn PlanEditor(autosaved: RwSignal<bool>) -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let document = ctx.document;
     let text = move || document.with(|d| d.text().to_owned());
     let error = move || document.with(|d| d.error().map(ToString::to_string));
     let has_error = move || document.with(|d| d.error().is_some());
@@ -17,8 +20,8 @@ pub fn PlanEditor(document: RwSignal<Document>, autosaved: RwSignal<bool>) -> im
     };
 
     view! {
-        <aside class="card editor-card" aria-labelledby="editor-title">
-            <div class="card-head">
+        <div class="panel editor-panel" aria-labelledby="editor-title">
+            <div class="panel-head">
                 <h2 id="editor-title">"Plan (YAML)"</h2>
                 <span class="editor-status" class:status-error=has_error data-testid="editor-status">
                     {status}
@@ -35,10 +38,8 @@ pub fn PlanEditor(document: RwSignal<Document>, autosaved: RwSignal<bool>) -> im
                 autocapitalize="off"
                 wrap="off"
                 prop:value=text
-                on:input=move |ev| {
-                    let text = event_target_value(&ev);
-                    document.update(|d| d.edit(text));
-                }
+                on:input=move |ev| ctx.type_text(event_target_value(&ev))
+                on:blur=move |_| ctx.history.update(History::seal)
             ></textarea>
             {move || error().map(|message| view! {
                 <div class="yaml-error" role="alert">
@@ -46,6 +47,7 @@ pub fn PlanEditor(document: RwSignal<Document>, autosaved: RwSignal<bool>) -> im
                     <p class="yaml-error-note">"The canvas shows the last plan that parsed."</p>
                 </div>
             })}
-        </aside>
+            <p class="editor-note">"Edits here and on the canvas stay in sync; a run of typing is one undo step."</p>
+        </div>
     }
 }

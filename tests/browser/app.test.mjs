@@ -116,13 +116,19 @@ async function openApp(options = {}) {
     await context.close();
     throw new Error(`the app did not start: ${error.message}\n${problems.join('\n')}`);
   }
+  const loaded = requests.length;
   return {
     page,
+    context,
     requests,
+    /** What the page asked for since the app started, besides blob: downloads (memory). */
+    requestsSinceLoad: () => requests.slice(loaded).filter((url) => !url.startsWith(`blob:${origin}/`)),
     async close() {
       await context.close();
       assert.ok(requests.length > 0, 'the page made its requests through the recorder');
-      const elsewhere = requests.filter((url) => !url.startsWith(`${origin}/`));
+      // A download is handed over as a blob: URL of the page's own origin, which is memory, not
+      // the network.
+      const elsewhere = requests.filter((url) => !url.startsWith(`${origin}/`) && !url.startsWith(`blob:${origin}/`));
       assert.deepEqual(elsewhere, [], 'no request goes anywhere but the local server');
       assert.deepEqual(problems, [], 'no page error, console error or failed request');
     },
@@ -403,5 +409,360 @@ test('dark theme follows the system preference', async () => {
   const [r, g, b] = background.match(/\d+/g).map(Number);
   assert.ok(r + g + b < 150, `a dark background, not ${background}`);
   await page.screenshot({ path: path.join(ARTIFACTS, 'default-example-dark.png'), fullPage: true });
+  await app.close();
+});
+
+// ---------------------------------------------------------------------------------------------
+// The editor: drawing, dragging, what-ifs, undo and redo, exports, share links.
+
+const testid = (page, id) => page.locator(`[data-testid="${id}"]`);
+const canvas = (page) => page.locator('[data-testid="topology"]');
+
+/** Waits until `predicate(document)` holds in the page. */
+async function until(page, predicate, arg, why) {
+  await page.waitForFunction(predicate, arg, { timeout: REACT_MS }).catch(() => {});
+  assert.ok(await page.evaluate(predicate, arg), why);
+}
+
+/** The centre of an element's first rectangle, in page coordinates. */
+async function centre(locator) {
+  const box = await locator.locator('rect').first().boundingBox();
+  assert.ok(box, 'the shape is on screen');
+  return { x: box.x + box.width / 2, y: box.y + box.height / 2 };
+}
+
+/** A point in the title strip of a host box (not on any of its node cards). */
+async function hostHeader(page, name) {
+  const box = await canvas(page).locator(`[data-host="${name}"] > rect`).first().boundingBox();
+  return { x: box.x + 30, y: box.y + 12 };
+}
+
+/** Drags with the mouse, in steps, as a person would. */
+async function drag(page, from, to) {
+  await page.mouse.move(from.x, from.y);
+  await page.mouse.down();
+  for (let i = 1; i <= 8; i += 1) {
+    await page.mouse.move(from.x + ((to.x - from.x) * i) / 8, from.y + ((to.y - from.y) * i) / 8);
+  }
+  await page.mouse.up();
+}
+
+/** Reads a zip's central directory: the entry names, in order. */
+function zipEntries(bytes) {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let end = bytes.length - 22;
+  while (end >= 0 && view.getUint32(end, true) !== 0x06054b50) end -= 1;
+  assert.ok(end >= 0, 'the zip has an end of central directory');
+  const count = view.getUint16(end + 10, true);
+  let at = view.getUint32(end + 16, true);
+  const names = [];
+  for (let i = 0; i < count; i += 1) {
+    assert.equal(view.getUint32(at, true), 0x02014b50, 'a central directory entry');
+    const nameLength = view.getUint16(at + 28, true);
+    const extra = view.getUint16(at + 30, true);
+    const comment = view.getUint16(at + 32, true);
+    names.push(Buffer.from(bytes.subarray(at + 46, at + 46 + nameLength)).toString('utf8'));
+    at += 46 + nameLength + extra + comment;
+  }
+  return names;
+}
+
+test('draws a plan of three hosts from an empty page, by mouse and keyboard, and keeps it on reload', async () => {
+  const app = await openApp();
+  const { page } = app;
+
+  await testid(page, 'open-gallery').click();
+  await testid(page, 'gallery').waitFor();
+  await page.screenshot({ path: path.join(ARTIFACTS, 'gallery.png') });
+  await page.locator('[data-testid="gallery"] [data-example="empty"]').click();
+  await expectFigures(page, ['0', '0', '0'], 'an empty plan has no managers');
+  assert.equal(await canvas(page).locator('[data-host]').count(), 0, 'no hosts yet');
+  await page.screenshot({ path: path.join(ARTIFACTS, 'empty-plan.png') });
+
+  for (let i = 1; i <= 3; i += 1) {
+    await testid(page, 'add-host').click();
+    await canvas(page).locator(`[data-host="host-${i}"]`).waitFor({ timeout: REACT_MS });
+    await testid(page, 'inspector').waitFor();
+    await testid(page, 'inspect-add-manager').click();
+    await canvas(page).locator(`[data-node="manager-${i}"][data-on-host="host-${i}"]`).waitFor({ timeout: REACT_MS });
+  }
+  await expectFigures(page, ['3', '2', '1'], 'three managers on three hosts');
+  await until(
+    page,
+    () => /survives any single host loss/.test(document.querySelector('[data-testid="survival-summary"]').textContent),
+    null,
+    'three hosts with a manager each survive any single host loss',
+  );
+
+  // The canvas wrote the YAML.
+  const text = await yaml(page).inputValue();
+  for (const name of ['host-1', 'host-2', 'host-3', 'manager-1', 'manager-2', 'manager-3']) {
+    assert.match(text, new RegExp(`name: ${name}\\b`), `${name} is in the YAML`);
+  }
+
+  // A worker on host-2, chosen by clicking it on the canvas.
+  await page.mouse.click(...Object.values(await hostHeader(page, 'host-2')));
+  await until(page, () => document.querySelector('[data-testid="inspector"]')?.getAttribute('aria-label').endsWith('host-2'), null, 'host-2 is selected');
+  await testid(page, 'add-worker').click();
+  await canvas(page).locator('[data-node="worker-1"][data-on-host="host-2"]').waitFor({ timeout: REACT_MS });
+
+  // Rename a host in the inspector: its nodes follow and the YAML says so.
+  await page.mouse.click(...Object.values(await hostHeader(page, 'host-1')));
+  await testid(page, 'inspect-name').fill('esx1');
+  await testid(page, 'inspect-name').press('Enter');
+  await canvas(page).locator('[data-node="manager-1"][data-on-host="esx1"]').waitFor({ timeout: REACT_MS });
+  assert.match(await yaml(page).inputValue(), /host: esx1/);
+
+  // The keyboard reaches the shapes: Tab to a node, Enter selects it, the inspector says which.
+  const node = canvas(page).locator('[data-node="manager-3"]');
+  await node.focus();
+  assert.equal(await node.evaluate((el) => el === document.activeElement), true, 'a node takes focus');
+  await page.keyboard.press('Enter');
+  await until(page, () => document.querySelector('[data-testid="inspector"]')?.getAttribute('aria-label').endsWith('manager-3'), null, 'Enter selects the focused node');
+  const outline = await node.evaluate((el) => getComputedStyle(el.querySelector('rect')).strokeWidth);
+  assert.equal(outline, '3px', 'the selection is visible');
+  // Labels for screen readers.
+  assert.match(await node.getAttribute('aria-label'), /^Manager node manager-3 on host-3/);
+  await page.screenshot({ path: path.join(ARTIFACTS, 'drawn-from-empty.png') });
+
+  // Everything is kept on reload.
+  const before = await yaml(page).inputValue();
+  await page.reload();
+  await page.locator('[data-testid="quorum-managers"]').waitFor();
+  assert.equal(await yaml(page).inputValue(), before, 'the plan survives a reload');
+  await expectFigures(page, ['3', '2', '1'], 'and its analysis');
+  assert.equal(await canvas(page).locator('[data-host]').count(), 3);
+  assert.equal(await canvas(page).locator('[data-node="worker-1"][data-on-host="host-2"]').count(), 1);
+  await app.close();
+});
+
+test('dragging a manager onto a host that has one shows the quorum error; undo and redo', async () => {
+  const app = await openApp();
+  const { page } = app;
+  await expectFigures(page, ['3', '2', '1'], 'the default example');
+  assert.equal(await page.locator('[data-testid="findings"] [data-code="host-loss-breaks-quorum"]').count(), 0);
+
+  await drag(page, await centre(canvas(page).locator('[data-node="man1"]')), await hostHeader(page, 'esx2'));
+  await canvas(page).locator('[data-node="man1"][data-on-host="esx2"]').waitFor({ timeout: REACT_MS });
+  const error = page.locator('[data-testid="findings"] [data-code="host-loss-breaks-quorum"]');
+  await error.waitFor({ timeout: REACT_MS });
+  assert.match(await error.locator('.severity').textContent(), /Error/);
+  assert.match(await testid(page, 'survival-summary').textContent(), /quorum is lost with host esx2/);
+  assert.match(await canvas(page).locator('[data-host="esx2"]').getAttribute('class'), /\bat-risk\b/);
+  assert.match(await yaml(page).inputValue(), /name: man1, host: esx2|name: man1\n\s+host: esx2/, 'the YAML follows the drag');
+
+  // Clicking the finding selects its target on the canvas.
+  await error.locator('.finding-message').click();
+  await until(page, () => document.querySelector('[data-testid="topology"] [data-host="esx2"]').classList.contains('selected'), null, 'the finding selects host esx2');
+  await page.screenshot({ path: path.join(ARTIFACTS, 'quorum-error.png') });
+
+  // Undo with the button, redo with the keyboard, undo with the keyboard.
+  await testid(page, 'undo').click();
+  await canvas(page).locator('[data-node="man1"][data-on-host="esx1"]').waitFor({ timeout: REACT_MS });
+  await until(page, () => !document.querySelector('[data-testid="findings"] [data-code="host-loss-breaks-quorum"]'), null, 'undo removes the error');
+  await page.locator('body').click({ position: { x: 5, y: 300 } });
+  await page.keyboard.press('Control+Shift+Z');
+  await canvas(page).locator('[data-node="man1"][data-on-host="esx2"]').waitFor({ timeout: REACT_MS });
+  await page.keyboard.press('Control+Z');
+  await canvas(page).locator('[data-node="man1"][data-on-host="esx1"]').waitFor({ timeout: REACT_MS });
+  await testid(page, 'redo').click();
+  await canvas(page).locator('[data-node="man1"][data-on-host="esx2"]').waitFor({ timeout: REACT_MS });
+  assert.deepEqual(app.requestsSinceLoad(), [], 'editing made no request');
+  await testid(page, 'undo').click();
+  await canvas(page).locator('[data-node="man1"][data-on-host="esx1"]').waitFor({ timeout: REACT_MS });
+
+  // A host dragged into another host's place moves before it. Escape closes the inspector first.
+  await page.keyboard.press('Escape');
+  await until(page, () => !document.querySelector('[data-testid="inspector"]'), null, 'Escape clears the selection');
+  await drag(page, await hostHeader(page, 'esx3'), await hostHeader(page, 'esx1'));
+  await until(
+    page,
+    () => [...document.querySelectorAll('[data-testid="topology"] [data-host]')].map((h) => h.dataset.host).join() === 'esx3,esx1,esx2',
+    null,
+    'esx3 is now drawn first',
+  );
+  await app.close();
+});
+
+test('failing hosts moves their tasks; the banner and services change with them', async () => {
+  const app = await openApp();
+  const { page } = app;
+  await expectFigures(page, ['3', '2', '1'], 'the default example');
+
+  const tasksOn = (node) =>
+    canvas(page).locator(`[data-node="${node}"] [data-task]`).evaluateAll((chips) => chips.map((c) => c.dataset.task));
+  const app1Tasks = await tasksOn('app1');
+  assert.ok(app1Tasks.length > 0, 'app1 runs tasks');
+
+  await testid(page, 'mode-whatif').click();
+  await page.mouse.click(...Object.values(await hostHeader(page, 'esx1')));
+  await until(page, () => document.querySelector('[data-testid="whatif-banner"]').dataset.state === 'holds', null, 'the banner reports the failure');
+  assert.match(await testid(page, 'whatif-quorum').textContent(), /Quorum holds: 2 of 3 managers left/);
+  assert.equal(await canvas(page).locator('[data-host="esx1"]').getAttribute('data-failed'), 'true');
+  for (const node of ['man1', 'app1', 'db1']) {
+    assert.equal(await canvas(page).locator(`[data-node="${node}"]`).getAttribute('data-lost'), 'true', `${node} is down`);
+  }
+  assert.deepEqual(await tasksOn('app1'), [], 'no task stays on a lost node');
+  const moved = await canvas(page).locator('[data-task][data-moved="true"]').evaluateAll((chips) =>
+    chips.map((c) => ({ task: c.dataset.task, node: c.closest('[data-node]').dataset.node })),
+  );
+  assert.ok(moved.length > 0, 'tasks were rescheduled');
+  for (const { node } of moved) assert.ok(!['man1', 'app1', 'db1', 'es-master1', 'es-data1'].includes(node), `${node} is up`);
+  const movedIds = moved.map((m) => m.task);
+  const replicatedFromApp1 = app1Tasks.filter((t) => movedIds.includes(t));
+  assert.ok(replicatedFromApp1.length > 0, `app1's tasks ${app1Tasks} moved elsewhere (${movedIds})`);
+  assert.match(await testid(page, 'whatif-detail').textContent(), /task.* rescheduled/);
+
+  // The services panel shows the same moment.
+  await testid(page, 'tab-services').click();
+  const services = testid(page, 'services');
+  await services.waitFor();
+  assert.match(await testid(page, 'services-panel').textContent(), /with the what-if's failures/);
+  const hostsCells = await services.locator('[data-testid="svc-hosts"]').allTextContents();
+  assert.ok(hostsCells.length > 0, 'services say where they run');
+  assert.ok(hostsCells.every((cell) => !/\besx1\b/.test(cell)), 'no service runs on esx1');
+  await page.screenshot({ path: path.join(ARTIFACTS, 'whatif-host.png') });
+
+  // A second host at once: quorum is lost.
+  await page.mouse.click(...Object.values(await hostHeader(page, 'esx2')));
+  await until(page, () => document.querySelector('[data-testid="whatif-banner"]').dataset.state === 'lost', null, 'two hosts lose quorum');
+  assert.match(await testid(page, 'whatif-quorum').textContent(), /Quorum lost: 1 of 3 managers left/);
+  await page.screenshot({ path: path.join(ARTIFACTS, 'whatif-quorum-lost.png') });
+
+  await testid(page, 'whatif-clear').click();
+  await until(page, () => document.querySelector('[data-testid="whatif-banner"]').dataset.state === 'idle', null, 'restored');
+  assert.deepEqual(await tasksOn('app1'), app1Tasks, 'the tasks are back where they were');
+  assert.deepEqual(app.requestsSinceLoad(), [], 'no request at all after the page loaded');
+  await app.close();
+});
+
+test('exports: preview a file, download it and the zip with every entry', async () => {
+  const app = await openApp({ acceptDownloads: true });
+  const { page } = app;
+  await testid(page, 'tab-exports').click();
+  const files = page.locator('[data-testid="export-files"] [data-path]');
+  await files.first().waitFor();
+  const paths = await files.evaluateAll((items) => items.map((i) => i.dataset.path));
+  assert.ok(paths.length >= 5, `several files: ${paths}`);
+  assert.ok(paths.some((p) => /\.ya?ml$/.test(p)), 'stack files');
+  assert.ok(paths.some((p) => /\.sh$/.test(p)), 'scripts');
+
+  await files.first().click();
+  const preview = testid(page, 'export-preview');
+  await preview.waitFor();
+  assert.ok((await preview.textContent()).length > 0, 'the preview shows the file');
+  const [single] = await Promise.all([page.waitForEvent('download'), testid(page, 'download-file').click()]);
+  assert.equal(single.suggestedFilename(), paths[0].split('/').pop());
+
+  const [download] = await Promise.all([page.waitForEvent('download'), testid(page, 'download-zip').click()]);
+  assert.equal(download.suggestedFilename(), 'msactivator-ha.zip');
+  const saved = path.join(ARTIFACTS, 'bundle.zip');
+  await download.saveAs(saved);
+  const bytes = await readFile(saved);
+  assert.equal(bytes.readUInt32LE(0), 0x04034b50, 'a zip file');
+  const entries = zipEntries(bytes);
+  for (const p of paths) assert.ok(entries.some((e) => e === p || e.endsWith(`/${p}`)), `${p} is in the zip (${entries})`);
+  await page.screenshot({ path: path.join(ARTIFACTS, 'exports.png') });
+
+  // The firewall matrix, and the check of a pasted --list-all.
+  await testid(page, 'tab-firewall').click();
+  await testid(page, 'firewall-matrix').waitFor();
+  assert.match(await testid(page, 'firewall-matrix').textContent(), /2377\/tcp/);
+  await testid(page, 'firewall-paste').fill('public (active)\n  target: default\n  interfaces: eth0\n  ports: 22/tcp\n');
+  await testid(page, 'firewall-check').waitFor({ timeout: REACT_MS });
+  assert.equal(await testid(page, 'firewall-check').getAttribute('data-clean'), 'false', 'missing swarm ports are reported');
+  await page.screenshot({ path: path.join(ARTIFACTS, 'firewall.png') });
+  assert.deepEqual(app.requestsSinceLoad(), [], 'exports and downloads made no request');
+  await app.close();
+});
+
+test('a share link carries the plan; a compose file imports as a stack', async () => {
+  const app = await openApp();
+  const { page } = app;
+  const edited = withFourthManager(await yaml(page).inputValue()).replace(/^name: .*$/m, 'name: Shared plan');
+  await yaml(page).fill(edited);
+  await expectFigures(page, ['4', '3', '1'], 'four managers');
+  await testid(page, 'share').click();
+  const link = await testid(page, 'share-link').inputValue();
+  assert.ok(link.startsWith(`${origin}/#plan=`), link);
+  assert.ok(link.length < edited.length, 'the link is compressed');
+  await testid(page, 'share-close').click();
+
+  // Another browser, another localStorage: the link alone brings the plan.
+  const other = await browser.newContext({ viewport: VIEWPORT });
+  const requests = [];
+  other.on('request', (r) => requests.push(r.url()));
+  const second = await other.newPage();
+  await second.goto(link);
+  await second.locator('[data-testid="quorum-managers"]').waitFor();
+  await expectFigures(second, ['4', '3', '1'], 'the shared plan');
+  assert.equal((await testid(second, 'plan-name').textContent()).trim(), 'Shared plan');
+  assert.equal(new URL(second.url()).hash, '', 'the fragment is cleared, so a reload keeps later edits');
+  assert.ok(requests.every((url) => url.startsWith(`${origin}/`)), 'the link made no other request');
+  await other.close();
+
+  // Import a compose file: its service appears in the services panel and on the canvas.
+  await page.locator('[data-testid="import-input"]').setInputFiles({
+    name: 'whoami.yml',
+    mimeType: 'application/yaml',
+    buffer: Buffer.from('services:\n  whoami:\n    image: traefik/whoami:v1.10\n    deploy:\n      replicas: 2\n'),
+  });
+  await testid(page, 'tab-services').click();
+  const row = page.locator('[data-testid="services"] tr[data-service="whoami/whoami"]');
+  await row.waitFor({ timeout: REACT_MS });
+  assert.equal((await row.locator('[data-testid="svc-placed"]').textContent()).trim(), '2/2');
+  assert.equal(await canvas(page).locator('[data-task^="whoami/whoami."]').count(), 2);
+  await page.screenshot({ path: path.join(ARTIFACTS, 'services.png') });
+  await testid(page, 'undo').click();
+  await until(page, () => !document.querySelector('[data-task^="whoami/whoami."]'), null, 'undo removes the import');
+
+  // Dropping a compose file anywhere on the page imports it too.
+  await page.evaluate(() => {
+    const transfer = new DataTransfer();
+    transfer.items.add(new File(['services:\n  cache:\n    image: redis:7\n'], 'cache.yml', { type: 'application/yaml' }));
+    document.body.dispatchEvent(new DragEvent('dragover', { dataTransfer: transfer, bubbles: true, cancelable: true }));
+    document.body.dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }));
+  });
+  await page.locator('[data-testid="services"] tr[data-service="cache/cache"]').waitFor({ timeout: REACT_MS });
+  await app.close();
+});
+
+test('works at 1280×800 with nothing off screen in the top bar', async () => {
+  const app = await openApp({ viewport: { width: 1280, height: 800 } });
+  const { page } = app;
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `no horizontal scrolling (${overflow}px)`);
+  const right = await page.evaluate(() =>
+    Math.max(...[...document.querySelectorAll('.topbar button, .topbar select')].map((e) => e.getBoundingClientRect().right)),
+  );
+  assert.ok(right <= 1280, `the top bar fits (${right})`);
+  await page.screenshot({ path: path.join(ARTIFACTS, 'small-screen.png') });
+  await app.close();
+});
+
+test('runbook steps can be ticked, and the ticks survive a reload', async () => {
+  const app = await openApp();
+  const { page } = app;
+  await testid(page, 'tab-runbooks').click();
+  const steps = page.locator('[data-testid="runbook-steps"] [data-step]');
+  await steps.first().waitFor({ timeout: REACT_MS });
+  const count = await steps.count();
+  assert.ok(count >= 5, `the install runbook has steps (${count})`);
+  assert.match(await testid(page, 'runbook-progress').textContent(), new RegExp(`^0 of ${count} steps done`));
+  const first = await steps.nth(0).getAttribute('data-step');
+  const second = await steps.nth(1).getAttribute('data-step');
+  await steps.nth(0).locator('input[type="checkbox"]').check();
+  await steps.nth(1).locator('input[type="checkbox"]').press('Space');
+  await until(page, (n) => document.querySelector('[data-testid="runbook-progress"]').textContent.startsWith(`2 of ${n}`), count, 'two steps ticked');
+  await page.screenshot({ path: path.join(ARTIFACTS, 'runbooks.png') });
+
+  await page.reload();
+  await page.locator('[data-testid="quorum-managers"]').waitFor();
+  await testid(page, 'tab-runbooks').click();
+  await steps.first().waitFor({ timeout: REACT_MS });
+  for (const id of [first, second]) {
+    assert.equal(await page.locator(`[data-step="${id}"] input[type="checkbox"]`).isChecked(), true, `${id} stays ticked`);
+  }
+  assert.equal(await steps.nth(2).locator('input[type="checkbox"]').isChecked(), false);
   await app.close();
 });

@@ -310,6 +310,38 @@ fn status(
     }
 }
 
+/// What losing an arbitrary set of hosts at once does: the live what-if of the app, where a user
+/// fails several hosts, racks or sites together. The same machinery as the single domains of
+/// `analyze`, over a `Hosts` domain named after the hosts it takes down.
+pub fn what_if(plan: &Plan, lost_hosts: &[String]) -> FailureScenario {
+    let managers = plan.managers().count();
+    let order = stack_order(plan);
+    let composes: Vec<Compose> = order
+        .order
+        .iter()
+        .map(|&i| compose::read(&plan.stacks[i]))
+        .collect();
+    let specs: Vec<Spec> = placement::specs(
+        plan,
+        composes
+            .iter()
+            .flat_map(|c| c.services.iter().map(move |s| (c.stack.as_str(), s))),
+    );
+    let mut baseline = Cluster::new(plan, &specs);
+    baseline.place_all();
+    let eligible = GlobalEligibility::of(plan, &specs);
+    let services = statuses(plan, &baseline, &eligible);
+    let on_node = tasks_by_node(&baseline, plan.nodes.len());
+    let domain = Domain {
+        kind: DomainKind::Hosts,
+        name: lost_hosts.join("+"),
+        hosts: lost_hosts.to_vec(),
+    };
+    fail(
+        plan, &domain, managers, &baseline, &on_node, &eligible, &services,
+    )
+}
+
 fn fail(
     plan: &Plan,
     domain: &Domain,
@@ -389,13 +421,13 @@ fn fail(
             services.degraded.push(previous.id());
         }
     }
-    let mut rebalance: Vec<String> = Vec::new();
-    for task in &cluster.placed {
-        let id = baseline.specs()[task.spec].id();
-        if !rebalance.contains(&id) {
-            rebalance.push(id);
-        }
-    }
+    let mut moved: Vec<usize> = cluster.placed.iter().map(|t| t.spec).collect();
+    moved.sort_unstable();
+    moved.dedup();
+    let rebalance: Vec<String> = moved
+        .iter()
+        .map(|&spec| baseline.specs()[spec].id())
+        .collect();
     FailureScenario {
         domain: domain.kind,
         name: domain.name.clone(),

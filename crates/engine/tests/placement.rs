@@ -450,3 +450,55 @@ fn failures_reschedule_as_swarm_does() {
     "#]]
     .assert_eq(&out);
 }
+
+#[test]
+fn what_if_fails_any_set_of_hosts_at_once() {
+    let text = plan(
+        "m1* h1
+         m2* h2
+         m3* h3
+         w1 h1
+         w2 h2
+         w3 h3",
+        "services:
+  web: { image: a, deploy: { replicas: 3 } }",
+    );
+    let plan = parse_plan(&text).unwrap();
+    let analysis = analyze(&plan, &Options::default());
+    let mut out = String::new();
+    for lost in [vec![], vec!["h1"], vec!["h1", "h2"]] {
+        let lost: Vec<String> = lost.into_iter().map(String::from).collect();
+        let f = swarmplan_engine::analysis::what_if(&plan, &lost);
+        let moved: Vec<String> = f
+            .rescheduled
+            .iter()
+            .map(|t| format!("{}.{}→{}", t.service, t.slot, t.node))
+            .collect();
+        writeln!(
+            out,
+            "{} [{}]: lost {:?} managers left {} quorum {} down {:?} moved [{}] pending {}",
+            f.domain,
+            f.name,
+            f.lost_nodes,
+            f.managers_left,
+            f.quorum,
+            f.services.down,
+            moved.join(" "),
+            f.pending.len()
+        )
+        .unwrap();
+    }
+    // One host lost is exactly the analysis's own scenario for that host.
+    let h1 = swarmplan_engine::analysis::what_if(&plan, &["h1".to_owned()]);
+    let single = analysis.failures.iter().find(|f| f.name == "h1").unwrap();
+    assert_eq!(
+        (&h1.lost_nodes, &h1.rescheduled, h1.quorum),
+        (&single.lost_nodes, &single.rescheduled, single.quorum)
+    );
+    expect![[r#"
+        hosts []: lost [] managers left 3 quorum true down [] moved [] pending 0
+        hosts [h1]: lost ["m1", "w1"] managers left 2 quorum true down [] moved [web.1→w2] pending 0
+        hosts [h1+h2]: lost ["m1", "m2", "w1", "w2"] managers left 1 quorum false down [] moved [] pending 2
+    "#]]
+    .assert_eq(&out);
+}

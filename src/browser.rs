@@ -1,0 +1,111 @@
+//! The few things the app asks of the browser beyond rendering: saving a file to the user's
+//! disk (a Blob object URL, which is not a network request), reading a file the user chose or
+//! dropped, and the URL fragment of a share link.
+
+use leptos::wasm_bindgen::{JsCast, JsValue};
+
+/// Hands `bytes` to the browser as a download named `name`.
+pub fn download(name: &str, bytes: &[u8], mime: &str) -> Result<(), JsValue> {
+    let window = web_sys::window().ok_or("no window")?;
+    let document = window.document().ok_or("no document")?;
+    let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes));
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type(mime);
+    let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options)?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob)?;
+    let link: web_sys::HtmlAnchorElement = document.create_element("a")?.dyn_into()?;
+    link.set_href(&url);
+    link.set_download(name);
+    link.set_rel("noopener");
+    link.click();
+    // The browser has taken the blob once the click is handled; free it a moment later.
+    leptos::prelude::set_timeout(
+        move || {
+            let _ = web_sys::Url::revoke_object_url(&url);
+        },
+        std::time::Duration::from_secs(10),
+    );
+    Ok(())
+}
+
+/// The text of a file the user picked or dropped.
+pub async fn read_text(file: &web_sys::File) -> Result<String, String> {
+    let text = wasm_bindgen_futures::JsFuture::from(file.text())
+        .await
+        .map_err(|_| format!("{} could not be read", file.name()))?;
+    text.as_string()
+        .ok_or_else(|| format!("{} is not text", file.name()))
+}
+
+/// The files of a file list, in order.
+pub fn files(list: Option<web_sys::FileList>) -> Vec<web_sys::File> {
+    let Some(list) = list else { return vec![] };
+    (0..list.length()).filter_map(|i| list.get(i)).collect()
+}
+
+/// The page's URL fragment, with its `#`.
+pub fn fragment() -> String {
+    web_sys::window()
+        .and_then(|w| w.location().hash().ok())
+        .unwrap_or_default()
+}
+
+/// Removes the fragment from the address bar without reloading, so that a reload does not open
+/// a shared plan again over the user's later edits.
+pub fn clear_fragment() {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let location = window.location();
+    let url = format!(
+        "{}{}",
+        location.pathname().unwrap_or_default(),
+        location.search().unwrap_or_default()
+    );
+    if let Ok(history) = window.history() {
+        let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(&url));
+    }
+}
+
+/// The page's address without its fragment, to build a share link on.
+pub fn page_address() -> String {
+    web_sys::window()
+        .and_then(|w| w.location().href().ok())
+        .map(|href| href.split('#').next().unwrap_or_default().to_owned())
+        .unwrap_or_default()
+}
+
+/// A short file name for a plan: its name in lower case, words joined by `-`.
+pub fn slug(name: &str) -> String {
+    let slug: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect::<String>()
+        .split('-')
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join("-");
+    if slug.is_empty() {
+        "plan".to_owned()
+    } else {
+        slug
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::slug;
+
+    #[test]
+    fn file_names_are_slugs_of_the_plan_name() {
+        assert_eq!(slug("MSactivator HA"), "msactivator-ha");
+        assert_eq!(slug("  Two -- sites! "), "two-sites");
+        assert_eq!(slug("ü"), "plan");
+    }
+}

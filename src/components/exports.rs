@@ -1,0 +1,84 @@
+//! Exports: every file of the offline bundle, previewed, and downloaded one by one or as a zip.
+//! The files come from the engine; the download is a Blob object URL, not a network request.
+
+use crate::app::Ctx;
+use crate::browser;
+use leptos::prelude::*;
+use swarmplan_engine::export::bundle::{bundle_for, zip};
+
+#[component]
+pub fn ExportsPanel() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let bundle = Memo::new(move |_| ctx.plan.with(|p| ctx.analysis.with(|a| bundle_for(p, a))));
+    let chosen = RwSignal::new(None::<String>);
+    let slug = move || ctx.plan.with(|p| browser::slug(&p.name));
+    let download_zip = move |_| {
+        let bytes = bundle.with_untracked(zip);
+        let name = format!("{}.zip", slug());
+        if browser::download(&name, &bytes, "application/zip").is_err() {
+            ctx.notice
+                .set(Some("The browser refused the download.".to_owned()));
+        }
+    };
+    let files = move || {
+        bundle.with(|b| {
+            let current = chosen.get();
+            b.files
+                .iter()
+                .map(|f| {
+                    let path = f.path.clone();
+                    let is_current = current.as_deref() == Some(f.path.as_str());
+                    let size = f.contents.len();
+                    view! {
+                        <li>
+                            <button class="file-item" class:current=is_current aria-pressed=is_current.to_string()
+                                data-path=path.clone() on:click=move |_| chosen.set(Some(path.clone()))>
+                                <span class="file-path mono">{f.path.clone()}</span>
+                                <span class="file-size">{format_size(size)}</span>
+                            </button>
+                        </li>
+                    }
+                })
+                .collect_view()
+        })
+    };
+    let preview = move || {
+        let path = chosen.get()?;
+        bundle.with(|b| {
+            let file = b.file(&path)?.clone();
+            let name = file.path.rsplit('/').next().unwrap_or(&file.path).to_owned();
+            let contents = file.contents.clone();
+            Some(view! {
+                <div class="preview">
+                    <div class="preview-head">
+                        <span class="mono">{file.path.clone()}</span>
+                        <button class="btn btn-small" data-testid="download-file" on:click=move |_| {
+                            let _ = browser::download(&name, contents.as_bytes(), "text/plain");
+                        }>"Download"</button>
+                    </div>
+                    <pre class="preview-body" data-testid="export-preview" tabindex="0">{file.contents}</pre>
+                </div>
+            })
+        })
+    };
+    let count = move || bundle.with(|b| b.files.len());
+    view! {
+        <div class="panel" data-testid="exports-panel">
+            <div class="panel-head">
+                <h2>"Exports"</h2>
+                <button class="btn btn-primary" data-testid="download-zip" on:click=download_zip>"Download all (.zip)"</button>
+            </div>
+            <p class="muted">{move || format!("{} files: stack files, firewall scripts, port tables and cluster commands. Pick one to preview it.", count())}</p>
+            <ul class="file-list" data-testid="export-files">{files}</ul>
+            {preview}
+        </div>
+    }
+}
+
+fn format_size(bytes: usize) -> String {
+    if bytes < 1024 {
+        format!("{bytes} B")
+    } else {
+        format!("{:.1} KiB", bytes as f64 / 1024.0)
+    }
+}

@@ -76,12 +76,16 @@ enum Command {
         node: String,
         file: PathBuf,
     },
-    /// Print an ordered, simulated runbook: install, upgrade (rolling) or failover
-    /// (active/passive); exit 1 when the simulation finds an error.
+    /// Print an ordered, simulated runbook: install, upgrade (rolling), failover
+    /// (active/passive), or change (from the plan given with --from to PLAN); exit 1 when the
+    /// simulation finds an error.
     Runbook {
         plan: PathBuf,
-        /// install, upgrade or failover.
+        /// install, upgrade, failover or change.
         kind: String,
+        /// The plan of the cluster as it runs now (change runbooks only).
+        #[arg(long)]
+        from: Option<PathBuf>,
         /// markdown (a checklist), bash (a script) or json (the steps and their simulation).
         #[arg(long, default_value = "markdown")]
         format: String,
@@ -299,7 +303,12 @@ fn run(command: Command) -> Result<ExitCode, BadInput> {
                 ExitCode::from(1)
             })
         }
-        Command::Runbook { plan, kind, format } => runbook_command(&plan, &kind, &format),
+        Command::Runbook {
+            plan,
+            kind,
+            from,
+            format,
+        } => runbook_command(&plan, &kind, from.as_deref(), &format),
         Command::Size {
             servers,
             racks,
@@ -355,8 +364,13 @@ fn run(command: Command) -> Result<ExitCode, BadInput> {
     }
 }
 
-/// `swarmplan runbook PLAN KIND [--format F]`.
-fn runbook_command(plan: &Path, kind: &str, format: &str) -> Result<ExitCode, BadInput> {
+/// `swarmplan runbook PLAN KIND [--from BEFORE] [--format F]`.
+fn runbook_command(
+    plan: &Path,
+    kind: &str,
+    from: Option<&Path>,
+    format: &str,
+) -> Result<ExitCode, BadInput> {
     use swarmplan_engine::runbook::{self, Kind};
     let kind = Kind::parse(kind).ok_or_else(|| {
         let kinds: Vec<&str> = Kind::ALL.iter().map(|k| k.name()).collect();
@@ -365,11 +379,32 @@ fn runbook_command(plan: &Path, kind: &str, format: &str) -> Result<ExitCode, Ba
             kinds.join(", ")
         ))
     })?;
+    let before = match (kind, from) {
+        (Kind::Change, Some(from)) => Some(read_plan(from)?),
+        (Kind::Change, None) => {
+            return Err(BadInput(
+                "the change runbook needs the plan of the cluster as it runs: --from BEFORE"
+                    .to_owned(),
+            ))
+        }
+        (_, Some(_)) => {
+            return Err(BadInput(format!(
+                "--from is for the change runbook only, not `{kind}`"
+            )))
+        }
+        (_, None) => None,
+    };
     let plan = read_plan(plan)?;
-    let book = runbook::runbook(&plan, kind);
+    let book = match &before {
+        Some(before) => runbook::change_runbook(before, &plan),
+        None => runbook::runbook(&plan, kind),
+    };
     match format {
         "markdown" => print!("{}", runbook::markdown(&book)),
-        "bash" => print!("{}", runbook::bash(&plan, &book)),
+        "bash" => match &before {
+            Some(before) => print!("{}", runbook::change_bash(before, &plan, &book)),
+            None => print!("{}", runbook::bash(&plan, &book)),
+        },
         "json" => println!(
             "{}",
             serde_json::to_string_pretty(&book).expect("a runbook always serializes")

@@ -1,4 +1,4 @@
-//! `swarmplan runbook PLAN install|upgrade|failover [--format markdown|bash|json]`.
+//! `swarmplan runbook PLAN install|upgrade|failover|change [--from BEFORE] [--format markdown|bash|json]`.
 
 use std::path::PathBuf;
 use std::process::{Command, Output};
@@ -93,5 +93,68 @@ fn unknown_kind_or_format_is_bad_input() {
     let out = swarmplan(&["runbook", &example("nuvla"), "install", "--format", "pdf"]);
     assert_eq!(out.status.code(), Some(2));
     let out = swarmplan(&["runbook", "/nonexistent.yaml", "install"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+fn fixture(path: &str) -> String {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../engine/tests/fixtures")
+        .join(path)
+        .display()
+        .to_string()
+}
+
+#[test]
+fn change_runbook_from_one_plan_to_another() {
+    let after = fixture("change/msactivator-after.yaml");
+    let before = example("msactivator");
+    let out = swarmplan(&["runbook", &after, "change", "--from", &before]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = stdout(&out);
+    assert!(text.starts_with("# MSactivator HA, grown: change runbook (from MSactivator HA)\n"));
+    assert!(text.contains("- [ ] **`join-man4`** Join man4 as a manager (on `man4`)"));
+    assert!(text.contains("`docker node update --label-add worker=app db2`"));
+
+    let out = swarmplan(&[
+        "runbook", &after, "change", "--from", &before, "--format", "bash",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let script = stdout(&out);
+    assert!(script.contains("if step join-man4 "));
+    // Both plans' nodes are reachable by address.
+    assert!(script.contains("  [man4]=10.31.1.175\n"));
+
+    let out = swarmplan(&[
+        "runbook", &after, "change", "--from", &before, "--format", "json",
+    ]);
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("JSON");
+    assert_eq!(json["kind"], "change");
+}
+
+#[test]
+fn change_without_from_or_from_without_change_is_bad_input() {
+    let out = swarmplan(&["runbook", &example("msactivator"), "change"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--from BEFORE"));
+    let out = swarmplan(&[
+        "runbook",
+        &example("msactivator"),
+        "install",
+        "--from",
+        &example("nuvla"),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = swarmplan(&[
+        "runbook",
+        &example("msactivator"),
+        "change",
+        "--from",
+        "/nonexistent.yaml",
+    ]);
     assert_eq!(out.status.code(), Some(2));
 }

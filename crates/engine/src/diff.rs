@@ -189,7 +189,7 @@ fn quorum_state(analysis: &Analysis) -> QuorumState {
 
 /// Nodes are the same node when their names match, or, for nodes imported from a cluster,
 /// when their Swarm IDs do.
-fn same_node(a: &Node, b: &Node) -> bool {
+pub fn same_node(a: &Node, b: &Node) -> bool {
     a.name == b.name || (a.id.is_some() && a.id == b.id)
 }
 

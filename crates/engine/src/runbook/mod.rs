@@ -1,7 +1,7 @@
 //! Runbooks: the ordered steps an operator follows to install, upgrade or fail over the plan's
 //! cluster, each step simulated against the plan before anyone runs it.
 //!
-//! - [`install`], [`upgrade`], [`active_passive`]: build the steps of one kind of runbook and
+//! - [`install`], [`upgrade`], [`active_passive`], [`change`]: build the steps of one kind of runbook and
 //!   the dependencies between them;
 //! - [`graph`]: orders the steps (a petgraph dependency graph, sorted with stable tie-breaks);
 //! - [`simulate`]: replays every step against the plan (placement after each drain, reachable
@@ -12,6 +12,7 @@
 //! names that cannot go into a shell are findings and their steps are left out.
 
 pub mod active_passive;
+pub mod change;
 pub mod graph;
 pub mod install;
 mod node_steps;
@@ -36,20 +37,23 @@ pub enum Kind {
     Upgrade,
     /// An active/passive pair: standby first, fail over, former primary, optional fail-back.
     Failover,
+    /// From the cluster of one plan to the cluster of another ([`change_runbook`]).
+    Change,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 3] = [Kind::Install, Kind::Upgrade, Kind::Failover];
+    pub const ALL: [Kind; 4] = [Kind::Install, Kind::Upgrade, Kind::Failover, Kind::Change];
 
     pub fn name(self) -> &'static str {
         match self {
             Kind::Install => "install",
             Kind::Upgrade => "upgrade",
             Kind::Failover => "failover",
+            Kind::Change => "change",
         }
     }
 
-    /// `install`, `upgrade` or `failover`.
+    /// `install`, `upgrade`, `failover` or `change`.
     pub fn parse(text: &str) -> Option<Kind> {
         Kind::ALL.into_iter().find(|k| k.name() == text)
     }
@@ -226,6 +230,24 @@ pub enum Effect {
         service: String,
         replicas: u64,
     },
+    /// `docker node update --availability pause`.
+    Pause(String),
+    /// A node of the new plan joins the swarm (change runbooks).
+    Join(String),
+    /// The node leaves the swarm and is removed from the node list.
+    Leave(String),
+    /// `docker node update --label-add KEY=VALUE` (`value`), or `--label-rm KEY` (none).
+    Label {
+        node: String,
+        key: String,
+        value: Option<String>,
+    },
+    /// The node takes the new plan's server, size and platform (moved or resized by hand).
+    Adopt(String),
+    /// `docker stack deploy` of the new plan's version of the stack.
+    Deploy(String),
+    /// `docker stack rm`.
+    RemoveStack(String),
 }
 
 /// One step of a runbook.
@@ -354,12 +376,14 @@ pub struct Runbook {
     pub findings: Vec<Finding>,
 }
 
-/// Builds, orders and simulates one runbook of the plan.
+/// Builds, orders and simulates one runbook of the plan. [`Kind::Change`] needs a second plan
+/// ([`change_runbook`]); here it goes from the plan to itself, which only checks the cluster.
 pub fn runbook(plan: &Plan, kind: Kind) -> Runbook {
     let (graph, mut findings) = match kind {
         Kind::Install => install::steps(plan),
         Kind::Upgrade => upgrade::steps(plan),
         Kind::Failover => active_passive::steps(plan),
+        Kind::Change => return change_runbook(plan, plan),
     };
     let (mut steps, order_findings) = graph.into_order();
     findings.extend(order_findings);
@@ -367,17 +391,45 @@ pub fn runbook(plan: &Plan, kind: Kind) -> Runbook {
     if kind != Kind::Install {
         findings.extend(quorum_findings(plan));
     }
+    let title = format!("{}: {}", one_line(&plan.name), kind_title(kind));
+    finish(kind, title, steps, findings)
+}
+
+/// Builds, orders and simulates the runbook that changes the cluster of `before` into the
+/// cluster of `after`: new managers before old ones go, the leader last, labels before the
+/// services that need them, leaving nodes drained until their tasks run elsewhere.
+pub fn change_runbook(before: &Plan, after: &Plan) -> Runbook {
+    let (graph, mut findings) = change::steps(before, after);
+    let (mut steps, order_findings) = graph.into_order();
+    findings.extend(order_findings);
+    findings.extend(simulate::replay_change(before, after, &mut steps));
+    findings.extend(quorum_findings(after));
+    let title = format!(
+        "{}: {} (from {})",
+        one_line(&after.name),
+        kind_title(Kind::Change),
+        one_line(&before.name)
+    );
+    finish(Kind::Change, title, steps, findings)
+}
+
+/// The bash script of a change runbook: it reaches the nodes of both plans.
+pub fn change_bash(before: &Plan, after: &Plan, runbook: &Runbook) -> String {
+    bash(&change::both_plans(before, after), runbook)
+}
+
+fn finish(kind: Kind, title: String, steps: Vec<Step>, mut findings: Vec<Finding>) -> Runbook {
     findings.sort_by_key(|f| f.severity);
     Runbook {
         kind,
-        title: format!(
-            "{}: {}",
-            plan.name.replace(['\n', '\r'], " "),
-            kind_title(kind)
-        ),
+        title,
         steps,
         findings,
     }
+}
+
+fn one_line(text: &str) -> String {
+    text.replace(['\n', '\r'], " ")
 }
 
 /// The runbooks the plan calls for: install always, then the rolling upgrade or the
@@ -415,6 +467,7 @@ fn kind_title(kind: Kind) -> &'static str {
         Kind::Install => "install runbook",
         Kind::Upgrade => "rolling upgrade runbook",
         Kind::Failover => "active/passive update runbook",
+        Kind::Change => "change runbook",
     }
 }
 

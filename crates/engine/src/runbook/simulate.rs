@@ -29,11 +29,14 @@ pub struct Check {
     pub below: Vec<String>,
 }
 
-/// The cluster as a runbook leaves it: a plan copy, and the nodes whose engine is down.
+/// The cluster as a runbook leaves it: a plan copy, and the nodes whose engine is down. A
+/// change runbook also has the plan it moves towards: nodes join, stacks are deployed and nodes
+/// take their new server and size from it.
 #[derive(Debug, Clone)]
 pub struct State {
     pub plan: Plan,
     pub down: BTreeSet<String>,
+    pub target: Option<Plan>,
 }
 
 impl State {
@@ -41,7 +44,20 @@ impl State {
         State {
             plan: plan.clone(),
             down: BTreeSet::new(),
+            target: None,
         }
+    }
+
+    /// The cluster of `before`, on its way to `after`: the servers of both plans exist.
+    pub fn towards(before: &Plan, after: &Plan) -> Self {
+        let mut state = State::new(before);
+        for host in &after.hosts {
+            if state.plan.host(&host.name).is_none() {
+                state.plan.hosts.push(host.clone());
+            }
+        }
+        state.target = Some(after.clone());
+        state
     }
 
     pub fn apply(&mut self, effect: &Effect) {
@@ -61,6 +77,78 @@ impl State {
                 service,
                 replicas,
             } => set_replicas(&mut self.plan, stack, service, *replicas),
+            Effect::Pause(node) => self.set_availability(node, Availability::Pause),
+            Effect::Join(node) => self.join(node),
+            Effect::Leave(node) => {
+                self.plan.nodes.retain(|n| n.name != *node);
+                self.down.remove(node);
+            }
+            Effect::Label { node, key, value } => self.set_label(node, key, value.as_deref()),
+            Effect::Adopt(node) => self.adopt(node),
+            Effect::Deploy(stack) => self.deploy(stack),
+            Effect::RemoveStack(stack) => self.plan.stacks.retain(|s| s.name != *stack),
+        }
+    }
+
+    fn target_node(&self, node: &str) -> Option<&crate::plan::Node> {
+        self.target.as_ref().and_then(|t| t.node(node))
+    }
+
+    /// A node of the target plan joins, active, in the role it has there.
+    fn join(&mut self, node: &str) {
+        if self.plan.node(node).is_some() {
+            return;
+        }
+        if let Some(new) = self.target_node(node).cloned() {
+            self.plan.nodes.push(crate::plan::Node {
+                availability: Availability::Active,
+                ..new
+            });
+        }
+    }
+
+    /// The node takes the target plan's server, size, address, platform and engine labels.
+    fn adopt(&mut self, node: &str) {
+        let Some(new) = self.target_node(node).cloned() else {
+            return;
+        };
+        if let Some(n) = self.plan.nodes.iter_mut().find(|n| n.name == node) {
+            n.host = new.host;
+            n.cpus = new.cpus;
+            n.memory = new.memory;
+            n.ip = new.ip;
+            n.os = new.os;
+            n.arch = new.arch;
+            n.engine_labels = new.engine_labels;
+        }
+    }
+
+    fn set_label(&mut self, node: &str, key: &str, value: Option<&str>) {
+        if let Some(n) = self.plan.nodes.iter_mut().find(|n| n.name == node) {
+            match value {
+                Some(v) => {
+                    n.labels.insert(key.to_owned(), v.to_owned());
+                }
+                None => {
+                    n.labels.shift_remove(key);
+                }
+            }
+        }
+    }
+
+    /// The target plan's version of the stack replaces the running one.
+    fn deploy(&mut self, stack: &str) {
+        let Some(new) = self
+            .target
+            .as_ref()
+            .and_then(|t| t.stacks.iter().find(|s| s.name == stack))
+            .cloned()
+        else {
+            return;
+        };
+        match self.plan.stacks.iter_mut().find(|s| s.name == stack) {
+            Some(old) => *old = new,
+            None => self.plan.stacks.push(new),
         }
     }
 
@@ -123,16 +211,35 @@ impl State {
 /// Replays the steps in order, stores each verdict in its step, and returns the findings:
 /// a step that loses quorum, a service left short of replicas (and what the plan should add).
 pub fn replay(plan: &Plan, steps: &mut [Step]) -> Vec<Finding> {
+    replay_state(plan, State::new(plan), steps)
+}
+
+/// Replays a change runbook: the cluster of `before` changed step by step into `after`. What
+/// to add, when a service runs short, is said of `after`.
+pub fn replay_change(before: &Plan, after: &Plan, steps: &mut [Step]) -> Vec<Finding> {
+    let baseline = analyze(before, &Options::default()).services;
+    replay_with(after, &baseline, State::towards(before, after), steps)
+}
+
+fn replay_state(plan: &Plan, state: State, steps: &mut [Step]) -> Vec<Finding> {
     let baseline = analyze(plan, &Options::default()).services;
-    let mut state = State::new(plan);
-    let mut last = state.check(&baseline);
+    replay_with(plan, &baseline, state, steps)
+}
+
+fn replay_with(
+    plan: &Plan,
+    baseline: &[ServiceStatus],
+    mut state: State,
+    steps: &mut [Step],
+) -> Vec<Finding> {
+    let mut last = state.check(baseline);
     let mut findings: Vec<Finding> = Vec::new();
     for step in steps.iter_mut() {
         if !step.effects.is_empty() {
             for effect in &step.effects {
                 state.apply(effect);
             }
-            last = state.check(&baseline);
+            last = state.check(baseline);
         }
         step.check = Some(last.clone());
         findings.extend(step_findings(plan, step, &last, &findings));

@@ -116,7 +116,7 @@ pub fn steps(plan: &Plan) -> (StepGraph, Vec<Finding>) {
     (graph, findings)
 }
 
-fn prechecks(lead: &Node, on: &RunsOn) -> Vec<Step> {
+pub(super) fn prechecks(lead: &Node, on: &RunsOn) -> Vec<Step> {
     vec![
         Step::new("check-managers", "Check that every manager is Leader or Reachable", Phase::PreCheck, on.clone())
             .verify(format!("docker node ls --filter role=manager --format {}", quote("{{.ManagerStatus}}")), Expect::EveryLineIs(vec!["Leader".into(), "Reachable".into()]))

@@ -1,7 +1,7 @@
 //! The seed guides' own artefacts, reproduced from their example plans.
 
 use swarmplan_engine::export::{bundle_for, Bundle};
-use swarmplan_engine::{analyze, examples, parse_plan, Options};
+use swarmplan_engine::{analyze, examples, parse_plan, Options, Severity};
 
 fn bundle(id: &str) -> Bundle {
     let plan = parse_plan(examples::example(id).expect("example").yaml).expect("parses");
@@ -112,4 +112,52 @@ fn nuvla_port_table_and_networks() {
     assert!(deploy.contains(
         "env DOMAIN=nuvla.example.org NUVLA_SUPER_PASSWORD=change-me docker stack deploy"
     ));
+}
+
+/// Seed 004 (Nuvla): the "Target infrastructure for user containers" table, from the
+/// fixture `nuvla-target.yaml` (a basic swarm with Minio on NFS and Prometheus).
+///
+/// The guide's "cluster nodes" for NFS is the fixture's `cluster` zone (the nodes' subnet):
+/// a plan rule admits zones only, so those rows read `cluster (10.41.0.0/24)`, while the
+/// docker rows Swarmplan computes read `cluster nodes`. Each "(UDP, TCP)" port is two rows
+/// and "Nuvla, users" is one row per zone.
+#[test]
+fn nuvla_target_infrastructure_port_table() {
+    let plan = parse_plan(include_str!("fixtures/nuvla-target.yaml")).expect("parses");
+    let analysis = analyze(&plan, &Options::default());
+    let errors: Vec<_> = analysis
+        .findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    let b = bundle_for(&plan, &analysis);
+    let table = text(&b, "firewall/ports.md");
+    let nfs = "nfs | cluster (10.41.0.0/24)";
+    for row in [
+        "| 22 | TCP | ssh | management (10.41.254.0/24) | all nodes |".to_owned(),
+        "| 8080 | TCP | traefik/traefik, traefik | management (10.41.254.0/24) | managers |"
+            .to_owned(),
+        "| 4789 | UDP | docker overlay network (VXLAN) | cluster nodes | all nodes |".to_owned(),
+        "| 7946 | UDP | docker node communication | cluster nodes | all nodes |".to_owned(),
+        "| 7946 | TCP | docker node communication | cluster nodes | all nodes |".to_owned(),
+        format!("| 111 | UDP | {nfs} | manager1 |"),
+        format!("| 111 | TCP | {nfs} | manager1 |"),
+        format!("| 2049 | UDP | {nfs} | manager1 |"),
+        format!("| 2049 | TCP | {nfs} | manager1 |"),
+        format!("| 33333 | UDP | {nfs} | manager1 |"),
+        format!("| 33333 | TCP | {nfs} | manager1 |"),
+        "| 2376-2377 | TCP | docker | nuvla (10.40.0.0/24) | managers |".to_owned(),
+        "| 80 | TCP | traefik/traefik, http(s) | nuvla (10.40.0.0/24) | managers |".to_owned(),
+        "| 80 | TCP | traefik/traefik, http(s) | users (0.0.0.0/0) | managers |".to_owned(),
+        "| 443 | TCP | traefik/traefik, http(s) | nuvla (10.40.0.0/24) | managers |".to_owned(),
+        "| 443 | TCP | traefik/traefik, http(s) | users (0.0.0.0/0) | managers |".to_owned(),
+        "| 32768-60999 | TCP | ephemeral ports | users (0.0.0.0/0) | all nodes |".to_owned(),
+    ] {
+        assert!(table.contains(&row), "missing row {row}\n{table}");
+    }
+    let csv = text(&b, "firewall/ports.csv");
+    assert!(csv.contains("\n32768-60999,TCP,ephemeral ports,users (0.0.0.0/0),all nodes\n"));
+    assert!(csv.contains("\n2049,UDP,nfs,cluster (10.41.0.0/24),manager1\n"));
+    assert!(csv.contains("\n80,TCP,\"traefik/traefik, http(s)\",users (0.0.0.0/0),managers\n"));
 }

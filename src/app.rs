@@ -8,6 +8,7 @@ use crate::components::files::{FileActions, Gallery};
 use crate::components::findings::Findings;
 use crate::components::firewall::FirewallPanel;
 use crate::components::plan_editor::PlanEditor;
+use crate::components::planning::{ClusterImportDialog, ComparePanel, SizingWizard};
 use crate::components::quorum::QuorumPanel;
 use crate::components::runbooks::RunbooksPanel;
 use crate::components::services::ServicesPanel;
@@ -75,6 +76,16 @@ pub enum Panel {
     Firewall,
     Exports,
     Runbooks,
+    Compare,
+}
+
+/// A dialog over the workspace.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialog {
+    /// The sizing wizard.
+    Sizing,
+    /// Importing a running swarm's JSON.
+    Cluster,
 }
 
 /// The app's state, shared by every component through the context. All fields are signals, so
@@ -95,6 +106,23 @@ pub struct Ctx {
     pub notice: RwSignal<Option<String>>,
     /// Asks the canvas to bring the selection into view.
     pub reveal: RwSignal<u32>,
+    /// The dialog on show, if any.
+    pub dialog: RwSignal<Option<Dialog>>,
+    /// The plan text as it was when the page opened (the autosaved version), to compare with.
+    pub opened: StoredValue<String>,
+    /// The text last saved to a file in this visit.
+    pub saved: RwSignal<Option<String>>,
+    /// The other plan of the comparison panel: what it is called, its text, and whether it is
+    /// the plan before (the cluster as it is) rather than the proposal.
+    pub compare: RwSignal<Option<Comparand>>,
+}
+
+/// The other plan of a comparison.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Comparand {
+    pub label: String,
+    pub text: String,
+    pub is_before: bool,
 }
 
 impl Ctx {
@@ -209,6 +237,10 @@ pub fn App() -> impl IntoView {
         panel: RwSignal::new(Panel::Yaml),
         notice: RwSignal::new(None),
         reveal: RwSignal::new(0),
+        dialog: RwSignal::new(None),
+        opened: StoredValue::new(document.with_untracked(|d| d.text().to_owned())),
+        saved: RwSignal::new(None),
+        compare: RwSignal::new(None),
     };
     provide_context(ctx);
 
@@ -301,6 +333,11 @@ pub fn App() -> impl IntoView {
         <Show when=move || gallery_open.get()>
             <Gallery open=gallery_open />
         </Show>
+        {move || match ctx.dialog.get() {
+            Some(Dialog::Sizing) => view! { <SizingWizard /> }.into_any(),
+            Some(Dialog::Cluster) => view! { <ClusterImportDialog /> }.into_any(),
+            None => ().into_any(),
+        }}
     }
 }
 
@@ -381,6 +418,7 @@ fn SidePanels(autosaved: RwSignal<bool>) -> impl IntoView {
         Panel::Firewall,
         Panel::Exports,
         Panel::Runbooks,
+        Panel::Compare,
     ];
     // Arrow keys move between tabs, as screen-reader users expect of a tab list.
     let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
@@ -401,6 +439,7 @@ fn SidePanels(autosaved: RwSignal<bool>) -> impl IntoView {
             "tab-firewall",
             "tab-exports",
             "tab-runbooks",
+            "tab-compare",
         ][next];
         if let Some(el) = document().get_element_by_id(id) {
             if let Ok(el) = leptos::wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(el) {
@@ -416,6 +455,7 @@ fn SidePanels(autosaved: RwSignal<bool>) -> impl IntoView {
                 {tab(Panel::Firewall, "firewall", "Firewall")}
                 {tab(Panel::Exports, "exports", "Exports")}
                 {tab(Panel::Runbooks, "runbooks", "Runbooks")}
+                {tab(Panel::Compare, "compare", "Compare")}
             </div>
             <div class="side-body" id="side-panel" role="tabpanel">
                 {move || match ctx.panel.get() {
@@ -424,6 +464,7 @@ fn SidePanels(autosaved: RwSignal<bool>) -> impl IntoView {
                     Panel::Firewall => view! { <FirewallPanel /> }.into_any(),
                     Panel::Exports => view! { <ExportsPanel /> }.into_any(),
                     Panel::Runbooks => view! { <RunbooksPanel /> }.into_any(),
+                    Panel::Compare => view! { <ComparePanel /> }.into_any(),
                 }}
             </div>
         </aside>

@@ -6,11 +6,13 @@
 
 mod app;
 mod browser;
+mod cluster;
 mod components;
 mod edit;
 mod history;
 mod layout;
 mod share;
+mod sizing_form;
 mod state;
 mod storage;
 mod ticks;

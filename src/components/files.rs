@@ -75,6 +75,8 @@ pub fn FileActions(gallery_open: RwSignal<bool>) -> impl IntoView {
         if browser::download(&file, text.as_bytes(), "application/yaml").is_err() {
             ctx.notice
                 .set(Some("The browser refused the download.".to_owned()));
+        } else {
+            ctx.saved.set(Some(text));
         }
     };
     let share = move |_| {
@@ -177,6 +179,12 @@ pub fn Gallery(open: RwSignal<bool>) -> impl IntoView {
                 <button class="btn btn-icon" aria-label="Close" autofocus=true on:click=move |_| open.set(false)>"×"</button>
             </div>
             <p class="muted">"Your current plan stays one undo away."</p>
+            <div class="gallery-tools">
+                <button class="btn" data-testid="open-sizing" title="Size VMs for physical servers and the failure to survive"
+                    on:click=move |_| { open.set(false); ctx.dialog.set(Some(crate::app::Dialog::Sizing)); }>"Size from servers…"</button>
+                <button class="btn" data-testid="open-cluster-import" title="Paste docker node inspect and docker service inspect JSON"
+                    on:click=move |_| { open.set(false); ctx.dialog.set(Some(crate::app::Dialog::Cluster)); }>"Import a running swarm…"</button>
+            </div>
             <ul class="gallery">
                 <li>
                     <button class="gallery-card gallery-empty" data-example="empty" on:click=move |_| pick(empty_plan_text())>

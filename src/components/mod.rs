@@ -10,6 +10,7 @@ pub mod findings;
 pub mod firewall;
 pub mod inspector;
 pub mod plan_editor;
+pub mod planning;
 pub mod quorum;
 pub mod runbooks;
 pub mod services;

@@ -766,3 +766,149 @@ test('runbook steps can be ticked, and the ticks survive a reload', async () => 
   assert.equal(await steps.nth(2).locator('input[type="checkbox"]').isChecked(), false);
   await app.close();
 });
+
+test('the sizing wizard sizes the example\'s stacks for three servers and opens a plan that survives a host loss', async () => {
+  const app = await openApp();
+  const { page } = app;
+  const nodesBefore = await canvas(page).locator('[data-node]').count();
+
+  await testid(page, 'open-gallery').click();
+  await testid(page, 'open-sizing').click();
+  const wizard = testid(page, 'sizing-wizard');
+  await wizard.waitFor();
+  assert.equal(await testid(page, 'gallery').count(), 0, 'the gallery made way for the wizard');
+  await testid(page, 'sizing-servers').fill('3');
+  await testid(page, 'sizing-survive').selectOption('host');
+  assert.equal(await testid(page, 'sizing-stacks-plan').isChecked(), true, 'the plan\'s stacks by default');
+  assert.match(await wizard.textContent(), /This plan's stacks \(\d+\)/);
+  // Keyboard: the Size button answers Enter.
+  await testid(page, 'sizing-run').press('Enter');
+  const alternatives = page.locator('[data-testid="sizing-alternative"]');
+  await alternatives.first().waitFor({ timeout: REACT_MS });
+  const count = await alternatives.count();
+  assert.ok(count >= 1 && count <= 3, `one to three alternatives (${count})`);
+  const vms = Number((await alternatives.first().locator('[data-testid="sizing-vms"]').textContent()).trim());
+  assert.ok(vms >= 8, `at least 8 VMs, as the MSactivator guide says (${vms})`);
+  assert.match(await alternatives.first().locator('[data-testid="sizing-managers"]').textContent(), /^3 managers \(1-1-1\)/);
+  assert.equal(await alternatives.first().locator('.size-load tbody tr').count(), 3, 'the load of each of three servers');
+  await page.screenshot({ path: path.join(ARTIFACTS, 'sizing.png') });
+
+  await alternatives.first().locator('[data-testid="sizing-open"]').click();
+  await until(page, () => !document.querySelector('[data-testid="sizing-wizard"]'), null, 'the wizard closes');
+  await until(
+    page,
+    () => /survives any single host loss/.test(document.querySelector('[data-testid="survival-summary"]').textContent),
+    null,
+    'the sized plan survives any single host loss',
+  );
+  await expectFigures(page, ['3', '2', '1'], 'three managers');
+  assert.equal(await canvas(page).locator('[data-node]').count(), vms, 'every VM is on the canvas');
+  assert.equal(await canvas(page).locator('[data-host]').count(), 3, 'three servers');
+
+  // One undoable edit.
+  await testid(page, 'undo').click();
+  await until(page, (n) => document.querySelectorAll('[data-testid="topology"] [data-node]').length === n, nodesBefore, 'undo returns to the example');
+
+  // An impossible request says why.
+  await testid(page, 'open-gallery').click();
+  await testid(page, 'open-sizing').click();
+  await testid(page, 'sizing-servers').fill('2');
+  await testid(page, 'sizing-survive').selectOption('site');
+  await testid(page, 'sizing-run').click();
+  await page.locator('[data-testid="sizing-result"] [data-testid="sizing-findings"] li, [data-testid="sizing-error"]').first().waitFor({ timeout: REACT_MS });
+  assert.equal(await page.locator('[data-testid="sizing-alternative"]').count(), 0, 'nothing to open');
+  await page.keyboard.press('Escape');
+  await until(page, () => !document.querySelector('[data-testid="sizing-wizard"]'), null, 'Escape closes the wizard');
+  await app.close();
+});
+
+/** `docker node inspect` output of a small cluster: three managers (one the leader), a drained worker. */
+const NODE_INSPECT = JSON.stringify(
+  [
+    ['mgr1', 'manager', 'active', true, '10.1.0.11', {}],
+    ['mgr2', 'manager', 'active', false, '10.1.0.12', {}],
+    ['mgr3', 'manager', 'active', false, '10.1.0.13', {}],
+    ['wrk1', 'worker', 'drain', false, '10.1.0.21', { worker: 'app' }],
+  ].map(([hostname, role, availability, leader, addr, labels], i) => ({
+    ID: `node${i}abcdef`,
+    Version: { Index: 10 + i },
+    Spec: { Labels: labels, Role: role, Availability: availability },
+    Description: {
+      Hostname: hostname,
+      Platform: { Architecture: 'x86_64', OS: 'linux' },
+      Resources: { NanoCPUs: 4000000000, MemoryBytes: 8589934592 },
+      Engine: { EngineVersion: '27.3.1', Labels: {} },
+    },
+    Status: { State: 'ready', Addr: addr },
+    ...(role === 'manager'
+      ? { ManagerStatus: { Leader: leader, Reachability: 'reachable', Addr: `${addr}:2377` } }
+      : {}),
+  })),
+  null,
+  2,
+);
+
+test('pasting docker node inspect JSON loads the running swarm as one undoable edit', async () => {
+  const app = await openApp();
+  const { page } = app;
+  await testid(page, 'open-gallery').click();
+  await testid(page, 'open-cluster-import').click();
+  await testid(page, 'cluster-import').waitFor();
+  assert.equal(await testid(page, 'cluster-load').isDisabled(), true, 'nothing to load yet');
+  await testid(page, 'cluster-nodes').fill('[{');
+  await testid(page, 'cluster-error').waitFor({ timeout: REACT_MS });
+  assert.match(await testid(page, 'cluster-error').textContent(), /line \d+, column \d+/);
+  await testid(page, 'cluster-nodes').fill(NODE_INSPECT);
+  await until(
+    page,
+    () => /^4 nodes \(3 managers\)/.test(document.querySelector('[data-testid="cluster-summary"]')?.textContent ?? ''),
+    null,
+    'the preview counts the nodes',
+  );
+  assert.ok((await page.locator('[data-testid="cluster-findings"] li').count()) > 0, 'the import says what it could not know');
+  await page.screenshot({ path: path.join(ARTIFACTS, 'cluster-import.png') });
+  await testid(page, 'cluster-load').click();
+  await until(page, () => !document.querySelector('[data-testid="cluster-import"]'), null, 'the dialog closes');
+  await expectFigures(page, ['3', '2', '1'], 'three managers from the JSON');
+  for (const name of ['mgr1', 'mgr2', 'mgr3', 'wrk1']) {
+    await canvas(page).locator(`[data-node="${name}"]`).waitFor({ timeout: REACT_MS });
+  }
+  assert.equal(await canvas(page).locator('[data-role="manager"]').count(), 3);
+  assert.match(await yaml(page).inputValue(), /name: wrk1[\s\S]*availability: drain/, 'the drained worker stays drained');
+  await testid(page, 'undo').click();
+  await until(page, () => !document.querySelector('[data-testid="topology"] [data-node="mgr1"]'), null, 'undo brings the plan back');
+  assert.equal((await testid(page, 'plan-name').textContent()).trim(), 'MSactivator HA');
+  await app.close();
+});
+
+test('comparing with a changed plan shows the added manager and the quorum before and after', async () => {
+  const app = await openApp();
+  const { page } = app;
+  const changed = withFourthManager(await yaml(page).inputValue());
+  await testid(page, 'tab-compare').click();
+  await testid(page, 'compare-paste').click();
+  await testid(page, 'compare-text').fill(changed);
+  await testid(page, 'compare-go').click();
+  const nodes = testid(page, 'diff-nodes');
+  await nodes.waitFor({ timeout: REACT_MS });
+  assert.match(await nodes.textContent(), /man4 \(manager\) added/);
+  assert.equal(
+    (await testid(page, 'diff-quorum').textContent()).trim(),
+    '3 managers (majority 2, tolerates 1) → 4 managers (majority 3, tolerates 1)',
+  );
+  await page.screenshot({ path: path.join(ARTIFACTS, 'compare.png') });
+
+  // The other way round, the manager is removed.
+  await testid(page, 'compare-swap').click();
+  await until(page, () => /man4 \(manager\) removed/.test(document.querySelector('[data-testid="diff-nodes"]')?.textContent ?? ''), null, 'swapped');
+
+  // The version the page opened with is this plan: nothing differs, until the plan changes.
+  await testid(page, 'compare-opened').click();
+  await testid(page, 'diff-none').waitFor({ timeout: REACT_MS });
+  await testid(page, 'tab-yaml').click();
+  await yaml(page).fill(changed);
+  await expectFigures(page, ['4', '3', '1'], 'four managers');
+  await testid(page, 'tab-compare').click();
+  await until(page, () => /man4 \(manager\) added/.test(document.querySelector('[data-testid="diff-nodes"]')?.textContent ?? ''), null, 'the edit shows as added since the page opened');
+  await app.close();
+});

@@ -1,4 +1,6 @@
-//! `cargo xtask bench`: speed and size, measured and printed as one table. Never asserted in
+//! `cargo xtask bench`: speed and size, measured and printed as tables: the engine natively, the
+//! built app's files raw and gzipped, and edit-to-render in the app in headless Chromium
+//! (tests/browser/bench.mjs). Never asserted in
 //! tests: a slow machine must not fail a build, and a fast one must not hide a regression.
 
 use crate::Result;
@@ -169,6 +171,14 @@ pub fn run(root_dir: &Path) -> Result {
             gz += zipped;
         }
         println!("| total | {raw} | {gz} |");
+        println!("\n| measurement | input | median of 3 |\n|---|---|---|");
+        crate::tools::npm_ci(&root_dir.join("tests/browser"), "playwright-core")?;
+        crate::run(
+            std::process::Command::new("node")
+                .arg("tests/browser/bench.mjs")
+                .env("SWARMPLAN_DIST", &dist)
+                .env("CHROMIUM", crate::tools::CHROMIUM),
+        )?;
     }
     Ok(())
 }

@@ -1,0 +1,104 @@
+// Edit-to-render time in the built app, measured in a real headless Chromium; run by
+// `cargo xtask bench` (never asserted: a slow machine must not fail a build).
+//
+//   SWARMPLAN_DIST=/abs/path/to/dist [CHROMIUM=/usr/bin/chromium] node tests/browser/bench.mjs
+//
+// For each plan: load it into the YAML editor, then time, inside the page, from the edit that
+// adds one manager to the frame in which the quorum panel shows it. Prints Markdown rows.
+
+import { createServer } from 'node:http';
+import { readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+
+const DIST = path.resolve(process.env.SWARMPLAN_DIST ?? 'dist');
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const MIME = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css', '.svg': 'image/svg+xml' };
+
+/** A plan with `hosts` servers, `nodes` nodes (five managers) and `services` services of ten replicas; nodes last, so an edit can append one. */
+function generated(hosts, nodes, services) {
+  const lines = ['swarmplan: 1', `name: generated ${nodes} nodes`, 'hosts:'];
+  for (let h = 0; h < hosts; h++) lines.push(`  - { name: h${h}, rack: r${Math.floor(h / 4)}, site: dc${h % 3} }`);
+  lines.push('stacks:', '  - name: app', '    compose:', '      services:');
+  for (let s = 0; s < services; s++) lines.push(`        s${s}: { image: app, deploy: { replicas: 10 } }`);
+  lines.push('nodes:');
+  for (let n = 0; n < nodes; n++) lines.push(`  - { name: n${n}, host: h${n % hosts}, role: ${n < 5 ? 'manager' : 'worker'} }`);
+  return lines.join('\n') + '\n';
+}
+
+/** Serves dist/ read-only. */
+function serve(root) {
+  return createServer(async (request, response) => {
+    try {
+      const relative = decodeURIComponent(new URL(request.url, 'http://localhost').pathname).replace(/^\/+/, '') || 'index.html';
+      const file = path.resolve(root, relative);
+      if (!file.startsWith(root) || !(await stat(file)).isFile()) throw new Error('not served');
+      response.writeHead(200, { 'Content-Type': MIME[path.extname(file)] ?? 'application/octet-stream' });
+      response.end(await readFile(file));
+    } catch {
+      response.writeHead(404).end();
+    }
+  });
+}
+
+/** Sets the editor's text and resolves, in the page, with the milliseconds until the quorum panel shows `managers`. */
+async function timedEdit(page, text, managers) {
+  return page.evaluate(
+    ({ text, managers }) =>
+      new Promise((resolve) => {
+        const figure = () => document.querySelector('[data-testid="quorum-managers"]')?.textContent?.trim();
+        const editor = document.querySelector('[data-testid="plan-yaml"]');
+        if (editor.value === text && figure() === String(managers)) {
+          resolve(0);
+          return;
+        }
+        const start = performance.now();
+        const done = () => requestAnimationFrame(() => resolve(performance.now() - start));
+        const observer = new MutationObserver(() => {
+          if (figure() === String(managers)) {
+            observer.disconnect();
+            done();
+          }
+        });
+        observer.observe(document.body, { subtree: true, childList: true, characterData: true });
+        editor.value = text;
+        editor.dispatchEvent(new Event('input', { bubbles: true }));
+      }),
+    { text, managers },
+  );
+}
+
+const server = serve(DIST);
+await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+const browser = await chromium.launch({
+  executablePath: CHROMIUM,
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+});
+try {
+  const page = await (await browser.newContext({ viewport: { width: 1440, height: 960 } })).newPage();
+  await page.goto(`http://127.0.0.1:${server.address().port}/`);
+  await page.locator('[data-testid="quorum-managers"]').waitFor({ timeout: 60_000 });
+  const example = await page.locator('[data-testid="plan-yaml"]').inputValue();
+  const cases = [
+    ['default example', example, 3],
+    ['100 nodes, 1000 tasks', generated(25, 100, 100), 5],
+    ['1000 nodes, 2000 tasks', generated(250, 1000, 100), 5],
+  ];
+  for (const [label, text, managers] of cases) {
+    // Start each case from the example, so that loading the case changes what is shown.
+    await timedEdit(page, example, 3);
+    await timedEdit(page, text, managers);
+    const extra = '  - { name: bench-extra, host: ' + (label === 'default example' ? 'esx1' : 'h0') + ', role: manager }\n';
+    const edited = label === 'default example' ? text.replace(/^nodes:\n/m, 'nodes:\n' + extra) : text + extra;
+    const times = [];
+    for (let run = 0; run < 3; run++) {
+      await timedEdit(page, text, managers);
+      times.push(await timedEdit(page, edited, managers + 1));
+    }
+    times.sort((a, b) => a - b);
+    console.log(`| app edit-to-render (wasm, Chromium) | ${label} | ${times[1].toFixed(1)} ms |`);
+  }
+} finally {
+  await browser.close();
+  server.close();
+}

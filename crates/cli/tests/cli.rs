@@ -1,22 +1,9 @@
 //! The `swarmplan` binary, run as a pipeline runs it: exit codes, stdout and stderr.
 
+mod common;
+
+use common::{example, stderr, stdout, swarmplan};
 use std::path::PathBuf;
-use std::process::{Command, Output};
-
-fn swarmplan(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_swarmplan"))
-        .args(args)
-        .output()
-        .expect("swarmplan runs")
-}
-
-fn example(id: &str) -> String {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../examples/plans")
-        .join(format!("{id}.yaml"))
-        .display()
-        .to_string()
-}
 
 fn scratch(name: &str, text: &str) -> String {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("cli");
@@ -24,14 +11,6 @@ fn scratch(name: &str, text: &str) -> String {
     let path = dir.join(name);
     std::fs::write(&path, text).expect("scratch file");
     path.display().to_string()
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
 #[test]

@@ -2,6 +2,9 @@
 //! loader prints the same for the original and for Swarmplan's re-export, and its analysis in a
 //! small HA cluster is kept as a golden file.
 
+mod common;
+
+use common::swarmplan;
 use expect_test::expect_file;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -39,13 +42,6 @@ fn corpus() -> Option<Vec<PathBuf>> {
     files.sort();
     assert!(!files.is_empty(), "{} has no stack files", dir.display());
     Some(files)
-}
-
-fn swarmplan(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_swarmplan"))
-        .args(args)
-        .output()
-        .expect("swarmplan runs")
 }
 
 /// `docker stack config -c FILE`, run in the file's folder so relative paths resolve alike:

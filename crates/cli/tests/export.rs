@@ -1,22 +1,9 @@
 //! `swarmplan export` and `swarmplan firewall-check`, run as an operator runs them.
 
+mod common;
+
+use common::{example, swarmplan};
 use std::path::PathBuf;
-use std::process::{Command, Output};
-
-fn swarmplan(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_swarmplan"))
-        .args(args)
-        .output()
-        .expect("swarmplan runs")
-}
-
-fn example(id: &str) -> String {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../examples/plans")
-        .join(format!("{id}.yaml"))
-        .display()
-        .to_string()
-}
 
 fn scratch(name: &str) -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))

@@ -1,15 +1,10 @@
 //! `swarmplan size`, `swarmplan import-cluster` and `swarmplan diff`, run as a pipeline runs
 //! them.
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
+mod common;
 
-fn swarmplan(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_swarmplan"))
-        .args(args)
-        .output()
-        .expect("swarmplan runs")
-}
+use common::swarmplan;
+use std::path::PathBuf;
 
 fn scratch(name: &str, text: &str) -> String {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("plans-from-clusters");

@@ -1,26 +1,9 @@
 //! `swarmplan runbook PLAN install|upgrade|failover|change [--from BEFORE] [--format markdown|bash|json]`.
 
+mod common;
+
+use common::{example, stdout, swarmplan};
 use std::path::PathBuf;
-use std::process::{Command, Output};
-
-fn swarmplan(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_swarmplan"))
-        .args(args)
-        .output()
-        .expect("swarmplan runs")
-}
-
-fn example(id: &str) -> String {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../examples/plans")
-        .join(format!("{id}.yaml"))
-        .display()
-        .to_string()
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
 
 #[test]
 fn markdown_is_the_default_and_a_clean_plan_exits_0() {

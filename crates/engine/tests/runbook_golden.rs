@@ -10,12 +10,14 @@ use expect_test::expect_file;
 use swarmplan_engine::runbook::{self, Kind};
 use swarmplan_engine::{examples::EXAMPLES, parse_plan, Plan};
 
-fn golden(relative: &str) -> std::path::PathBuf {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/golden/runbooks")
-        .join(relative);
-    std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir golden");
-    path
+/// A runbook's golden file: the same file the golden export bundle holds, so that one copy
+/// stands for both.
+fn golden(example: &str, file: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/golden/exports")
+        .join(example)
+        .join("runbooks")
+        .join(file)
 }
 
 fn plan(id: &str) -> Plan {
@@ -33,9 +35,9 @@ fn golden_runbooks_of_every_example() {
         let plan = plan(example.id);
         for kind in runbook::kinds_for(&plan) {
             let book = runbook::runbook(&plan, kind);
-            expect_file![golden(&format!("{}/{kind}.md", example.id))]
+            expect_file![golden(example.id, &format!("{kind}.md"))]
                 .assert_eq(&runbook::markdown(&book));
-            expect_file![golden(&format!("{}/{kind}.sh", example.id))]
+            expect_file![golden(example.id, &format!("{kind}.sh"))]
                 .assert_eq(&runbook::bash(&plan, &book));
         }
     }

@@ -3,7 +3,7 @@
 use crate::compose::{self, Compose, Mode};
 
 use crate::findings::{Finding, Severity, Target};
-use crate::order::stack_order;
+use crate::order::{stack_order, StackOrder};
 use crate::placement::{self, Cluster, Pending, Placed, Spec, Task, Waiting};
 use crate::plan::{Availability, Plan, Role};
 use crate::quorum::{self, Quorum};
@@ -135,23 +135,33 @@ pub struct Survival {
     pub summary: String,
 }
 
+/// Every stack's compose file, read in deployment order.
+fn read_stacks(plan: &Plan, order: &StackOrder) -> Vec<Compose> {
+    order
+        .order
+        .iter()
+        .map(|&i| compose::read(&plan.stacks[i]))
+        .collect()
+}
+
+/// The scheduler's view of every service, stacks in deployment order, services in file order.
+fn service_specs<'a>(plan: &'a Plan, composes: &'a [Compose]) -> Vec<Spec<'a>> {
+    placement::specs(
+        plan,
+        composes
+            .iter()
+            .flat_map(|c| c.services.iter().map(move |s| (c.stack.as_str(), s))),
+    )
+}
+
 /// Analyses a plan. Pure and deterministic: the same plan gives the same analysis.
 pub fn analyze(plan: &Plan, options: &Options) -> Analysis {
     let managers = plan.managers().count();
     let quorum = Quorum::of(managers);
 
     let order = stack_order(plan);
-    let composes: Vec<Compose> = order
-        .order
-        .iter()
-        .map(|&i| compose::read(&plan.stacks[i]))
-        .collect();
-    let specs: Vec<Spec> = placement::specs(
-        plan,
-        composes
-            .iter()
-            .flat_map(|c| c.services.iter().map(move |s| (c.stack.as_str(), s))),
-    );
+    let composes = read_stacks(plan, &order);
+    let specs = service_specs(plan, &composes);
 
     let mut baseline = Cluster::new(plan, &specs);
     let uneven = baseline.place_all();
@@ -316,17 +326,8 @@ fn status(
 pub fn what_if(plan: &Plan, lost_hosts: &[String]) -> FailureScenario {
     let managers = plan.managers().count();
     let order = stack_order(plan);
-    let composes: Vec<Compose> = order
-        .order
-        .iter()
-        .map(|&i| compose::read(&plan.stacks[i]))
-        .collect();
-    let specs: Vec<Spec> = placement::specs(
-        plan,
-        composes
-            .iter()
-            .flat_map(|c| c.services.iter().map(move |s| (c.stack.as_str(), s))),
-    );
+    let composes = read_stacks(plan, &order);
+    let specs = service_specs(plan, &composes);
     let mut baseline = Cluster::new(plan, &specs);
     baseline.place_all();
     let eligible = GlobalEligibility::of(plan, &specs);

@@ -92,35 +92,7 @@ enum Command {
     },
     /// Size a topology for stack files: managers and worker VMs over N servers that survive
     /// the loss asked for. Prints the plan; the alternatives' summaries go to stderr.
-    Size {
-        /// Physical servers.
-        #[arg(long)]
-        servers: usize,
-        /// Racks the servers stand in (dealt out in turn).
-        #[arg(long, default_value_t = 0)]
-        racks: usize,
-        /// Sites the racks, or the servers, stand in.
-        #[arg(long, default_value_t = 0)]
-        sites: usize,
-        /// The failure to survive: host, 2hosts, rack or site.
-        #[arg(long)]
-        survive: String,
-        /// VM sizes on offer, CPUS:MEMORY, comma-separated (default 2:4GiB,4:8GiB,8:16GiB,16:32GiB).
-        #[arg(long)]
-        vm_sizes: Option<String>,
-        /// Each server's CPUs.
-        #[arg(long)]
-        server_cpus: Option<String>,
-        /// Each server's memory, as 256GiB.
-        #[arg(long)]
-        server_memory: Option<String>,
-        /// Which alternative to print (1: fewest VMs).
-        #[arg(long, default_value_t = 1)]
-        alternative: usize,
-        /// Compose / stack files.
-        #[arg(required = true)]
-        stacks: Vec<PathBuf>,
-    },
+    Size(size::SizeArgs),
     /// Build a plan from a running swarm: the JSON of `docker node inspect $(docker node ls -q)`
     /// and optionally of `docker service inspect $(docker service ls -q)`.
     ImportCluster {
@@ -309,27 +281,7 @@ fn run(command: Command) -> Result<ExitCode, BadInput> {
             from,
             format,
         } => runbook_command(&plan, &kind, from.as_deref(), &format),
-        Command::Size {
-            servers,
-            racks,
-            sites,
-            survive,
-            vm_sizes,
-            server_cpus,
-            server_memory,
-            alternative,
-            stacks,
-        } => size::run(size::SizeArgs {
-            servers,
-            racks,
-            sites,
-            survive,
-            vm_sizes,
-            server_cpus,
-            server_memory,
-            alternative,
-            stacks,
-        }),
+        Command::Size(args) => size::run(args),
         Command::ImportCluster {
             nodes,
             services,

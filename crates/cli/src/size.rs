@@ -10,15 +10,34 @@ use swarmplan_engine::units::{Bytes, Cpus};
 use swarmplan_engine::{import, plan_to_yaml};
 
 /// The command line's sizing options.
+#[derive(clap::Args)]
 pub struct SizeArgs {
+    /// Physical servers.
+    #[arg(long)]
     pub servers: usize,
+    /// Racks the servers stand in (dealt out in turn).
+    #[arg(long, default_value_t = 0)]
     pub racks: usize,
+    /// Sites the racks, or the servers, stand in.
+    #[arg(long, default_value_t = 0)]
     pub sites: usize,
+    /// The failure to survive: host, 2hosts, rack or site.
+    #[arg(long)]
     pub survive: String,
+    /// VM sizes on offer, CPUS:MEMORY, comma-separated (default 2:4GiB,4:8GiB,8:16GiB,16:32GiB).
+    #[arg(long)]
     pub vm_sizes: Option<String>,
+    /// Each server's CPUs.
+    #[arg(long)]
     pub server_cpus: Option<String>,
+    /// Each server's memory, as 256GiB.
+    #[arg(long)]
     pub server_memory: Option<String>,
+    /// Which alternative to print (1: fewest VMs).
+    #[arg(long, default_value_t = 1)]
     pub alternative: usize,
+    /// Compose / stack files.
+    #[arg(required = true)]
     pub stacks: Vec<PathBuf>,
 }
 

@@ -4,7 +4,7 @@
 //! back (the standby in maintenance for a moment), then undo the freeze.
 
 use super::graph::StepGraph;
-use super::node_steps::{self as node, chain, control, safe_nodes};
+use super::node_steps::{self as node, chain, control, inspect, safe_nodes};
 use super::simulate::State;
 use super::upgrade::node_chain;
 use super::{Effect, Expect, Phase, RunsOn, Step};
@@ -194,11 +194,7 @@ fn maintenance(node: &Node, other: &Node, on_: bool, on: RunsOn, phase: Phase) -
             quote(&node.name)
         ))
         .verify(
-            format!(
-                "docker node inspect --format {} {}",
-                quote("{{.Spec.Availability}}"),
-                quote(&node.name)
-            ),
+            inspect("{{.Spec.Availability}}", &node.name),
             Expect::Contains(to.into()),
         )
         .rollback(format!(

@@ -19,7 +19,9 @@
 
 use super::graph::StepGraph;
 use super::install::{firewall_step, join_step, stack_paths};
-use super::node_steps::{self as node, chain, control, leader, safe_nodes};
+use super::node_steps::{
+    self as node, chain, control, inspect, label_inspect, label_rm, leader, safe_nodes,
+};
 use super::{install, upgrade, Effect, Expect, Phase, RunsOn, Step};
 use crate::analysis::{analyze, Options};
 use crate::compose;
@@ -1140,26 +1142,6 @@ fn remove_stack(stack: &Stack, on: RunsOn) -> Step {
     ))
     .why("the new plan drops the stack; removing it first frees room for the others")
     .effect(Effect::RemoveStack(stack.name.clone()))
-}
-
-fn inspect(format: &str, node: &str) -> String {
-    format!(
-        "docker node inspect --format {} {}",
-        quote(format),
-        quote(node)
-    )
-}
-
-fn label_inspect(key: &str, node: &str) -> String {
-    inspect(&format!("{{{{index .Spec.Labels \"{key}\"}}}}"), node)
-}
-
-fn label_rm(node: &str, key: &str) -> String {
-    format!(
-        "docker node update --label-rm {} {}",
-        quote(key),
-        quote(node)
-    )
 }
 
 /// Whether `docker stack deploy` of the new version changes anything.

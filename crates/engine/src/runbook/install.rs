@@ -3,7 +3,7 @@
 //! order, and every service at N/N. The commands are the ones `export::commands` writes.
 
 use super::graph::StepGraph;
-use super::node_steps::{leader, safe_nodes};
+use super::node_steps::{label_inspect, label_rm, leader, safe_nodes};
 use super::{Expect, Phase, RunsOn, Step};
 use crate::compose;
 use crate::export::commands::{
@@ -226,21 +226,13 @@ fn label_step(node: &Node, on: &RunsOn, findings: &mut Vec<Finding>) -> Option<S
         on.clone(),
     )
     .verify(
-        format!(
-            "docker node inspect --format {} {}",
-            quote(&format!("{{{{index .Spec.Labels \"{key}\"}}}}")),
-            quote(&node.name)
-        ),
+        label_inspect(key, &node.name),
         Expect::Contains((*value).clone()),
     )
     .why("the stacks' placement constraints read these labels");
     for (k, v) in &labels {
         step = step.shell(label_line(&node.name, k, v));
-        step = step.rollback(format!(
-            "docker node update --label-rm {} {}",
-            quote(k),
-            quote(&node.name)
-        ));
+        step = step.rollback(label_rm(&node.name, k));
     }
     Some(step)
 }

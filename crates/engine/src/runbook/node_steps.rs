@@ -55,10 +55,25 @@ pub fn control(managers: &[String], leader: &str, node: &str) -> RunsOn {
     RunsOn::Node(name.unwrap_or(node).to_owned())
 }
 
-fn inspect(format: &str, node: &str) -> String {
+/// `docker node inspect --format FORMAT NODE`, both quoted.
+pub(super) fn inspect(format: &str, node: &str) -> String {
     format!(
         "docker node inspect --format {} {}",
         quote(format),
+        quote(node)
+    )
+}
+
+/// Prints the value of one label of a node.
+pub(super) fn label_inspect(key: &str, node: &str) -> String {
+    inspect(&format!("{{{{index .Spec.Labels \"{key}\"}}}}"), node)
+}
+
+/// Removes one label from a node: the rollback of adding it.
+pub(super) fn label_rm(node: &str, key: &str) -> String {
+    format!(
+        "docker node update --label-rm {} {}",
+        quote(key),
         quote(node)
     )
 }

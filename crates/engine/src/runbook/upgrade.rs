@@ -9,7 +9,7 @@
 //! service keeps no state.
 
 use super::graph::StepGraph;
-use super::node_steps::{self as node, chain, control, leader, safe_nodes};
+use super::node_steps::{self as node, chain, control, inspect, leader, safe_nodes};
 use super::simulate::{drain_outcome, second_replica_fits, State};
 use super::{Effect, Expect, Phase, RunsOn, Step};
 use crate::compose::{self, MountKind, PortMode, UpdateOrder};
@@ -100,11 +100,7 @@ pub fn steps(plan: &Plan) -> (StepGraph, Vec<Finding>) {
             )
             .shell(format!("docker node demote {}", quote(&w.name)))
             .verify(
-                format!(
-                    "docker node inspect --format {} {}",
-                    quote("{{.Spec.Role}}"),
-                    quote(&w.name)
-                ),
+                inspect("{{.Spec.Role}}", &w.name),
                 Expect::Contains("worker".into()),
             )
             .rollback(format!("docker node promote {}", quote(&w.name)))
@@ -170,7 +166,7 @@ fn promotions<'p>(nodes: &[&'p Node], lead: &Node, findings: &mut Vec<Finding>) 
 fn promote(worker: &Node, on: &RunsOn) -> Step {
     Step::new(format!("promote-{}", worker.name), format!("Promote {} to manager for the upgrade", worker.name), Phase::PreCheck, on.clone())
         .shell(format!("docker node promote {}", quote(&worker.name)))
-        .wait_until(format!("docker node inspect --format {} {}", quote("{{.ManagerStatus.Reachability}}"), quote(&worker.name)), Expect::Contains("reachable".into()))
+        .wait_until(inspect("{{.ManagerStatus.Reachability}}", &worker.name), Expect::Contains("reachable".into()))
         .rollback(format!("docker node demote {}", quote(&worker.name)))
         .why(format!("with fewer than three managers, one down loses quorum; a promoted {} keeps the majority (it needs 2377/tcp open from every node)", worker.name))
         .effect(Effect::Promote(worker.name.clone()))

@@ -163,20 +163,15 @@ pub fn analyze(plan: &Plan, options: &Options) -> Analysis {
     let composes = read_stacks(plan, &order);
     let specs = service_specs(plan, &composes);
 
-    let mut baseline = Cluster::new(plan, &specs);
-    let uneven = baseline.place_all();
-    let eligible = GlobalEligibility::of(plan, &specs);
-    let services = statuses(plan, &baseline, &eligible);
+    let mut cluster = Cluster::new(plan, &specs);
+    let uneven = cluster.place_all();
+    let baseline = Baseline::of(plan, &cluster);
 
     let mut domains = topology::single_domains(plan);
     if options.host_pairs {
         domains.extend(topology::host_pairs(plan));
     }
-    let on_node = tasks_by_node(&baseline, plan.nodes.len());
-    let failures: Vec<FailureScenario> = domains
-        .iter()
-        .map(|d| fail(plan, d, managers, &baseline, &on_node, &eligible, &services))
-        .collect();
+    let failures: Vec<FailureScenario> = domains.iter().map(|d| baseline.fail(d)).collect();
     let survival = survival(&failures, managers);
 
     let mut findings = validate::structure(plan);
@@ -193,7 +188,12 @@ pub fn analyze(plan: &Plan, options: &Options) -> Analysis {
     findings.extend(quorum_findings(managers, &failures));
     findings.extend(composes.iter().flat_map(|c| c.findings.iter().cloned()));
     findings.extend(checks::placement(
-        plan, &composes, &specs, &baseline, &services, &uneven,
+        plan,
+        &composes,
+        &specs,
+        &cluster,
+        &baseline.services,
+        &uneven,
     ));
     findings.extend(checks::failures(&failures));
     // A stable sort keeps plan order within each severity.
@@ -208,9 +208,9 @@ pub fn analyze(plan: &Plan, options: &Options) -> Analysis {
                 variables: c.variables.clone(),
             })
             .collect(),
-        placement: baseline.named(&baseline.placed),
-        pending: baseline.named_waiting(),
-        services,
+        placement: cluster.named(&cluster.placed),
+        pending: cluster.named_waiting(),
+        services: baseline.services,
         failures,
         survival,
         findings,
@@ -324,122 +324,151 @@ fn status(
 /// fails several hosts, racks or sites together. The same machinery as the single domains of
 /// `analyze`, over a `Hosts` domain named after the hosts it takes down.
 pub fn what_if(plan: &Plan, lost_hosts: &[String]) -> FailureScenario {
-    let managers = plan.managers().count();
     let order = stack_order(plan);
     let composes = read_stacks(plan, &order);
     let specs = service_specs(plan, &composes);
-    let mut baseline = Cluster::new(plan, &specs);
-    baseline.place_all();
-    let eligible = GlobalEligibility::of(plan, &specs);
-    let services = statuses(plan, &baseline, &eligible);
-    let on_node = tasks_by_node(&baseline, plan.nodes.len());
-    let domain = Domain {
+    let mut cluster = Cluster::new(plan, &specs);
+    cluster.place_all();
+    Baseline::of(plan, &cluster).fail(&Domain {
         kind: DomainKind::Hosts,
         name: lost_hosts.join("+"),
         hosts: lost_hosts.to_vec(),
-    };
-    fail(
-        plan, &domain, managers, &baseline, &on_node, &eligible, &services,
-    )
+    })
 }
 
-fn fail(
-    plan: &Plan,
-    domain: &Domain,
+/// The plan with every node up, placed: what each failure scenario starts from.
+struct Baseline<'b> {
+    plan: &'b Plan,
     managers: usize,
-    baseline: &Cluster,
-    on_node: &[Vec<Placed>],
-    eligible: &GlobalEligibility,
-    before: &[ServiceStatus],
-) -> FailureScenario {
-    let lost: Vec<usize> = plan
-        .nodes
-        .iter()
-        .enumerate()
-        .filter(|(_, n)| domain.hosts.iter().any(|h| h == n.host_name()))
-        .map(|(i, _)| i)
-        .collect();
-    let managers_lost = lost
-        .iter()
-        .filter(|&&i| plan.nodes[i].role == Role::Manager)
-        .count();
-    let managers_left = managers - managers_lost;
-    let quorum = quorum::holds(managers, managers_left);
+    cluster: &'b Cluster<'b>,
+    /// Per node, the tasks on it.
+    on_node: Vec<Vec<Placed>>,
+    eligible: GlobalEligibility,
+    services: Vec<ServiceStatus>,
+    /// Per host name, its nodes in plan order.
+    nodes_of_host: BTreeMap<&'b str, Vec<usize>>,
+}
 
-    let mut cluster = Cluster::without(baseline, &lost);
-    // The replicated tasks lost with the domain, and those that were already waiting: Swarm
-    // tries them all again. Global tasks are not moved: their nodes are gone.
-    let mut retry: BTreeMap<usize, Vec<u64>> = BTreeMap::new();
-    let replicated =
-        |spec: usize| matches!(baseline.specs()[spec].service.mode, Mode::Replicated(_));
-    for task in lost.iter().flat_map(|&i| &on_node[i]) {
-        if replicated(task.spec) {
-            retry.entry(task.spec).or_default().push(task.slot);
+impl<'b> Baseline<'b> {
+    fn of(plan: &'b Plan, cluster: &'b Cluster<'b>) -> Self {
+        let eligible = GlobalEligibility::of(plan, cluster.specs());
+        let mut nodes_of_host: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+        for (i, node) in plan.nodes.iter().enumerate() {
+            nodes_of_host.entry(node.host_name()).or_default().push(i);
+        }
+        Baseline {
+            plan,
+            managers: plan.managers().count(),
+            cluster,
+            on_node: tasks_by_node(cluster, plan.nodes.len()),
+            services: statuses(plan, cluster, &eligible),
+            eligible,
+            nodes_of_host,
         }
     }
-    for waiting in &baseline.waiting {
-        if replicated(waiting.spec) && baseline.specs()[waiting.spec].constraints.is_ok() {
-            retry.entry(waiting.spec).or_default().push(waiting.slot);
-        } else {
-            cluster.waiting.push(waiting.clone());
-        }
-    }
-    if quorum {
-        for (spec, mut slots) in retry {
-            slots.sort_unstable();
-            cluster.place_replicated(spec, slots);
-        }
-    } else {
-        for (spec, slots) in retry {
-            for slot in slots {
-                cluster.waiting.push(Waiting {
-                    spec,
-                    slot,
-                    reason: "quorum lost: the managers left cannot reschedule tasks".to_owned(),
-                });
+
+    /// What losing a domain does.
+    fn fail(&self, domain: &Domain) -> FailureScenario {
+        let Baseline {
+            plan,
+            managers,
+            cluster: baseline,
+            ref on_node,
+            ref eligible,
+            services: ref before,
+            ..
+        } = *self;
+        let mut lost: Vec<usize> = domain
+            .hosts
+            .iter()
+            .filter_map(|h| self.nodes_of_host.get(h.as_str()))
+            .flatten()
+            .copied()
+            .collect();
+        lost.sort_unstable();
+        lost.dedup();
+        let managers_lost = lost
+            .iter()
+            .filter(|&&i| plan.nodes[i].role == Role::Manager)
+            .count();
+        let managers_left = managers - managers_lost;
+        let quorum = quorum::holds(managers, managers_left);
+
+        let mut cluster = Cluster::without(baseline, &lost);
+        // The replicated tasks lost with the domain, and those that were already waiting: Swarm
+        // tries them all again. Global tasks are not moved: their nodes are gone.
+        let mut retry: BTreeMap<usize, Vec<u64>> = BTreeMap::new();
+        let replicated =
+            |spec: usize| matches!(baseline.specs()[spec].service.mode, Mode::Replicated(_));
+        for task in lost.iter().flat_map(|&i| &on_node[i]) {
+            if replicated(task.spec) {
+                retry.entry(task.spec).or_default().push(task.slot);
             }
         }
-    }
-    let hurt: Vec<usize> = {
-        let mut hurt: Vec<usize> = lost
-            .iter()
-            .flat_map(|&i| on_node[i].iter().map(|t| t.spec))
-            .collect();
-        hurt.sort_unstable();
-        hurt.dedup();
-        hurt
-    };
-    let mut services = ServiceImpact::default();
-    for &spec in &hurt {
-        let previous = &before[spec];
-        let running = cluster.tasks_of(spec).count() as u64;
-        let desired = desired(&baseline.specs()[spec], eligible, &lost, spec);
-        // Only what the failure itself does counts: a service already short before it is
-        // reported by the pending findings.
-        if previous.running > 0 && running == 0 {
-            services.down.push(previous.id());
-        } else if running < desired && running < previous.running {
-            services.degraded.push(previous.id());
+        for waiting in &baseline.waiting {
+            if replicated(waiting.spec) && baseline.specs()[waiting.spec].constraints.is_ok() {
+                retry.entry(waiting.spec).or_default().push(waiting.slot);
+            } else {
+                cluster.waiting.push(waiting.clone());
+            }
         }
-    }
-    let mut moved: Vec<usize> = cluster.placed.iter().map(|t| t.spec).collect();
-    moved.sort_unstable();
-    moved.dedup();
-    let rebalance: Vec<String> = moved
-        .iter()
-        .map(|&spec| baseline.specs()[spec].id())
-        .collect();
-    FailureScenario {
-        domain: domain.kind,
-        name: domain.name.clone(),
-        hosts: domain.hosts.clone(),
-        lost_nodes: lost.iter().map(|&i| plan.nodes[i].name.clone()).collect(),
-        managers_left,
-        quorum,
-        services,
-        rescheduled: cluster.named(&cluster.placed),
-        pending: cluster.named_waiting(),
-        rebalance,
+        if quorum {
+            for (spec, mut slots) in retry {
+                slots.sort_unstable();
+                cluster.place_replicated(spec, slots);
+            }
+        } else {
+            for (spec, slots) in retry {
+                for slot in slots {
+                    cluster.waiting.push(Waiting {
+                        spec,
+                        slot,
+                        reason: "quorum lost: the managers left cannot reschedule tasks".to_owned(),
+                    });
+                }
+            }
+        }
+        let hurt: Vec<usize> = {
+            let mut hurt: Vec<usize> = lost
+                .iter()
+                .flat_map(|&i| on_node[i].iter().map(|t| t.spec))
+                .collect();
+            hurt.sort_unstable();
+            hurt.dedup();
+            hurt
+        };
+        let mut services = ServiceImpact::default();
+        for &spec in &hurt {
+            let previous = &before[spec];
+            let running = cluster.tasks_of(spec).count() as u64;
+            let desired = desired(&baseline.specs()[spec], eligible, &lost, spec);
+            // Only what the failure itself does counts: a service already short before it is
+            // reported by the pending findings.
+            if previous.running > 0 && running == 0 {
+                services.down.push(previous.id());
+            } else if running < desired && running < previous.running {
+                services.degraded.push(previous.id());
+            }
+        }
+        let mut moved: Vec<usize> = cluster.placed.iter().map(|t| t.spec).collect();
+        moved.sort_unstable();
+        moved.dedup();
+        let rebalance: Vec<String> = moved
+            .iter()
+            .map(|&spec| baseline.specs()[spec].id())
+            .collect();
+        FailureScenario {
+            domain: domain.kind,
+            name: domain.name.clone(),
+            hosts: domain.hosts.clone(),
+            lost_nodes: lost.iter().map(|&i| plan.nodes[i].name.clone()).collect(),
+            managers_left,
+            quorum,
+            services,
+            rescheduled: cluster.named(&cluster.placed),
+            pending: cluster.named_waiting(),
+            rebalance,
+        }
     }
 }
 

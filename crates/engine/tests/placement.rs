@@ -451,6 +451,59 @@ fn failures_reschedule_as_swarm_does() {
     .assert_eq(&out);
 }
 
+/// Tasks moved by each failure, as `service.slot→node`, one line per scenario.
+fn moves(analysis: &Analysis) -> String {
+    let mut out = String::new();
+    for f in &analysis.failures {
+        let moved: Vec<String> = f
+            .rescheduled
+            .iter()
+            .map(|t| format!("{}.{}→{}", t.service, t.slot, t.node))
+            .collect();
+        writeln!(
+            out,
+            "{} {}: moved [{}] pending {}",
+            f.domain,
+            f.name,
+            moved.join(" "),
+            f.pending.len()
+        )
+        .unwrap();
+    }
+    out
+}
+
+#[test]
+fn a_spread_branch_above_its_share_does_not_stall_the_scheduler() {
+    // When host h5 fails, its tasks go back to the spread tree, where zone z2 holds more tasks
+    // than its share. Swarm before swarmkit #3200 (Docker 28.3) looped forever there, leaving
+    // every new task in the swarm pending; since then it stops once no branch can take a task.
+    let text = plan(
+        "m0* h2 zone=z2 rk=k2
+         w1 h6 zone=z2
+         w3 h5
+         w5 h0 zone=z0
+         w10 h8 zone=z2 rk=k0",
+        "services:
+  app:
+    image: a
+    deploy:
+      replicas: 13
+      placement: { preferences: [{ spread: node.labels.zone }, { spread: node.labels.rk }] }",
+    );
+    let analysis = analyze(&parse_plan(&text).unwrap(), &Options::default());
+    expect![[r#"
+        app: m0×1 w1×2 w10×1 w3×5 w5×4
+        ! spread-label-missing service:s/app
+        ! spread-label-missing service:s/app
+        host h2: moved [] pending 1
+        host h6: moved [app.10→w5 app.11→w10] pending 0
+        host h5: moved [app.1→w5 app.2→w5 app.3→w5 app.4→w10 app.5→m0] pending 0
+        host h0: moved [app.6→w10 app.7→m0 app.8→w3 app.9→w10] pending 0
+        host h8: moved [app.12→w5] pending 0
+    "#]].assert_eq(&(render(&analysis) + &moves(&analysis)));
+}
+
 #[test]
 fn what_if_fails_any_set_of_hosts_at_once() {
     let text = plan(

@@ -1022,7 +1022,9 @@ mod tests {
     /// A small random plan: hosts in racks and sites, nodes with labels, resources and
     /// availabilities, services with constraints, spreads, limits and host ports.
     fn random_plan(seed: u64) -> String {
-        let mut state = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        let mut state = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         let mut below = |n: u64| {
             state ^= state << 13;
             state ^= state >> 7;

@@ -75,9 +75,16 @@ pub const MAX_PLAN_BYTES: usize = 16 * 1024 * 1024;
 /// Reads a plan. Merge keys (`<<`) in compose files are resolved, as Docker resolves them.
 pub fn parse_plan(text: &str) -> Result<Plan, PlanError> {
     check_size(text)?;
-    let document: Value = serde_yaml_ng::from_str(text).map_err(|e| PlanError::from_yaml(&e))?;
-    check_version(text, &document)?;
-    let mut plan: Plan = serde_yaml_ng::from_str(text).map_err(|e| PlanError::from_yaml(&e))?;
+    // One pass over the text when it is a plan of a version this Swarmplan reads; otherwise
+    // the format version explains the problem first, and then the plan's own error.
+    let typed: Result<Plan, _> = serde_yaml_ng::from_str(text);
+    let version_ok = matches!(&typed, Ok(plan) if (1..=FORMAT_VERSION).contains(&plan.swarmplan));
+    if !version_ok {
+        let document: Value =
+            serde_yaml_ng::from_str(text).map_err(|e| PlanError::from_yaml(&e))?;
+        check_version(text, &document)?;
+    }
+    let mut plan = typed.map_err(|e| PlanError::from_yaml(&e))?;
     for stack in &mut plan.stacks {
         stack
             .compose

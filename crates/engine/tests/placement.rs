@@ -501,7 +501,8 @@ fn a_spread_branch_above_its_share_does_not_stall_the_scheduler() {
         host h5: moved [app.1→w5 app.2→w5 app.3→w5 app.4→w10 app.5→m0] pending 0
         host h0: moved [app.6→w10 app.7→m0 app.8→w3 app.9→w10] pending 0
         host h8: moved [app.12→w5] pending 0
-    "#]].assert_eq(&(render(&analysis) + &moves(&analysis)));
+    "#]]
+    .assert_eq(&(render(&analysis) + &moves(&analysis)));
 }
 
 #[test]

@@ -1,17 +1,24 @@
-// Edit-to-render time in the built app, measured in a real headless Chromium; run by
-// `cargo xtask bench` (never asserted: a slow machine must not fail a build).
+// The engine and the app timed in a real headless Chromium; run by `cargo xtask bench` (never
+// asserted: a slow machine must not fail a build). Prints Markdown table rows.
 //
-//   SWARMPLAN_DIST=/abs/path/to/dist [CHROMIUM=/usr/bin/chromium] node tests/browser/bench.mjs
+//   SWARMPLAN_ENGINE=/abs/target/bench-wasm SWARMPLAN_GRID=10x1000,100x10000 \
+//   [SWARMPLAN_DIST=/abs/path/to/dist] [CHROMIUM=/usr/bin/chromium] node tests/browser/bench.mjs
 //
-// For each plan: load it into the YAML editor, then time, inside the page, from the edit that
-// adds one manager to the frame in which the quorum panel shows it. Prints Markdown rows.
+// Engine: `analyze` of each generated plan of the grid (nodes x tasks), in wasm as the app ships
+// it, timed around the call in the page. App (with SWARMPLAN_DIST): for each plan, load it into
+// the YAML editor, then time, inside the page, from the edit that adds one manager to the frame
+// in which the quorum panel shows it.
 
 import { createServer } from 'node:http';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 
-const DIST = path.resolve(process.env.SWARMPLAN_DIST ?? 'dist');
+const DIST = process.env.SWARMPLAN_DIST ? path.resolve(process.env.SWARMPLAN_DIST) : null;
+const ENGINE = path.resolve(process.env.SWARMPLAN_ENGINE ?? 'target/bench-wasm');
+const GRID = (process.env.SWARMPLAN_GRID ?? '10x1000,100x10000,1000x10000').split(',').map((cell) => cell.split('x').map(Number));
+/** The page that loads the engine: no app, no CSP, the same origin as the module. */
+const ENGINE_PAGE = '<!DOCTYPE html><meta charset="utf-8"><title>Swarmplan engine bench</title>';
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const MIME = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css', '.svg': 'image/svg+xml' };
 
@@ -26,11 +33,19 @@ function generated(hosts, nodes, services) {
   return lines.join('\n') + '\n';
 }
 
-/** Serves dist/ read-only. */
-function serve(root) {
+/** Serves the engine under /engine/ and dist/ (when built) at the root, read-only. */
+function serve() {
   return createServer(async (request, response) => {
     try {
-      const relative = decodeURIComponent(new URL(request.url, 'http://localhost').pathname).replace(/^\/+/, '') || 'index.html';
+      const pathname = decodeURIComponent(new URL(request.url, 'http://localhost').pathname);
+      if (pathname === '/engine/') {
+        response.writeHead(200, { 'Content-Type': 'text/html' }).end(ENGINE_PAGE);
+        return;
+      }
+      const [root, relative] = pathname.startsWith('/engine/')
+        ? [ENGINE, pathname.slice('/engine/'.length)]
+        : [DIST, pathname.replace(/^\/+/, '') || 'index.html'];
+      if (!root) throw new Error('not served');
       const file = path.resolve(root, relative);
       if (!file.startsWith(root) || !(await stat(file)).isFile()) throw new Error('not served');
       response.writeHead(200, { 'Content-Type': MIME[path.extname(file)] ?? 'application/octet-stream' });
@@ -39,6 +54,32 @@ function serve(root) {
       response.writeHead(404).end();
     }
   });
+}
+
+/** Times `analyze` in wasm on each plan of the grid: the median of several runs after one warm-up. */
+async function engineRows(page) {
+  await page.goto(`${origin}/engine/`);
+  for (const [nodes, tasks] of GRID) {
+    const { failures, ms } = await page.evaluate(
+      async ({ nodes, tasks }) => {
+        const engine = await import('/engine/swarmplan_bench.js');
+        await engine.default();
+        engine.prepare(nodes, tasks);
+        const failures = engine.analyze_prepared();
+        const runs = nodes * tasks >= 10_000_000 ? 3 : 11;
+        const times = [];
+        for (let run = 0; run < runs; run++) {
+          const start = performance.now();
+          engine.analyze_prepared();
+          times.push(performance.now() - start);
+        }
+        times.sort((a, b) => a - b);
+        return { failures, ms: times[Math.floor(runs / 2)] };
+      },
+      { nodes, tasks },
+    );
+    console.log(`| analyze (wasm, Chromium): placement, ${failures} single-domain failures, findings | ${nodes} nodes, ${tasks} tasks | ${ms.toFixed(2)} ms |`);
+  }
 }
 
 /** Sets the editor's text and resolves, in the page, with the milliseconds until the quorum panel shows `managers`. */
@@ -68,15 +109,25 @@ async function timedEdit(page, text, managers) {
   );
 }
 
-const server = serve(DIST);
+const server = serve();
 await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+const origin = `http://127.0.0.1:${server.address().port}`;
 const browser = await chromium.launch({
   executablePath: CHROMIUM,
   args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
 });
 try {
   const page = await (await browser.newContext({ viewport: { width: 1440, height: 960 } })).newPage();
-  await page.goto(`http://127.0.0.1:${server.address().port}/`);
+  await engineRows(page);
+  if (DIST) await appRows(page);
+} finally {
+  await browser.close();
+  server.close();
+}
+
+/** Edit-to-render in the built app. */
+async function appRows(page) {
+  await page.goto(`${origin}/`);
   await page.locator('[data-testid="quorum-managers"]').waitFor({ timeout: 60_000 });
   const example = await page.locator('[data-testid="plan-yaml"]').inputValue();
   const cases = [
@@ -98,7 +149,4 @@ try {
     times.sort((a, b) => a - b);
     console.log(`| app edit-to-render (wasm, Chromium) | ${label} | ${times[1].toFixed(1)} ms |`);
   }
-} finally {
-  await browser.close();
-  server.close();
 }

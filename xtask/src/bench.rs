@@ -7,64 +7,8 @@ use crate::Result;
 use std::io::Write;
 use std::path::Path;
 use std::time::{Duration, Instant};
-use swarmplan_engine::plan::{Host, Node, Plan, Role, Stack};
-use swarmplan_engine::units::{Bytes, Cpus};
-use swarmplan_engine::yaml::parse_value;
+use swarmplan_bench::generated_plan;
 use swarmplan_engine::{analyze, examples, parse_plan, Options};
-
-/// A plan of `nodes` nodes over `nodes / 4` hosts in racks of four hosts and three sites, five
-/// of them managers, running `tasks` tasks: services of ten replicas, a third of them constrained
-/// to a worker tier, a third spread over sites, and one global agent.
-fn generated_plan(nodes: usize, tasks: usize) -> Plan {
-    let mut plan = Plan::new(format!("generated {nodes} nodes, {tasks} tasks"));
-    let hosts = (nodes / 4).max(3);
-    for h in 0..hosts {
-        let mut host = Host::new(format!("host{h}"));
-        host.rack = Some(format!("rack{}", h / 4));
-        host.site = Some(format!("dc{}", h % 3));
-        host.cpus = Some(Cpus::whole(256));
-        host.memory = Some(Bytes::gib(2048));
-        plan.hosts.push(host);
-    }
-    for n in 0..nodes {
-        let role = if n < 5 { Role::Manager } else { Role::Worker };
-        let mut node = Node::new(format!("node{n}"), format!("host{}", n % hosts), role);
-        node.cpus = Some(Cpus::whole(64));
-        node.memory = Some(Bytes::gib(512));
-        node.labels
-            .insert("dc".into(), format!("dc{}", (n % hosts) % 3));
-        node.labels.insert(
-            "tier".into(),
-            if n % 2 == 0 {
-                "app".into()
-            } else {
-                "db".into()
-            },
-        );
-        plan.nodes.push(node);
-    }
-    let mut compose =
-        String::from("services:\n  agent: { image: agent, deploy: { mode: global } }\n");
-    let global = nodes;
-    for s in 0..tasks.saturating_sub(global).div_ceil(10) {
-        let placement = match s % 3 {
-            0 => "placement: { constraints: [node.labels.tier == app] }, ",
-            1 => "placement: { preferences: [{ spread: node.labels.dc }] }, ",
-            _ => "",
-        };
-        compose.push_str(&format!(
-            "  svc{s}: {{ image: app, deploy: {{ replicas: 10, {placement}resources: {{ reservations: {{ cpus: '0.01', memory: 16M }} }} }} }}\n"
-        ));
-    }
-    let compose = parse_value(&compose).expect("the generated compose file reads");
-    plan.stacks.push(Stack {
-        name: "bench".into(),
-        after: vec![],
-        variables: Default::default(),
-        compose,
-    });
-    plan
-}
 
 /// The median of `runs` timings of `work`.
 fn median(runs: usize, mut work: impl FnMut()) -> Duration {
@@ -136,49 +80,103 @@ pub fn run(root_dir: &Path) -> Result {
         let time = median(51, || {
             std::hint::black_box(analyze(&plan, &Options::default()));
         });
-        println!("| parse | example {} | {parse:?} |", example.id);
-        println!("| analyze | example {} | {time:?} |", example.id);
+        println!("| parse (native) | example {} | {parse:.2?} |", example.id);
+        println!("| analyze (native) | example {} | {time:.2?} |", example.id);
     }
-    for (nodes, tasks, runs) in [
-        (10, 1_000, 11),
-        (100, 10_000, 5),
-        (1000, 10_000, 3),
-        (1000, 100_000, 1),
-    ] {
+    for (nodes, tasks) in GRID {
         let plan = generated_plan(nodes, tasks);
         let failures = analyze(&plan, &Options::default()).failures.len();
+        let runs = if nodes * tasks >= 10_000_000 { 3 } else { 11 };
         let time = median(runs, || {
             std::hint::black_box(analyze(&plan, &Options::default()));
         });
-        println!("| analyze: placement, {failures} single-domain failures, findings | {nodes} nodes, {tasks} tasks | {time:?} |");
+        println!("| analyze (native): placement, {failures} single-domain failures, findings | {nodes} nodes, {tasks} tasks | {time:.2?} |");
     }
     let plan = generated_plan(100, 1_000);
     let pairs = median(3, || {
         std::hint::black_box(analyze(&plan, &Options { host_pairs: true }));
     });
-    println!("| analyze with every pair of hosts | 100 nodes, 1000 tasks | {pairs:?} |");
+    println!("| analyze (native) with every pair of hosts | 100 nodes, 1000 tasks | {pairs:.2?} |");
+
+    let engine = browser_engine(root_dir)?;
     let dist = root_dir.join("dist");
     let files = sizes(&dist);
-    if files.is_empty() {
-        println!("\n(no dist/: run `cargo xtask dist` to measure the bundle)");
-    } else {
-        println!("\n| file | bytes | gzipped |");
-        println!("|---|---|---|");
-        let (mut raw, mut gz) = (0, 0);
-        for (name, len, zipped) in files {
-            println!("| {name} | {len} | {zipped} |");
+    let (mut raw, mut gz) = (0, 0);
+    for (name, len, zipped) in &files {
+        println!("| app file size, raw / gzipped | {name} | {len} / {zipped} bytes |");
+        if name.ends_with(".wasm") || name.ends_with(".js") {
             raw += len;
             gz += zipped;
         }
-        println!("| total | {raw} | {gz} |");
-        println!("\n| measurement | input | median of 3 |\n|---|---|---|");
-        crate::tools::npm_ci(&root_dir.join("tests/browser"), "playwright-core")?;
-        crate::run(
-            std::process::Command::new("node")
-                .arg("tests/browser/bench.mjs")
-                .env("SWARMPLAN_DIST", &dist)
-                .env("CHROMIUM", crate::tools::CHROMIUM),
-        )?;
     }
-    Ok(())
+    if files.is_empty() {
+        println!("| app file size | (no dist/: `cargo xtask dist` builds it) | |");
+    } else {
+        println!("| app wasm + JS, raw / gzipped | dist/ | {raw} / {gz} bytes |");
+    }
+    crate::tools::npm_ci(&root_dir.join("tests/browser"), "playwright-core")?;
+    let mut browser = std::process::Command::new("node");
+    browser
+        .arg("tests/browser/bench.mjs")
+        .env("SWARMPLAN_ENGINE", &engine)
+        .env(
+            "SWARMPLAN_GRID",
+            GRID.iter()
+                .map(|(nodes, tasks)| format!("{nodes}x{tasks}"))
+                .collect::<Vec<_>>()
+                .join(","),
+        )
+        .env("CHROMIUM", crate::tools::CHROMIUM);
+    if !files.is_empty() {
+        browser.env("SWARMPLAN_DIST", &dist);
+    }
+    crate::run(&mut browser)
+}
+
+/// The generated plans analysed natively and in the browser: nodes × tasks.
+const GRID: [(usize, usize); 9] = [
+    (10, 1_000),
+    (10, 10_000),
+    (10, 100_000),
+    (100, 1_000),
+    (100, 10_000),
+    (100, 100_000),
+    (1000, 1_000),
+    (1000, 10_000),
+    (1000, 100_000),
+];
+
+/// Builds the engine for the browser as the app ships it (the `wasm-release` profile,
+/// wasm-bindgen, wasm-opt), with the generated plans of `swarmplan-bench`; returns the folder
+/// that holds `swarmplan_bench.js` and its wasm.
+fn browser_engine(root_dir: &Path) -> Result<std::path::PathBuf> {
+    crate::tools::web()?;
+    crate::run(crate::cargo().args([
+        "build",
+        "--quiet",
+        "--package",
+        "swarmplan-bench",
+        "--target",
+        "wasm32-unknown-unknown",
+        "--profile",
+        "wasm-release",
+    ]))?;
+    let target = root_dir.join("target");
+    let out = target.join("bench-wasm");
+    crate::run(
+        std::process::Command::new(crate::tools::wasm_bindgen())
+            .args(["--target", "web", "--out-dir"])
+            .arg(&out)
+            .arg(target.join("wasm32-unknown-unknown/wasm-release/swarmplan_bench.wasm")),
+    )?;
+    let wasm = out.join("swarmplan_bench_bg.wasm");
+    crate::run(
+        std::process::Command::new("node")
+            .arg(crate::tools::wasm_opt())
+            .arg("-Oz")
+            .arg(&wasm)
+            .arg("-o")
+            .arg(&wasm),
+    )?;
+    Ok(out)
 }

@@ -72,7 +72,7 @@ pub fn web() -> Result {
         run(cargo().args(["install", "trunk", "--locked", "--version", TRUNK_VERSION]))?;
     }
     let bindgen = locked_wasm_bindgen()?;
-    if !version_of(cargo_bin("wasm-bindgen")).is_some_and(|v| v.ends_with(&bindgen)) {
+    if !version_of(wasm_bindgen()).is_some_and(|v| v.ends_with(&bindgen)) {
         // Not `--locked`: one of the CLI's locked dependencies is not on the registry.
         run(cargo().args([
             "install",
@@ -82,6 +82,11 @@ pub fn web() -> Result {
         ]))?;
     }
     npm_ci(&root().join("tools"), "binaryen")
+}
+
+/// The wasm-bindgen CLI that `web` installs.
+pub fn wasm_bindgen() -> PathBuf {
+    cargo_bin("wasm-bindgen")
 }
 
 /// binaryen's wasm-opt, as installed by `npm ci` in tools/.

@@ -34,6 +34,15 @@ pub fn placement(
     findings.extend(capacity(plan));
     let hosts_in_use: std::collections::BTreeSet<&str> =
         plan.nodes.iter().map(|n| n.host_name()).collect();
+    let uneven: BTreeMap<usize, &str> = uneven.iter().map(|(i, how)| (*i, how.as_str())).collect();
+    // Per service: its pending tasks, and the first one's reason.
+    let mut pending: BTreeMap<usize, (usize, &str)> = BTreeMap::new();
+    for waiting in &cluster.waiting {
+        pending
+            .entry(waiting.spec)
+            .or_insert((0, &waiting.reason))
+            .0 += 1;
+    }
     for (index, spec) in specs.iter().enumerate() {
         let target = service_target(spec);
         let name = id(spec);
@@ -44,20 +53,15 @@ pub fn placement(
             ),
             Ok(constraints) => findings.extend(constraint_findings(plan, spec, constraints)),
         }
-        let uneven_spread = uneven
-            .iter()
-            .find(|(i, _)| *i == index)
-            .map(|(_, how)| how.as_str());
-        findings.extend(spread_findings(plan, spec, uneven_spread));
-        let pending: Vec<_> = cluster.waiting.iter().filter(|w| w.spec == index).collect();
-        if let Some(first) = pending.first() {
+        findings.extend(spread_findings(plan, spec, uneven.get(&index).copied()));
+        if let Some(&(count, reason)) = pending.get(&index) {
             if spec.constraints.is_ok() {
                 let of = match spec.service.mode {
-                    Mode::Replicated(n) => format!("{} of {n} tasks", pending.len()),
-                    Mode::Global => format!("{} global task(s)", pending.len()),
+                    Mode::Replicated(n) => format!("{count} of {n} tasks"),
+                    Mode::Global => format!("{count} global task(s)"),
                 };
                 findings.push(
-                    Finding::error("tasks-pending", target.clone(), format!("service {name}: {of} cannot be placed: {}", first.reason))
+                    Finding::error("tasks-pending", target.clone(), format!("service {name}: {of} cannot be placed: {reason}"))
                         .hint("add nodes that meet the service's constraints, free capacity, or lower its replicas"),
                 );
             }

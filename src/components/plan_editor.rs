@@ -9,7 +9,19 @@ use leptos::prelude::*;
 pub fn PlanEditor(autosaved: RwSignal<bool>) -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     let document = ctx.document;
-    let text = move || document.with(|d| d.text().to_owned());
+    let editor = NodeRef::<leptos::html::Textarea>::new();
+    // The editor follows the document's text, except when it already holds it, as after the
+    // user's own typing: writing the same text back would lay the whole textarea out again.
+    Effect::new(move |_| {
+        let Some(editor) = editor.get() else {
+            return;
+        };
+        document.with(|d| {
+            if editor.value() != d.text() {
+                editor.set_value(d.text());
+            }
+        });
+    });
     let error = move || document.with(|d| d.error().map(ToString::to_string));
     let has_error = move || document.with(|d| d.error().is_some());
     let status = move || match (has_error(), autosaved.get()) {
@@ -37,7 +49,7 @@ pub fn PlanEditor(autosaved: RwSignal<bool>) -> impl IntoView {
                 autocomplete="off"
                 autocapitalize="off"
                 wrap="off"
-                prop:value=text
+                node_ref=editor
                 on:input=move |ev| ctx.type_text(event_target_value(&ev))
                 on:blur=move |_| ctx.history.update(History::seal)
             ></textarea>

@@ -11,6 +11,8 @@ use crate::layout::{
 use crate::tool::{drop_edit, Grab, Outcome, Tool, Viewport};
 use crate::whatif::{Failed, WhatIf};
 use leptos::prelude::*;
+use leptos::wasm_bindgen::{closure::Closure, JsCast};
+use send_wrapper::SendWrapper;
 use std::collections::BTreeSet;
 use swarmplan_engine::plan::{Availability, Role};
 use swarmplan_engine::topology::DomainKind;
@@ -160,11 +162,27 @@ pub fn Canvas() -> impl IntoView {
     let tool = RwSignal::new(Tool::Idle);
     let svg_ref = NodeRef::<leptos::svg::Svg>::new();
 
-    let view_size = move || {
-        svg_ref
-            .get_untracked()
-            .map(|svg| (svg.client_width() as f64, svg.client_height() as f64))
-    };
+    // The canvas's size as the browser lays it out, kept by a ResizeObserver. Fitting reads it
+    // here: reading the element's clientWidth in the middle of an update would force a layout,
+    // which used to take most of an edit's time.
+    let size = RwSignal::new(None::<(f64, f64)>);
+    Effect::new(move |_| {
+        let Some(svg) = svg_ref.get() else {
+            return;
+        };
+        let on_resize = Closure::<dyn FnMut(js_sys::Array)>::new(move |entries: js_sys::Array| {
+            if let Ok(entry) = entries.get(0).dyn_into::<web_sys::ResizeObserverEntry>() {
+                let rect = entry.content_rect();
+                size.set(Some((rect.width(), rect.height())));
+            }
+        });
+        if let Ok(observer) = web_sys::ResizeObserver::new(on_resize.as_ref().unchecked_ref()) {
+            observer.observe(&svg);
+            let observing = SendWrapper::new((observer, on_resize));
+            on_cleanup(move || observing.0.disconnect());
+        }
+    });
+    let view_size = move || size.get_untracked();
     // The inspector floats over the right of the canvas: a fit leaves room for it.
     let fit_now = move || {
         if let Some((w, h)) = view_size() {
@@ -180,7 +198,8 @@ pub fn Canvas() -> impl IntoView {
     Effect::new(move |_| {
         let _ = ctx.drawing.with(|d| (d.width, d.height));
         let _ = ctx.selection.with(Option::is_some);
-        if svg_ref.get().is_some() && auto_fit.get() {
+        let _ = size.with(Option::is_some);
+        if auto_fit.get() {
             fit_now();
         }
     });

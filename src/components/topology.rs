@@ -9,11 +9,11 @@ use crate::layout::{
     fit, Hit, HostBox, Layout, NodeCard, Point, Rect, Region, RegionKind, NAME_CHARS,
 };
 use crate::tool::{drop_edit, Grab, Outcome, Tool, Viewport};
-use crate::whatif::{Failed, WhatIf};
+use crate::whatif::{Chip, Failed, WhatIf};
 use leptos::prelude::*;
 use leptos::wasm_bindgen::{closure::Closure, JsCast};
 use send_wrapper::SendWrapper;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use swarmplan_engine::plan::{Availability, Role};
 use swarmplan_engine::topology::DomainKind;
 use swarmplan_engine::Analysis;
@@ -34,7 +34,6 @@ const CHIPS: usize = 10;
 
 /// Everything that decides how a shape looks, borrowed for one render.
 struct Look<'a> {
-    ctx: Ctx,
     analysis: &'a Analysis,
     whatif: &'a WhatIf,
     failed: &'a BTreeSet<Failed>,
@@ -45,6 +44,149 @@ impl Look<'_> {
     fn selected(&self, selection: &Selection) -> bool {
         self.selection == Some(selection)
     }
+
+    fn region(&self, region: &Region) -> RegionShape {
+        let (kind, selection) = match region.kind {
+            RegionKind::Site => (DomainKind::Site, Selection::Site(region.name.clone())),
+            RegionKind::Rack => (DomainKind::Rack, Selection::Rack(region.name.clone())),
+        };
+        RegionShape {
+            region: region.clone(),
+            at_risk: breaks_quorum(self.analysis, kind, &region.name),
+            failed: self
+                .failed
+                .contains(&Failed::new(kind, region.name.clone())),
+            selected: self.selected(&selection),
+        }
+    }
+
+    fn host(&self, host: &HostBox) -> HostShape {
+        HostShape {
+            host: host.clone(),
+            at_risk: breaks_quorum(self.analysis, DomainKind::Host, &host.name),
+            failed_itself: self
+                .failed
+                .contains(&Failed::new(DomainKind::Host, host.name.clone())),
+            down: self.whatif.lost_hosts.contains(&host.name),
+            selected: self.selected(&Selection::Host(host.name.clone())),
+        }
+    }
+
+    fn node(&self, card: &NodeCard) -> NodeShape {
+        let selected_service = match self.selection {
+            Some(Selection::Service(id)) => Some(id.as_str()),
+            _ => None,
+        };
+        NodeShape {
+            card: card.clone(),
+            lost: self.whatif.lost_nodes.contains(&card.name),
+            selected: self.selected(&Selection::Node(card.name.clone())),
+            chips: self
+                .whatif
+                .chips
+                .get(&card.name)
+                .into_iter()
+                .flatten()
+                .map(|chip| {
+                    (
+                        chip.clone(),
+                        selected_service == Some(chip.service.as_str()),
+                    )
+                })
+                .collect(),
+        }
+    }
+}
+
+/// The canvas's shapes, each with everything it shows.
+#[derive(Debug, Clone, PartialEq)]
+struct Shapes {
+    regions: Keyed<RegionShape>,
+    hosts: Keyed<HostShape>,
+    nodes: Keyed<NodeShape>,
+}
+
+/// Shapes in drawing order, each under a key that names what it draws.
+#[derive(Debug, Clone, PartialEq)]
+struct Keyed<T> {
+    keys: Vec<String>,
+    shapes: BTreeMap<String, T>,
+}
+
+impl<T> FromIterator<(String, T)> for Keyed<T> {
+    fn from_iter<I: IntoIterator<Item = (String, T)>>(items: I) -> Self {
+        let mut keyed = Keyed {
+            keys: Vec::new(),
+            shapes: BTreeMap::new(),
+        };
+        for (key, shape) in items {
+            // A name used twice (a mistake the findings report) still gets a shape of its own.
+            let mut unique = key.clone();
+            let mut copy = 1;
+            while keyed.shapes.contains_key(&unique) {
+                copy += 1;
+                unique = format!("{key}#{copy}");
+            }
+            keyed.keys.push(unique.clone());
+            keyed.shapes.insert(unique, shape);
+        }
+        keyed
+    }
+}
+
+/// One layer of the canvas: a keyed list in which each shape follows its own look, so that an
+/// edit redraws only the shapes it changes and keeps the others' elements (and keyboard focus).
+fn layer<T, V>(
+    shapes: Memo<Shapes>,
+    pick: fn(&Shapes) -> &Keyed<T>,
+    draw: impl Fn(Memo<T>) -> V + Copy + Send + Sync + 'static,
+) -> impl IntoView
+where
+    T: Clone + PartialEq + Send + Sync + 'static,
+    V: IntoView + 'static,
+{
+    view! {
+        <For
+            each=move || shapes.with(|s| pick(s).keys.clone())
+            key=String::clone
+            children=move |key| {
+                // While the key is listed its shape is there; as it goes, the last look stays.
+                let shape = Memo::new(move |last: Option<&T>| {
+                    shapes
+                        .with(|s| pick(s).shapes.get(&key).cloned())
+                        .or_else(|| last.cloned())
+                        .expect("a shape is drawn only while its key is listed")
+                });
+                draw(shape)
+            }
+        />
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+struct RegionShape {
+    region: Region,
+    at_risk: bool,
+    failed: bool,
+    selected: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+struct HostShape {
+    host: HostBox,
+    at_risk: bool,
+    failed_itself: bool,
+    down: bool,
+    selected: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+struct NodeShape {
+    card: NodeCard,
+    lost: bool,
+    selected: bool,
+    /// The node's task chips, and whether each belongs to the selected service.
+    chips: Vec<(Chip, bool)>,
 }
 
 /// Keyboard activation of a shape: Enter or Space clicks it, Delete deletes it.
@@ -326,28 +468,48 @@ pub fn Canvas() -> impl IntoView {
             )
         })
     };
-    let content = move || {
+    // Every shape with what it shows, as values: a keyed list redraws only the shapes whose
+    // look changed, so an edit touches a few elements instead of the whole canvas.
+    let shapes = Memo::new(move |_| {
         let selection = ctx.selection.get();
         ctx.drawing.with(|drawing| {
             ctx.analysis.with(|analysis| {
                 ctx.whatif.with(|whatif| {
                     ctx.failed.with(|failed| {
                         let look = Look {
-                            ctx,
                             analysis,
                             whatif,
                             failed,
                             selection: selection.as_ref(),
                         };
-                        view! {
-                            <g class="regions">{drawing.regions.iter().map(|r| region(r, &look)).collect_view()}</g>
-                            <g class="hosts">{drawing.hosts.iter().map(|h| host(h, &look)).collect_view()}</g>
-                            <g class="nodes">{drawing.nodes.iter().map(|n| node(n, &look)).collect_view()}</g>
+                        Shapes {
+                            regions: drawing
+                                .regions
+                                .iter()
+                                .map(|r| (format!("{:?}/{}", r.kind, r.name), look.region(r)))
+                                .collect(),
+                            hosts: drawing
+                                .hosts
+                                .iter()
+                                .map(|h| (h.name.clone(), look.host(h)))
+                                .collect(),
+                            nodes: drawing
+                                .nodes
+                                .iter()
+                                .map(|n| (n.name.clone(), look.node(n)))
+                                .collect(),
                         }
                     })
                 })
             })
         })
+    });
+    let content = move || {
+        view! {
+            <g class="regions">{layer(shapes, |s| &s.regions, move |shape| region(ctx, shape))}</g>
+            <g class="hosts">{layer(shapes, |s| &s.hosts, move |shape| host(ctx, shape))}</g>
+            <g class="nodes">{layer(shapes, |s| &s.nodes, move |shape| node(ctx, shape))}</g>
+        }
     };
     // What is being carried, and where it would land.
     let drag_layer = move || {
@@ -584,71 +746,125 @@ fn Legend() -> impl IntoView {
     }
 }
 
-fn region(region: &Region, look: &Look) -> impl IntoView {
-    let (kind, class, word, selection) = match region.kind {
-        RegionKind::Site => (
-            DomainKind::Site,
-            "region region-site",
-            "SITE",
-            Selection::Site(region.name.clone()),
-        ),
-        RegionKind::Rack => (
-            DomainKind::Rack,
-            "region region-rack",
-            "RACK",
-            Selection::Rack(region.name.clone()),
-        ),
+/// The classes of a shape's group: its base classes and those of the flags that are set.
+fn classes(base: &str, flags: &[(&str, bool)]) -> String {
+    let mut class = base.to_owned();
+    for (name, set) in flags {
+        if *set {
+            class.push(' ');
+            class.push_str(name);
+        }
+    }
+    class
+}
+
+// Each shape's focusable group is created once per key: what changes with its look are
+// attributes bound to the shape's memo and the content inside, never the group itself, so that
+// an edit or a selection leaves the keyboard focus where it is.
+
+fn region(ctx: Ctx, shape: Memo<RegionShape>) -> impl IntoView {
+    let name = shape.with_untracked(|s| s.region.name.clone());
+    let hit = move || {
+        shape.with_untracked(|s| match s.region.kind {
+            RegionKind::Site => Hit::Site(s.region.name.clone()),
+            RegionKind::Rack => Hit::Rack {
+                name: s.region.name.clone(),
+                site: s.region.site.clone(),
+            },
+        })
     };
-    let at_risk = breaks_quorum(look.analysis, kind, &region.name);
-    let failed = look
-        .failed
-        .contains(&Failed::new(kind, region.name.clone()));
-    let selected = look.selected(&selection);
-    let r = region.rect;
-    let title = format!("{word}  {}", fit(&region.name, 30));
-    let hit = match region.kind {
-        RegionKind::Site => Hit::Site(region.name.clone()),
-        RegionKind::Rack => Hit::Rack {
-            name: region.name.clone(),
-            site: region.site.clone(),
-        },
-    };
-    let label = format!(
-        "{} {}{}",
-        if region.kind == RegionKind::Site {
-            "Site"
-        } else {
-            "Rack"
-        },
-        region.name,
-        if failed { ", failed" } else { "" }
-    );
     view! {
-        <g class=class class:at-risk=at_risk class:failed=failed class:selected=selected
-            data-region=region.name.clone() data-failed=failed.to_string()
-            tabindex="0" role="button" aria-label=label aria-pressed=selected.to_string()
-            on:keydown=on_key(look.ctx, hit)>
-            <rect class="region-box" x=r.x y=r.y width=r.width height=r.height rx="10"></rect>
-            {failed.then(|| view! { <rect class="failed-fill" x=r.x y=r.y width=r.width height=r.height rx="10"></rect> })}
-            <text class="region-label" x=r.x + 12.0 y=r.y + 18.0>{title}</text>
-            {if failed {
-                Some(view! { <text class="failed-label" x=r.right() - 12.0 y=r.y + 18.0 text-anchor="end">"FAILED"</text> }.into_any())
-            } else if at_risk {
-                Some(view! { <text class="risk-label" x=r.right() - 12.0 y=r.y + 18.0 text-anchor="end">"loss breaks quorum"</text> }.into_any())
-            } else {
-                None
-            }}
+        <g
+            class=move || shape.with(|s| classes(
+                match s.region.kind {
+                    RegionKind::Site => "region region-site",
+                    RegionKind::Rack => "region region-rack",
+                },
+                &[("at-risk", s.at_risk), ("failed", s.failed), ("selected", s.selected)],
+            ))
+            data-region=name
+            data-failed=move || shape.with(|s| s.failed.to_string())
+            tabindex="0"
+            role="button"
+            aria-label=move || shape.with(|s| format!(
+                "{} {}{}",
+                if s.region.kind == RegionKind::Site { "Site" } else { "Rack" },
+                s.region.name,
+                if s.failed { ", failed" } else { "" }
+            ))
+            aria-pressed=move || shape.with(|s| s.selected.to_string())
+            on:keydown=move |ev| on_key(ctx, hit())(ev)
+        >
+            {move || shape.with(region_content)}
         </g>
     }
 }
 
-fn host(host: &HostBox, look: &Look) -> impl IntoView {
-    let at_risk = breaks_quorum(look.analysis, DomainKind::Host, &host.name);
-    let failed_itself = look
-        .failed
-        .contains(&Failed::new(DomainKind::Host, host.name.clone()));
-    let down = look.whatif.lost_hosts.contains(&host.name);
-    let selected = look.selected(&Selection::Host(host.name.clone()));
+fn region_content(shape: &RegionShape) -> impl IntoView {
+    let RegionShape {
+        region,
+        at_risk,
+        failed,
+        ..
+    } = shape;
+    let (at_risk, failed) = (*at_risk, *failed);
+    let word = match region.kind {
+        RegionKind::Site => "SITE",
+        RegionKind::Rack => "RACK",
+    };
+    let r = region.rect;
+    let title = format!("{word}  {}", fit(&region.name, 30));
+    view! {
+        <rect class="region-box" x=r.x y=r.y width=r.width height=r.height rx="10"></rect>
+        {failed.then(|| view! { <rect class="failed-fill" x=r.x y=r.y width=r.width height=r.height rx="10"></rect> })}
+        <text class="region-label" x=r.x + 12.0 y=r.y + 18.0>{title}</text>
+        {if failed {
+            Some(view! { <text class="failed-label" x=r.right() - 12.0 y=r.y + 18.0 text-anchor="end">"FAILED"</text> }.into_any())
+        } else if at_risk {
+            Some(view! { <text class="risk-label" x=r.right() - 12.0 y=r.y + 18.0 text-anchor="end">"loss breaks quorum"</text> }.into_any())
+        } else {
+            None
+        }}
+    }
+}
+
+fn host(ctx: Ctx, shape: Memo<HostShape>) -> impl IntoView {
+    let name = shape.with_untracked(|s| s.host.name.clone());
+    let hit = Hit::Host(name.clone());
+    view! {
+        <g
+            class=move || shape.with(|s| classes(
+                "host",
+                &[("at-risk", s.at_risk), ("unlisted", !s.host.listed), ("failed", s.down), ("selected", s.selected)],
+            ))
+            data-host=name
+            data-failed=move || shape.with(|s| s.down.to_string())
+            tabindex="0"
+            role="button"
+            aria-label=move || shape.with(|s| format!(
+                "Host {}, {} managers and {} workers{}",
+                s.host.name,
+                s.host.managers,
+                s.host.workers,
+                if s.down { ", failed" } else { "" }
+            ))
+            aria-pressed=move || shape.with(|s| s.selected.to_string())
+            on:keydown=on_key(ctx, hit)
+        >
+            {move || shape.with(host_content)}
+        </g>
+    }
+}
+
+fn host_content(shape: &HostShape) -> impl IntoView {
+    let HostShape {
+        host,
+        at_risk,
+        failed_itself,
+        down,
+        ..
+    } = shape;
+    let (at_risk, failed_itself, down) = (*at_risk, *failed_itself, *down);
     let r = host.rect;
     let tally = format!("{} M · {} W", host.managers, host.workers);
     let capacity = if host.listed {
@@ -656,44 +872,69 @@ fn host(host: &HostBox, look: &Look) -> impl IntoView {
     } else {
         "not listed under hosts".to_owned()
     };
-    let label = format!(
-        "Host {}, {} managers and {} workers{}",
-        host.name,
-        host.managers,
-        host.workers,
-        if down { ", failed" } else { "" }
-    );
     view! {
-        <g class="host" class:at-risk=at_risk class:unlisted=!host.listed class:failed=down class:selected=selected
-            data-host=host.name.clone() data-failed=down.to_string()
-            tabindex="0" role="button" aria-label=label aria-pressed=selected.to_string()
-            on:keydown=on_key(look.ctx, Hit::Host(host.name.clone()))>
-            <rect class="host-box" x=r.x y=r.y width=r.width height=r.height rx="8"></rect>
-            {down.then(|| view! { <rect class="failed-fill" x=r.x y=r.y width=r.width height=r.height rx="8"></rect> })}
-            <text class="host-name" x=r.x + 12.0 y=r.y + 19.0>{fit(&host.name, NAME_CHARS - 6)}</text>
-            <text class="host-tally" x=r.right() - 12.0 y=r.y + 19.0 text-anchor="end">{tally}</text>
-            <text class="host-capacity" x=r.x + 12.0 y=r.y + 35.0>{capacity}</text>
-            {if down {
-                Some(view! { <text class="failed-label" x=r.right() - 12.0 y=r.y + 35.0 text-anchor="end">{if failed_itself { "FAILED" } else { "DOWN" }}</text> }.into_any())
-            } else if at_risk {
-                Some(view! { <text class="risk-label" x=r.right() - 12.0 y=r.y + 35.0 text-anchor="end">"breaks quorum"</text> }.into_any())
-            } else {
-                None
-            }}
+        <rect class="host-box" x=r.x y=r.y width=r.width height=r.height rx="8"></rect>
+        {down.then(|| view! { <rect class="failed-fill" x=r.x y=r.y width=r.width height=r.height rx="8"></rect> })}
+        <text class="host-name" x=r.x + 12.0 y=r.y + 19.0>{fit(&host.name, NAME_CHARS - 6)}</text>
+        <text class="host-tally" x=r.right() - 12.0 y=r.y + 19.0 text-anchor="end">{tally}</text>
+        <text class="host-capacity" x=r.x + 12.0 y=r.y + 35.0>{capacity}</text>
+        {if down {
+            Some(view! { <text class="failed-label" x=r.right() - 12.0 y=r.y + 35.0 text-anchor="end">{if failed_itself { "FAILED" } else { "DOWN" }}</text> }.into_any())
+        } else if at_risk {
+            Some(view! { <text class="risk-label" x=r.right() - 12.0 y=r.y + 35.0 text-anchor="end">"breaks quorum"</text> }.into_any())
+        } else {
+            None
+        }}
+    }
+}
+
+fn node(ctx: Ctx, shape: Memo<NodeShape>) -> impl IntoView {
+    let name = shape.with_untracked(|s| s.card.name.clone());
+    let hit = Hit::Node(name.clone());
+    view! {
+        <g
+            class=move || shape.with(|s| classes(
+                if s.card.role == Role::Manager { "node node-manager" } else { "node node-worker" },
+                &[
+                    ("inactive", s.card.availability != Availability::Active),
+                    ("lost", s.lost),
+                    ("selected", s.selected),
+                ],
+            ))
+            data-node=name
+            data-on-host=move || shape.with(|s| s.card.host.clone())
+            data-role=move || shape.with(|s| s.card.role.to_string())
+            data-lost=move || shape.with(|s| s.lost.to_string())
+            tabindex="0"
+            role="button"
+            aria-label=move || shape.with(|s| format!(
+                "{} node {} on {}{}{}, {} tasks",
+                if s.card.role == Role::Manager { "Manager" } else { "Worker" },
+                s.card.name,
+                s.card.host,
+                match s.card.availability {
+                    Availability::Active => String::new(),
+                    other => format!(" ({other})"),
+                },
+                if s.lost { ", down" } else { "" },
+                s.chips.len()
+            ))
+            aria-pressed=move || shape.with(|s| s.selected.to_string())
+            on:keydown=on_key(ctx, hit)
+        >
+            {move || shape.with(node_content)}
         </g>
     }
 }
 
-fn node(card: &NodeCard, look: &Look) -> impl IntoView {
+fn node_content(shape: &NodeShape) -> impl IntoView {
+    let NodeShape {
+        card, lost, chips, ..
+    } = shape;
+    let lost = *lost;
     let r = card.rect;
     let manager = card.role == Role::Manager;
-    let (class, letter) = if manager {
-        ("node node-manager", "M")
-    } else {
-        ("node node-worker", "W")
-    };
-    let lost = look.whatif.lost_nodes.contains(&card.name);
-    let selected = look.selected(&Selection::Node(card.name.clone()));
+    let letter = if manager { "M" } else { "W" };
     // The badge's shape tells the roles apart without colour: a square for managers, a circle
     // for workers; the letter says it in words.
     let badge_x = r.x + 22.0;
@@ -707,40 +948,16 @@ fn node(card: &NodeCard, look: &Look) -> impl IntoView {
         Availability::Active => None,
         other => Some(other.to_string()),
     };
-    let inactive = availability.is_some();
-    let chips = look
-        .whatif
-        .chips
-        .get(&card.name)
-        .cloned()
-        .unwrap_or_default();
-    let selected_service = match look.selection {
-        Some(Selection::Service(id)) => Some(id.clone()),
-        _ => None,
-    };
-    let label = format!(
-        "{} node {} on {}{}{}, {} tasks",
-        if manager { "Manager" } else { "Worker" },
-        card.name,
-        card.host,
-        availability
-            .as_deref()
-            .map(|a| format!(" ({a})"))
-            .unwrap_or_default(),
-        if lost { ", down" } else { "" },
-        chips.len()
-    );
     let more = chips.len().saturating_sub(CHIPS);
     let chip_y = r.bottom() - 16.0;
     let chip_views = chips
-        .into_iter()
+        .iter()
         .take(CHIPS)
         .enumerate()
-        .map(|(i, chip)| {
+        .map(|(i, (chip, hl))| {
             let x = r.x + 10.0 + i as f64 * 17.0;
-            let hl = selected_service.as_deref() == Some(chip.service.as_str());
             view! {
-                <rect class=format!("chip svc-{}", chip.colour) class:moved=chip.moved class:hl=hl
+                <rect class=format!("chip svc-{}", chip.colour) class:moved=chip.moved class:hl=*hl
                     data-task=format!("{}.{}", chip.service, chip.slot) data-moved=chip.moved.to_string()
                     x=x y=chip_y width="14" height="9" rx="2.5"></rect>
             }
@@ -748,25 +965,20 @@ fn node(card: &NodeCard, look: &Look) -> impl IntoView {
         .collect_view();
     let name_y = r.y + 20.0;
     view! {
-        <g class=class class:inactive=inactive class:lost=lost class:selected=selected
-            data-node=card.name.clone() data-on-host=card.host.clone() data-role=card.role.to_string() data-lost=lost.to_string()
-            tabindex="0" role="button" aria-label=label aria-pressed=selected.to_string()
-            on:keydown=on_key(look.ctx, Hit::Node(card.name.clone()))>
-            <rect class="node-card" x=r.x y=r.y width=r.width height=r.height rx="6"></rect>
-            {badge}
-            <text class="badge-letter" x=badge_x y=badge_y + 4.5 text-anchor="middle">{letter}</text>
-            <text class="node-name" x=r.x + 44.0 y=name_y>{fit(&card.name, NAME_CHARS - 4)}</text>
-            <text class="node-detail" x=r.x + 44.0 y=r.y + 35.0>{card.detail.clone()}</text>
-            {availability.map(|a| view! {
-                <text class="node-availability" x=r.right() - 8.0 y=r.y + 18.0 text-anchor="end">{a}</text>
-            })}
-            {lost.then(|| view! {
-                <text class="lost-label" x=r.right() - 8.0 y=r.y + 18.0 text-anchor="end">"DOWN"</text>
-            })}
-            <g class="chips">{chip_views}</g>
-            {(more > 0).then(|| view! {
-                <text class="chip-more" x=r.x + 10.0 + CHIPS as f64 * 17.0 y=chip_y + 8.5>{format!("+{more}")}</text>
-            })}
-        </g>
+        <rect class="node-card" x=r.x y=r.y width=r.width height=r.height rx="6"></rect>
+        {badge}
+        <text class="badge-letter" x=badge_x y=badge_y + 4.5 text-anchor="middle">{letter}</text>
+        <text class="node-name" x=r.x + 44.0 y=name_y>{fit(&card.name, NAME_CHARS - 4)}</text>
+        <text class="node-detail" x=r.x + 44.0 y=r.y + 35.0>{card.detail.clone()}</text>
+        {availability.map(|a| view! {
+            <text class="node-availability" x=r.right() - 8.0 y=r.y + 18.0 text-anchor="end">{a}</text>
+        })}
+        {lost.then(|| view! {
+            <text class="lost-label" x=r.right() - 8.0 y=r.y + 18.0 text-anchor="end">"DOWN"</text>
+        })}
+        <g class="chips">{chip_views}</g>
+        {(more > 0).then(|| view! {
+            <text class="chip-more" x=r.x + 10.0 + CHIPS as f64 * 17.0 y=chip_y + 8.5>{format!("+{more}")}</text>
+        })}
     }
 }

@@ -281,6 +281,34 @@ test('edits re-analyse the plan; a bad edit keeps the last good plan; a reload k
   await app.close();
 });
 
+test('an edit redraws only the shapes it changes; a shape selected from the keyboard keeps the focus', async () => {
+  const app = await openApp();
+  const { page } = app;
+  const canvas = page.locator('[data-testid="topology"]');
+  await canvas.locator('[data-node]').first().waitFor();
+  // Tag every node's element; an edit that adds a manager must leave most of them in place.
+  const before = await canvas.locator('[data-node]').evaluateAll((nodes) => {
+    for (const node of nodes) node.swarmplanTag = node.dataset.node;
+    return nodes.map((node) => node.dataset.node);
+  });
+  await yaml(page).fill(withFourthManager(await yaml(page).inputValue()));
+  await canvas.locator('[data-node="man4"]').waitFor({ timeout: REACT_MS });
+  const kept = await canvas
+    .locator('[data-node]')
+    .evaluateAll((nodes) => nodes.filter((node) => node.swarmplanTag === node.dataset.node).map((node) => node.dataset.node));
+  assert.ok(kept.length > 0, `some shapes keep their elements (of ${before.join(', ')})`);
+  assert.ok(!kept.includes('man4'), 'the new node is drawn anew');
+
+  // Select a node with the keyboard: its look changes, its element (and the focus) stays.
+  const first = canvas.locator('[data-node]').first();
+  const name = await first.getAttribute('data-node');
+  await first.focus();
+  await page.keyboard.press('Enter');
+  await canvas.locator(`[data-node="${name}"][aria-pressed="true"]`).waitFor({ timeout: REACT_MS });
+  assert.equal(await page.evaluate(() => document.activeElement?.dataset?.node), name, 'the selected shape keeps the focus');
+  await app.close();
+});
+
 /** A plan over two sites whose first site holds two of the three managers. */
 const TWO_SITES = `swarmplan: 1
 name: Two sites

@@ -10,6 +10,7 @@ mod cluster;
 mod components;
 mod edit;
 mod history;
+mod keyed;
 mod layout;
 mod share;
 mod sizing_form;

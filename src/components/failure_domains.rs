@@ -1,5 +1,6 @@
 //! What the loss of each host, rack and site does to the managers' quorum.
 
+use crate::keyed::{keyed, Keyed};
 use leptos::prelude::*;
 use swarmplan_engine::topology::DomainKind;
 use swarmplan_engine::Analysis;
@@ -16,30 +17,25 @@ pub fn FailureDomains(analysis: Memo<Analysis>) -> impl IntoView {
                     .all(|f| f.quorum)
         })
     };
-    let rows = move || {
+    let rows: Memo<Keyed<DomainLook>> = Memo::new(move |_| {
         analysis.with(|a| {
             a.failures
                 .iter()
                 .filter(|f| f.domain != DomainKind::Hosts)
                 .map(|f| {
-                    let holds = f.quorum;
-                    view! {
-                        <tr class:lost=!holds data-domain=format!("{}:{}", f.domain, f.name)>
-                            <td class="domain-kind">{f.domain.to_string()}</td>
-                            <td class="domain-name">{f.name.clone()}</td>
-                            <td class="num">{f.lost_nodes.len()}</td>
-                            <td class="num">{f.managers_left}</td>
-                            <td>
-                                <span class="verdict" class:verdict-ok=holds class:verdict-lost=!holds>
-                                    {if holds { "yes" } else { "no" }}
-                                </span>
-                            </td>
-                        </tr>
-                    }
+                    let look = DomainLook {
+                        kind: f.domain,
+                        name: f.name.clone(),
+                        lost_nodes: f.lost_nodes.len(),
+                        managers_left: f.managers_left,
+                        quorum: f.quorum,
+                    };
+                    (format!("{}:{}", f.domain, f.name), look)
                 })
-                .collect_view()
+                .collect()
         })
-    };
+    });
+    let rows = keyed(rows, |k| k, row);
 
     view! {
         <section class="card domains-card" aria-labelledby="domains-title">
@@ -64,5 +60,37 @@ pub fn FailureDomains(analysis: Memo<Analysis>) -> impl IntoView {
                 <tbody>{rows}</tbody>
             </table>
         </section>
+    }
+}
+
+/// What one domain's row shows.
+#[derive(Clone, PartialEq)]
+struct DomainLook {
+    kind: DomainKind,
+    name: String,
+    lost_nodes: usize,
+    managers_left: usize,
+    quorum: bool,
+}
+
+fn row(look: Memo<DomainLook>) -> impl IntoView {
+    let domain = look.with_untracked(|l| format!("{}:{}", l.kind, l.name));
+    view! {
+        <tr class:lost=move || look.with(|l| !l.quorum) data-domain=domain>
+            {move || look.with(|l| {
+                let holds = l.quorum;
+                view! {
+                    <td class="domain-kind">{l.kind.to_string()}</td>
+                    <td class="domain-name">{l.name.clone()}</td>
+                    <td class="num">{l.lost_nodes}</td>
+                    <td class="num">{l.managers_left}</td>
+                    <td>
+                        <span class="verdict" class:verdict-ok=holds class:verdict-lost=!holds>
+                            {if holds { "yes" } else { "no" }}
+                        </span>
+                    </td>
+                }
+            })}
+        </tr>
     }
 }

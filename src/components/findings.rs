@@ -2,7 +2,9 @@
 //! highlights it on the canvas.
 
 use crate::app::{Ctx, Selection};
+use crate::keyed::{keyed, Keyed};
 use leptos::prelude::*;
+use swarmplan_engine::findings::Finding;
 use swarmplan_engine::Severity;
 
 fn severity_word(severity: Severity) -> &'static str {
@@ -32,54 +34,29 @@ pub fn Findings() -> impl IntoView {
             )
         })
     };
-    let items = move || {
+    let looks: Memo<Keyed<FindingLook>> = Memo::new(move |_| {
+        let selection = ctx.selection.get();
         analysis.with(|a| {
-            if a.findings.is_empty() {
-                return view! { <li class="finding-none">"No findings: the plan passes every check."</li> }.into_any();
-            }
             a.findings
                 .iter()
                 .map(|f| {
-                    let class = format!("finding finding-{}", f.severity);
                     let target = Selection::of_target(&f.target);
-                    let selectable = target.is_some();
-                    let selected = target.is_some() && ctx.selection.with(|s| s == &target);
-                    let go = move |_| {
-                        if let Some(target) = target.clone() {
-                            ctx.select(Some(target));
-                            ctx.reveal.update(|r| *r += 1);
-                        }
+                    let look = FindingLook {
+                        selected: target.is_some() && target == selection,
+                        target,
+                        finding: f.clone(),
                     };
-                    view! {
-                        <li class=class class:selected=selected data-code=f.code data-target=f.target.to_string()>
-                            <span class="severity">{severity_word(f.severity)}</span>
-                            <div class="finding-body">
-                                {if selectable {
-                                    view! {
-                                        <button class="finding-message link" aria-pressed=selected.to_string()
-                                            title="Select this on the canvas" on:click=go>{f.message.clone()}</button>
-                                    }.into_any()
-                                } else {
-                                    view! { <p class="finding-message">{f.message.clone()}</p> }.into_any()
-                                }}
-                                <p class="finding-meta">
-                                    <code class="finding-code">{f.code}</code>
-                                    <span class="finding-target">{f.target.to_string()}</span>
-                                </p>
-                                {f.hint.clone().map(|hint| view! {
-                                    <p class="finding-hint">
-                                        <span class="hint-word">"Hint: "</span>
-                                        {hint}
-                                    </p>
-                                })}
-                            </div>
-                        </li>
-                    }
+                    (format!("{}|{}|{}", f.code, f.target, f.message), look)
                 })
-                .collect_view()
-                .into_any()
+                .collect()
+        })
+    });
+    let none = move || {
+        looks.with(Keyed::is_empty).then(|| {
+            view! { <li class="finding-none">"No findings: the plan passes every check."</li> }
         })
     };
+    let items = keyed(looks, |k| k, move |look| finding(ctx, look));
 
     view! {
         <section class="card findings-card" aria-labelledby="findings-title">
@@ -87,7 +64,68 @@ pub fn Findings() -> impl IntoView {
                 <h2 id="findings-title">"Findings"</h2>
                 <span class="card-meta" data-testid="findings-tally">{tally}</span>
             </div>
-            <ul class="findings" data-testid="findings">{items}</ul>
+            <ul class="findings" data-testid="findings">{none}{items}</ul>
         </section>
+    }
+}
+
+/// What a finding's entry shows.
+#[derive(Clone, PartialEq)]
+struct FindingLook {
+    finding: Finding,
+    /// What clicking the finding selects, when it names something on the canvas.
+    target: Option<Selection>,
+    selected: bool,
+}
+
+fn finding(ctx: Ctx, look: Memo<FindingLook>) -> impl IntoView {
+    let (code, target) = look.with_untracked(|l| (l.finding.code, l.finding.target.to_string()));
+    view! {
+        <li
+            class=move || look.with(|l| {
+                let class = format!("finding finding-{}", l.finding.severity);
+                if l.selected { class + " selected" } else { class }
+            })
+            data-code=code
+            data-target=target
+        >
+            {move || look.with(|l| finding_content(ctx, l))}
+        </li>
+    }
+}
+
+fn finding_content(ctx: Ctx, look: &FindingLook) -> impl IntoView {
+    let f = &look.finding;
+    let selected = look.selected;
+    let target = look.target.clone();
+    let selectable = target.is_some();
+    let go = move |_| {
+        if let Some(target) = target.clone() {
+            ctx.select(Some(target));
+            ctx.reveal.update(|r| *r += 1);
+        }
+    };
+    view! {
+        <span class="severity">{severity_word(f.severity)}</span>
+        <div class="finding-body">
+            {if selectable {
+                view! {
+                    <button class="finding-message link" aria-pressed=selected.to_string()
+                        title="Select this on the canvas" on:click=go>{f.message.clone()}</button>
+                }.into_any()
+            } else {
+                view! { <p class="finding-message">{f.message.clone()}</p> }.into_any()
+            }}
+            <p class="finding-meta">
+                <code class="finding-code">{f.code}</code>
+                <span class="finding-target">{f.target.to_string()}</span>
+            </p>
+            {f.hint.clone().map(|hint| view! {
+                <p class="finding-hint">
+                    <span class="hint-word">"Hint: "</span>
+                    {hint}
+                </p>
+            })}
+        </div>
     }
 }

@@ -5,6 +5,7 @@
 use crate::app::{Ctx, Mode, Selection};
 use crate::components::inspector::Inspector;
 use crate::edit::{self, Place};
+use crate::keyed::{keyed, Keyed};
 use crate::layout::{
     fit, Hit, HostBox, Layout, NodeCard, Point, Rect, Region, RegionKind, NAME_CHARS,
 };
@@ -13,7 +14,7 @@ use crate::whatif::{Chip, Failed, WhatIf};
 use leptos::prelude::*;
 use leptos::wasm_bindgen::{closure::Closure, JsCast};
 use send_wrapper::SendWrapper;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use swarmplan_engine::plan::{Availability, Role};
 use swarmplan_engine::topology::DomainKind;
 use swarmplan_engine::Analysis;
@@ -104,63 +105,6 @@ struct Shapes {
     regions: Keyed<RegionShape>,
     hosts: Keyed<HostShape>,
     nodes: Keyed<NodeShape>,
-}
-
-/// Shapes in drawing order, each under a key that names what it draws.
-#[derive(Debug, Clone, PartialEq)]
-struct Keyed<T> {
-    keys: Vec<String>,
-    shapes: BTreeMap<String, T>,
-}
-
-impl<T> FromIterator<(String, T)> for Keyed<T> {
-    fn from_iter<I: IntoIterator<Item = (String, T)>>(items: I) -> Self {
-        let mut keyed = Keyed {
-            keys: Vec::new(),
-            shapes: BTreeMap::new(),
-        };
-        for (key, shape) in items {
-            // A name used twice (a mistake the findings report) still gets a shape of its own.
-            let mut unique = key.clone();
-            let mut copy = 1;
-            while keyed.shapes.contains_key(&unique) {
-                copy += 1;
-                unique = format!("{key}#{copy}");
-            }
-            keyed.keys.push(unique.clone());
-            keyed.shapes.insert(unique, shape);
-        }
-        keyed
-    }
-}
-
-/// One layer of the canvas: a keyed list in which each shape follows its own look, so that an
-/// edit redraws only the shapes it changes and keeps the others' elements (and keyboard focus).
-fn layer<T, V>(
-    shapes: Memo<Shapes>,
-    pick: fn(&Shapes) -> &Keyed<T>,
-    draw: impl Fn(Memo<T>) -> V + Copy + Send + Sync + 'static,
-) -> impl IntoView
-where
-    T: Clone + PartialEq + Send + Sync + 'static,
-    V: IntoView + 'static,
-{
-    view! {
-        <For
-            each=move || shapes.with(|s| pick(s).keys.clone())
-            key=String::clone
-            children=move |key| {
-                // While the key is listed its shape is there; as it goes, the last look stays.
-                let shape = Memo::new(move |last: Option<&T>| {
-                    shapes
-                        .with(|s| pick(s).shapes.get(&key).cloned())
-                        .or_else(|| last.cloned())
-                        .expect("a shape is drawn only while its key is listed")
-                });
-                draw(shape)
-            }
-        />
-    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -506,9 +450,9 @@ pub fn Canvas() -> impl IntoView {
     });
     let content = move || {
         view! {
-            <g class="regions">{layer(shapes, |s| &s.regions, move |shape| region(ctx, shape))}</g>
-            <g class="hosts">{layer(shapes, |s| &s.hosts, move |shape| host(ctx, shape))}</g>
-            <g class="nodes">{layer(shapes, |s| &s.nodes, move |shape| node(ctx, shape))}</g>
+            <g class="regions">{keyed(shapes, |s| &s.regions, move |shape| region(ctx, shape))}</g>
+            <g class="hosts">{keyed(shapes, |s| &s.hosts, move |shape| host(ctx, shape))}</g>
+            <g class="nodes">{keyed(shapes, |s| &s.nodes, move |shape| node(ctx, shape))}</g>
         }
     };
     // What is being carried, and where it would land.

@@ -261,11 +261,25 @@ pub fn App() -> impl IntoView {
         None => {}
     }
 
-    // Autosave every edit, including those that do not parse: the user's text is never lost.
+    // Autosave every edit, including those that do not parse: the user's text is never lost. The
+    // write runs in a task of its own right after the edit's update, not in the frame that shows
+    // it; a burst of edits is written once, as it ends up.
     let autosaved = RwSignal::new(true);
+    let save_queued = StoredValue::new(false);
     Effect::new(move |_| {
-        let saved = document.with(Document::saved);
-        autosaved.set(storage::save(&saved));
+        document.track();
+        if save_queued.get_value() {
+            return;
+        }
+        save_queued.set_value(true);
+        set_timeout(
+            move || {
+                save_queued.set_value(false);
+                let saved = document.with_untracked(Document::saved);
+                autosaved.set(storage::save(&saved));
+            },
+            std::time::Duration::ZERO,
+        );
     });
 
     // Undo and redo from anywhere but a text field, which has its own.

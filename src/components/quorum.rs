@@ -20,10 +20,11 @@ pub fn QuorumPanel(analysis: Memo<Analysis>) -> impl IntoView {
     let majority = move || analysis.with(|a| a.quorum.majority);
     let tolerates = move || analysis.with(|a| a.quorum.tolerates);
     let off_table = move || analysis.with(|a| !a.quorum.table.iter().any(|row| row.current));
+    // Docker's table changes only with the number of managers, not with every edit.
+    let table = Memo::new(move |_| analysis.with(|a| a.quorum.table.clone()));
     let rows = move || {
-        analysis.with(|a| {
-            a.quorum
-                .table
+        table.with(|table| {
+            table
                 .iter()
                 .map(|row| {
                     let current = row.current;

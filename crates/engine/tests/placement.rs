@@ -420,6 +420,20 @@ fn failures_reschedule_as_swarm_does() {
   agent: { image: a, deploy: { mode: global } }",
     );
     let analysis = analyze(&parse_plan(&text).unwrap(), &Options::default());
+    let mut out = scenarios(&analysis);
+    writeln!(out, "{}", analysis.survival.summary).unwrap();
+    expect![[r#"
+        host h1: quorum true down [] degraded [] moved [web.1→w2] pending 0 rebalance ["s/web"]
+        host h2: quorum true down ["s/pinned"] degraded [] moved [web.2→w1] pending 1 rebalance ["s/web"]
+        host h3: quorum true down [] degraded [] moved [] pending 0 rebalance []
+        services stop with host h2
+    "#]]
+    .assert_eq(&out);
+}
+
+/// What each failure does, one line per scenario: quorum, services down and degraded, tasks
+/// moved (as `service.slot→node`), tasks pending, services to rebalance afterwards.
+fn scenarios(analysis: &Analysis) -> String {
     let mut out = String::new();
     for f in &analysis.failures {
         let moved: Vec<String> = f
@@ -438,35 +452,6 @@ fn failures_reschedule_as_swarm_does() {
             moved.join(" "),
             f.pending.len(),
             f.rebalance
-        )
-        .unwrap();
-    }
-    writeln!(out, "{}", analysis.survival.summary).unwrap();
-    expect![[r#"
-        host h1: quorum true down [] degraded [] moved [web.1→w2] pending 0 rebalance ["s/web"]
-        host h2: quorum true down ["s/pinned"] degraded [] moved [web.2→w1] pending 1 rebalance ["s/web"]
-        host h3: quorum true down [] degraded [] moved [] pending 0 rebalance []
-        services stop with host h2
-    "#]]
-    .assert_eq(&out);
-}
-
-/// Tasks moved by each failure, as `service.slot→node`, one line per scenario.
-fn moves(analysis: &Analysis) -> String {
-    let mut out = String::new();
-    for f in &analysis.failures {
-        let moved: Vec<String> = f
-            .rescheduled
-            .iter()
-            .map(|t| format!("{}.{}→{}", t.service, t.slot, t.node))
-            .collect();
-        writeln!(
-            out,
-            "{} {}: moved [{}] pending {}",
-            f.domain,
-            f.name,
-            moved.join(" "),
-            f.pending.len()
         )
         .unwrap();
     }
@@ -496,13 +481,13 @@ fn a_spread_branch_above_its_share_does_not_stall_the_scheduler() {
         app: m0×1 w1×2 w10×1 w3×5 w5×4
         ! spread-label-missing service:s/app
         ! spread-label-missing service:s/app
-        host h2: moved [] pending 1
-        host h6: moved [app.10→w5 app.11→w10] pending 0
-        host h5: moved [app.1→w5 app.2→w5 app.3→w5 app.4→w10 app.5→m0] pending 0
-        host h0: moved [app.6→w10 app.7→m0 app.8→w3 app.9→w10] pending 0
-        host h8: moved [app.12→w5] pending 0
+        host h2: quorum false down [] degraded ["s/app"] moved [] pending 1 rebalance []
+        host h6: quorum true down [] degraded [] moved [app.10→w5 app.11→w10] pending 0 rebalance ["s/app"]
+        host h5: quorum true down [] degraded [] moved [app.1→w5 app.2→w5 app.3→w5 app.4→w10 app.5→m0] pending 0 rebalance ["s/app"]
+        host h0: quorum true down [] degraded [] moved [app.6→w10 app.7→m0 app.8→w3 app.9→w10] pending 0 rebalance ["s/app"]
+        host h8: quorum true down [] degraded [] moved [app.12→w5] pending 0 rebalance ["s/app"]
     "#]]
-    .assert_eq(&(render(&analysis) + &moves(&analysis)));
+    .assert_eq(&(render(&analysis) + &scenarios(&analysis)));
 }
 
 #[test]

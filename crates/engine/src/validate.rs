@@ -15,6 +15,42 @@ pub fn is_valid_name(name: &str) -> bool {
         && name.as_bytes()[0].is_ascii_alphanumeric()
 }
 
+/// A rack name is one rack, and one failure domain, wherever it appears: hosts in different
+/// sites under the same rack name would fail together in the analysis, which a real rack in each
+/// site would not.
+fn racks_across_sites(plan: &Plan) -> Vec<Finding> {
+    let mut sites: Vec<(&str, Vec<&str>)> = Vec::new();
+    for host in &plan.hosts {
+        let Some(rack) = host.rack.as_deref() else {
+            continue;
+        };
+        let site = host.site.as_deref().unwrap_or("(no site)");
+        match sites.iter_mut().find(|(r, _)| *r == rack) {
+            Some((_, of_rack)) if !of_rack.contains(&site) => of_rack.push(site),
+            Some(_) => {}
+            None => sites.push((rack, vec![site])),
+        }
+    }
+    sites
+        .into_iter()
+        .filter(|(_, of_rack)| of_rack.len() > 1)
+        .map(|(rack, of_rack)| {
+            Finding::warning(
+                "rack-in-several-sites",
+                Target::Rack(rack.to_owned()),
+                format!(
+                    "rack `{rack}` holds hosts in sites {}: Swarmplan takes a rack name for one rack, so the analysis fails them together",
+                    of_rack.join(", ")
+                ),
+            )
+            .hint(format!(
+                "give each site's rack a name of its own, such as `{}-{rack}`",
+                of_rack[0]
+            ))
+        })
+        .collect()
+}
+
 fn duplicates<'a>(names: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
     let mut seen = BTreeSet::new();
     let mut repeated = Vec::new();
@@ -58,6 +94,7 @@ pub fn structure(plan: &Plan) -> Vec<Finding> {
             ));
         }
     }
+    findings.extend(racks_across_sites(plan));
     for node in &plan.nodes {
         if !is_valid_name(&node.name) {
             findings.push(invalid_name(

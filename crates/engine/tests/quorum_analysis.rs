@@ -186,6 +186,31 @@ fn racks_and_sites_are_failure_domains_too() {
 }
 
 #[test]
+fn a_rack_name_used_in_two_sites_is_one_rack_and_says_so() {
+    // Two sites each with a rack called r1: the name makes them one failure domain, which
+    // breaks quorum here; the warning tells why and how to name them apart.
+    check(
+        "esx1@r1/dc1: m1*
+         esx2@r1/dc2: m2*
+         esx3@r2/dc3: m3*",
+        expect![[r#"
+            managers 3 majority 2 tolerates 1
+            host esx1: lost [m1] managers left 2 ok
+            host esx2: lost [m2] managers left 2 ok
+            host esx3: lost [m3] managers left 2 ok
+            rack r1: lost [m1 m2] managers left 1 LOST
+            rack r2: lost [m3] managers left 2 ok
+            site dc1: lost [m1] managers left 2 ok
+            site dc2: lost [m2] managers left 2 ok
+            site dc3: lost [m3] managers left 2 ok
+            survives any single host or site loss; quorum is lost with rack r1
+            error rack-loss-breaks-quorum rack:r1
+            warning rack-in-several-sites rack:r1
+        "#]],
+    );
+}
+
+#[test]
 fn five_managers_over_three_sites_two_two_one_survive_a_site() {
     check(
         "a@r1/dc1: m1* m2*

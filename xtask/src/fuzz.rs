@@ -2,11 +2,15 @@
 //! libFuzzer) for a set time, seeded with the example plans and the corpus stack files.
 //!
 //! The toolchain here is stable, so the targets are built without a sanitizer (`-s none`) and
-//! with `RUSTC_BOOTSTRAP=1` for cargo-fuzz's unstable flags; a crash still stops the run and
-//! leaves its input under `fuzz/artifacts/`, to be kept as a regression test.
+//! with `RUSTC_BOOTSTRAP=1` for cargo-fuzz's unstable flags; a crash, or an input that runs for
+//! more than ten seconds, still stops the run and leaves its input under `fuzz/artifacts/`, to be
+//! kept as a regression test.
 
 use crate::{cargo, root, run, Result};
 use std::path::PathBuf;
+
+/// How long one input may run before libFuzzer reports it as a hang.
+const HANG_SECONDS: u64 = 10;
 
 /// Each target and the folders that seed it.
 const TARGETS: &[(&str, &[&str])] = &[
@@ -41,6 +45,8 @@ pub fn run_all(seconds: u64) -> Result {
             .args(&seeds)
             .arg("--")
             .arg(format!("-max_total_time={seconds}"))
+            // An input that runs this long is a hang (it would freeze the app's tab): a failure.
+            .arg(format!("-timeout={HANG_SECONDS}"))
             .env("RUSTC_BOOTSTRAP", "1")
             .current_dir(root().join("fuzz")))?;
         report.push(format!("| {target} | {seconds} s | no crash |"));

@@ -86,10 +86,13 @@ pub fn parse_plan(text: &str) -> Result<Plan, PlanError> {
     }
     let mut plan = typed.map_err(|e| PlanError::from_yaml(&e))?;
     for stack in &mut plan.stacks {
+        let at_stack =
+            |e: String| PlanError::at(format!("stack `{}`: {e}", stack.name), None, None);
         stack
             .compose
             .apply_merge()
-            .map_err(|e| PlanError::at(format!("stack `{}`: {e}", stack.name), None, None))?;
+            .map_err(|e| at_stack(e.to_string()))?;
+        check_keys(&stack.compose).map_err(at_stack)?;
         crate::compose::normalize_file_modes(&mut stack.compose);
     }
     Ok(plan)
@@ -122,7 +125,52 @@ pub fn parse_value(text: &str) -> Result<Value, PlanError> {
     value
         .apply_merge()
         .map_err(|e| PlanError::at(e.to_string(), None, None))?;
+    check_keys(&value).map_err(|e| PlanError::at(e, None, None))?;
     Ok(value)
+}
+
+/// Refuses a mapping key that is itself a mapping, a list or a tagged value (YAML's `? key`):
+/// compose files and Docker's loader know only plain keys, and such a key could not be written
+/// back out. Says where the key is.
+fn check_keys(value: &Value) -> Result<(), String> {
+    fn walk(value: &Value, path: &mut Vec<String>) -> Result<(), String> {
+        match value {
+            Value::Mapping(mapping) => {
+                for (key, item) in mapping {
+                    let name = match key {
+                        Value::String(s) => s.clone(),
+                        Value::Number(n) => n.to_string(),
+                        Value::Bool(b) => b.to_string(),
+                        Value::Null => "null".to_owned(),
+                        _ => {
+                            let place = if path.is_empty() {
+                                "the top level".to_owned()
+                            } else {
+                                format!("`{}`", path.join("."))
+                            };
+                            return Err(format!(
+                                "a key under {place} is a list, a mapping or a tagged value (a YAML `? key`): compose files use plain keys"
+                            ));
+                        }
+                    };
+                    path.push(name);
+                    walk(item, path)?;
+                    path.pop();
+                }
+            }
+            Value::Sequence(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    path.push(i.to_string());
+                    walk(item, path)?;
+                    path.pop();
+                }
+            }
+            Value::Tagged(tagged) => walk(&tagged.value, path)?,
+            _ => {}
+        }
+        Ok(())
+    }
+    walk(value, &mut Vec::new())
 }
 
 /// Writes any value as YAML.

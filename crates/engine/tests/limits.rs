@@ -17,6 +17,21 @@ fn an_alias_bomb_is_refused_by_name() {
     assert!(error.message.contains("aliases"), "{error}");
 }
 
+/// Found by fuzzing: a `? key` made of a mapping read as a plan, then made the stack export
+/// panic, since no YAML emitter writes such a key back.
+#[test]
+fn a_mapping_as_a_key_is_refused_with_its_place() {
+    let text = "swarmplan: 1\nname: keys\nstacks:\n  - name: web\n    compose:\n      services:\n        api:\n          image: x\n          deploy:\n            resources:\n             ? reservations: { cpus: '0.5' }\n";
+    let error = parse_plan(text).expect_err("a mapping as a key is refused");
+    assert_eq!(
+        error.to_string(),
+        "stack `web`: a key under `services.api.deploy.resources` is a list, a mapping or a tagged value (a YAML `? key`): compose files use plain keys"
+    );
+    let error = swarmplan_engine::yaml::parse_value("a:\n  ? [1, 2]\n  : x\n")
+        .expect_err("in any document");
+    assert!(error.to_string().contains("under `a`"), "{error}");
+}
+
 #[test]
 fn deep_nesting_is_refused_by_name() {
     let text = format!(

@@ -131,46 +131,50 @@ pub fn parse_value(text: &str) -> Result<Value, PlanError> {
 
 /// Refuses a mapping key that is itself a mapping, a list or a tagged value (YAML's `? key`):
 /// compose files and Docker's loader know only plain keys, and such a key could not be written
-/// back out. Says where the key is.
+/// back out. Says where the key is. The place is only put together for the error: plans are read
+/// on every keystroke.
 fn check_keys(value: &Value) -> Result<(), String> {
-    fn walk(value: &Value, path: &mut Vec<String>) -> Result<(), String> {
+    /// On error, the keys from the offending mapping up to `value`, innermost first.
+    fn walk(value: &Value) -> Result<(), Vec<String>> {
         match value {
             Value::Mapping(mapping) => {
                 for (key, item) in mapping {
-                    let name = match key {
-                        Value::String(s) => s.clone(),
-                        Value::Number(n) => n.to_string(),
-                        Value::Bool(b) => b.to_string(),
-                        Value::Null => "null".to_owned(),
-                        _ => {
-                            let place = if path.is_empty() {
-                                "the top level".to_owned()
-                            } else {
-                                format!("`{}`", path.join("."))
-                            };
-                            return Err(format!(
-                                "a key under {place} is a list, a mapping or a tagged value (a YAML `? key`): compose files use plain keys"
-                            ));
-                        }
-                    };
-                    path.push(name);
-                    walk(item, path)?;
-                    path.pop();
+                    if !matches!(
+                        key,
+                        Value::Null | Value::String(_) | Value::Number(_) | Value::Bool(_)
+                    ) {
+                        return Err(Vec::new());
+                    }
+                    walk(item).map_err(|mut path| {
+                        path.push(crate::compose::as_text(key).unwrap_or_else(|| "null".into()));
+                        path
+                    })?;
                 }
             }
             Value::Sequence(items) => {
                 for (i, item) in items.iter().enumerate() {
-                    path.push(i.to_string());
-                    walk(item, path)?;
-                    path.pop();
+                    walk(item).map_err(|mut path| {
+                        path.push(i.to_string());
+                        path
+                    })?;
                 }
             }
-            Value::Tagged(tagged) => walk(&tagged.value, path)?,
+            Value::Tagged(tagged) => walk(&tagged.value)?,
             _ => {}
         }
         Ok(())
     }
-    walk(value, &mut Vec::new())
+    walk(value).map_err(|mut path| {
+        path.reverse();
+        let place = if path.is_empty() {
+            "the top level".to_owned()
+        } else {
+            format!("`{}`", path.join("."))
+        };
+        format!(
+            "a key under {place} is a list, a mapping or a tagged value (a YAML `? key`): compose files use plain keys"
+        )
+    })
 }
 
 /// Writes any value as YAML.

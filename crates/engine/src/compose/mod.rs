@@ -140,7 +140,8 @@ impl Compose {
     }
 }
 
-fn as_text(value: &Value) -> Option<String> {
+/// A scalar's text: a string, a number or a boolean as written.
+pub(crate) fn as_text(value: &Value) -> Option<String> {
     match value {
         Value::String(s) => Some(s.clone()),
         Value::Number(n) => Some(n.to_string()),

@@ -158,8 +158,6 @@ struct Shape<'a> {
     branches: Vec<Branch>,
     /// Per node: the leaf branch it is in.
     leaf_of: Vec<u32>,
-    /// The number of leaves; leaf branches carry their number in `Branch::leaf`.
-    leaves: usize,
 }
 
 #[derive(Debug)]
@@ -170,8 +168,6 @@ struct Branch {
     value: u32,
     /// The branches below, in the order of their values; empty at a leaf.
     children: Vec<u32>,
-    /// At a leaf: its number among the leaves.
-    leaf: u32,
 }
 
 impl<'a> Shape<'a> {
@@ -194,7 +190,6 @@ impl<'a> Shape<'a> {
             levels,
             branches: Vec::new(),
             leaf_of: vec![0; nodes],
-            leaves: 0,
         };
         fn flatten(shape: &mut Shape, building: Building, parent: u32, value: u32) -> u32 {
             let index = shape.branches.len() as u32;
@@ -206,11 +201,8 @@ impl<'a> Shape<'a> {
                 },
                 value,
                 children: Vec::new(),
-                leaf: u32::MAX,
             });
             if building.next.is_empty() {
-                shape.branches[index as usize].leaf = shape.leaves as u32;
-                shape.leaves += 1;
                 for node in building.nodes {
                     shape.leaf_of[node as usize] = index;
                 }
@@ -237,6 +229,17 @@ impl<'a> Shape<'a> {
             next = (parent != branch).then_some(parent);
             Some(branch)
         })
+    }
+
+    /// Per branch: the tasks of a service in it, from the nodes that run any.
+    fn per_branch(&self, holders: &[usize], counts: &[u32]) -> Vec<u32> {
+        let mut tasks = vec![0; self.branches.len()];
+        for &node in holders {
+            for branch in self.path(node) {
+                tasks[branch] += counts[node];
+            }
+        }
+        tasks
     }
 }
 
@@ -641,12 +644,7 @@ impl<'p> Cluster<'p> {
         let shape: &Shape = &spec.shape;
         let (mut counts, mut holders) = self.load_counts(spec_index);
         // Swarm's decision tree: each branch's tasks of the service when the tree is built.
-        let mut tasks = vec![0; shape.branches.len()];
-        for &node in &holders {
-            for branch in shape.path(node) {
-                tasks[branch] += counts[node];
-            }
-        }
+        let tasks = shape.per_branch(&holders, &counts);
         let candidates = (describe && !shape.levels.is_empty())
             .then(|| self.branches_with_candidates(spec, shape, &counts));
         let mut queue: VecDeque<u64> = slots.into();
@@ -677,13 +675,13 @@ impl<'p> Cluster<'p> {
             self.wait(spec_index, queue, &reason);
         }
         let description = candidates.and_then(|candidates| {
-            let mut totals = vec![0; shape.branches.len()];
-            for &node in &holders {
-                for branch in shape.path(node) {
-                    totals[branch] += counts[node];
-                }
-            }
-            uneven(shape, 0, 0, &candidates, &totals)
+            uneven(
+                shape,
+                0,
+                0,
+                &candidates,
+                &shape.per_branch(&holders, &counts),
+            )
         });
         self.unload_counts(counts, &holders);
         description

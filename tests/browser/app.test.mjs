@@ -8,11 +8,11 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { serveStatic } from './serve.mjs';
 
 const DIST = process.env.SWARMPLAN_DIST;
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
@@ -21,53 +21,16 @@ const VIEWPORT = { width: 1440, height: 960 };
 /** How long the app may take to react to an edit (the wasm runs in a 2-core CI box). */
 const REACT_MS = 10_000;
 
-const MIME = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.wasm': 'application/wasm',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.json': 'application/json',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.txt': 'text/plain; charset=utf-8',
-};
-
 let server;
 let origin;
 let browser;
-
-/** Serves `root` read-only: files only, nothing outside it, `/` is index.html. */
-function serveStatic(root) {
-  return createServer(async (request, response) => {
-    try {
-      const url = new URL(request.url, 'http://localhost');
-      const relative = decodeURIComponent(url.pathname).replace(/^\/+/, '') || 'index.html';
-      const file = path.resolve(root, relative);
-      if (file !== root && !file.startsWith(root + path.sep)) {
-        response.writeHead(403).end();
-        return;
-      }
-      if (!(await stat(file)).isFile()) throw new Error('not a file');
-      const body = await readFile(file);
-      response.writeHead(200, {
-        'Content-Type': MIME[path.extname(file)] ?? 'application/octet-stream',
-        'Cache-Control': 'no-store',
-      });
-      response.end(request.method === 'HEAD' ? undefined : body);
-    } catch {
-      response.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found');
-    }
-  });
-}
 
 before(async () => {
   assert.ok(DIST, 'set SWARMPLAN_DIST to the absolute path of the built dist/ directory');
   assert.ok(path.isAbsolute(DIST), `SWARMPLAN_DIST must be absolute, not ${DIST}`);
   const root = path.resolve(DIST);
   assert.ok((await stat(path.join(root, 'index.html'))).isFile(), `${root}/index.html is missing: build with trunk first`);
-  server = serveStatic(root);
+  server = serveStatic({ '/': root });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   origin = `http://127.0.0.1:${server.address().port}`;
   browser = await chromium.launch({

@@ -9,10 +9,9 @@
 // the YAML editor, then time, inside the page, from the edit that adds one manager to the frame
 // in which the quorum panel shows it.
 
-import { createServer } from 'node:http';
-import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
+import { serveStatic } from './serve.mjs';
 
 const DIST = process.env.SWARMPLAN_DIST ? path.resolve(process.env.SWARMPLAN_DIST) : null;
 const ENGINE = path.resolve(process.env.SWARMPLAN_ENGINE ?? 'target/bench-wasm');
@@ -22,7 +21,6 @@ const RUNS = 11;
 /** The page that loads the engine: no app, no CSP, the same origin as the module. */
 const ENGINE_PAGE = '<!DOCTYPE html><meta charset="utf-8"><title>Swarmplan engine bench</title>';
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-const MIME = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css', '.svg': 'image/svg+xml' };
 
 /** A plan with `hosts` servers, `nodes` nodes (five managers) and `services` services of ten replicas; nodes last, so an edit can append one. */
 function generated(hosts, nodes, services) {
@@ -33,29 +31,6 @@ function generated(hosts, nodes, services) {
   lines.push('nodes:');
   for (let n = 0; n < nodes; n++) lines.push(`  - { name: n${n}, host: h${n % hosts}, role: ${n < 5 ? 'manager' : 'worker'} }`);
   return lines.join('\n') + '\n';
-}
-
-/** Serves the engine under /engine/ and dist/ (when built) at the root, read-only. */
-function serve() {
-  return createServer(async (request, response) => {
-    try {
-      const pathname = decodeURIComponent(new URL(request.url, 'http://localhost').pathname);
-      if (pathname === '/engine/') {
-        response.writeHead(200, { 'Content-Type': 'text/html' }).end(ENGINE_PAGE);
-        return;
-      }
-      const [root, relative] = pathname.startsWith('/engine/')
-        ? [ENGINE, pathname.slice('/engine/'.length)]
-        : [DIST, pathname.replace(/^\/+/, '') || 'index.html'];
-      if (!root) throw new Error('not served');
-      const file = path.resolve(root, relative);
-      if (!file.startsWith(root) || !(await stat(file)).isFile()) throw new Error('not served');
-      response.writeHead(200, { 'Content-Type': MIME[path.extname(file)] ?? 'application/octet-stream' });
-      response.end(await readFile(file));
-    } catch {
-      response.writeHead(404).end();
-    }
-  });
 }
 
 /** Times `analyze` in wasm on each plan of the grid: the median of several runs after one warm-up. */
@@ -130,7 +105,8 @@ async function timedEdit(page, edit, managers) {
   );
 }
 
-const server = serve();
+// The engine under /engine/ and, when built, the app at the root.
+const server = serveStatic({ '/engine/': ENGINE, ...(DIST ? { '/': DIST } : {}) }, { '/engine/': ENGINE_PAGE });
 await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
 const origin = `http://127.0.0.1:${server.address().port}`;
 const browser = await chromium.launch({

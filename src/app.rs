@@ -2,20 +2,17 @@
 //! panels around the canvas. Every change goes through `Ctx::apply` as an `Edit`, which is what
 //! makes undo, redo and the YAML sync one mechanism.
 
-use crate::components::exports::ExportsPanel;
 use crate::components::failure_domains::FailureDomains;
 use crate::components::files::{FileActions, Gallery};
 use crate::components::findings::Findings;
-use crate::components::firewall::FirewallPanel;
 use crate::components::plan_editor::PlanEditor;
-use crate::components::planning::{ClusterImportDialog, ComparePanel, SizingWizard};
 use crate::components::quorum::QuorumPanel;
-use crate::components::runbooks::RunbooksPanel;
 use crate::components::services::ServicesPanel;
 use crate::components::topology::Canvas;
 use crate::edit::Edit;
 use crate::history::History;
 use crate::layout::{self, Layout};
+use crate::on_demand::{self, Feature};
 use crate::state::Document;
 use crate::whatif::{Failed, WhatIf};
 use crate::{browser, share, storage};
@@ -348,8 +345,8 @@ pub fn App() -> impl IntoView {
             <Gallery open=gallery_open />
         </Show>
         {move || match ctx.dialog.get() {
-            Some(Dialog::Sizing) => view! { <SizingWizard /> }.into_any(),
-            Some(Dialog::Cluster) => view! { <ClusterImportDialog /> }.into_any(),
+            Some(Dialog::Sizing) => on_demand::view(Feature::Sizing),
+            Some(Dialog::Cluster) => on_demand::view(Feature::ClusterImport),
             None => ().into_any(),
         }}
     }
@@ -475,10 +472,10 @@ fn SidePanels(autosaved: RwSignal<bool>) -> impl IntoView {
                 {move || match ctx.panel.get() {
                     Panel::Yaml => view! { <PlanEditor autosaved=autosaved /> }.into_any(),
                     Panel::Services => view! { <ServicesPanel /> }.into_any(),
-                    Panel::Firewall => view! { <FirewallPanel /> }.into_any(),
-                    Panel::Exports => view! { <ExportsPanel /> }.into_any(),
-                    Panel::Runbooks => view! { <RunbooksPanel /> }.into_any(),
-                    Panel::Compare => view! { <ComparePanel /> }.into_any(),
+                    Panel::Firewall => on_demand::view(Feature::Firewall),
+                    Panel::Exports => on_demand::view(Feature::Exports),
+                    Panel::Runbooks => on_demand::view(Feature::Runbooks),
+                    Panel::Compare => on_demand::view(Feature::Compare),
                 }}
             </div>
         </aside>

@@ -12,6 +12,7 @@ mod edit;
 mod history;
 mod keyed;
 mod layout;
+mod on_demand;
 mod share;
 mod sizing_form;
 mod state;

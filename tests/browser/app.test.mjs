@@ -84,8 +84,14 @@ async function openApp(options = {}) {
     page,
     context,
     requests,
-    /** What the page asked for since the app started, besides blob: downloads (memory). */
-    requestsSinceLoad: () => requests.slice(loaded).filter((url) => !url.startsWith(`blob:${origin}/`)),
+    /** What the page fetched to start: the page, its script, style and wasm. */
+    requestsAtLoad: () => requests.slice(0, loaded),
+    /**
+     * What the page asked for since the app started, besides blob: downloads (memory) and the
+     * wasm chunks of panels loaded on demand, which are the app's own files.
+     */
+    requestsSinceLoad: () =>
+      requests.slice(loaded).filter((url) => !url.startsWith(`blob:${origin}/`) && !isChunk(url)),
     async close() {
       await context.close();
       assert.ok(requests.length > 0, 'the page made its requests through the recorder');
@@ -96,6 +102,11 @@ async function openApp(options = {}) {
       assert.deepEqual(problems, [], 'no page error, console error or failed request');
     },
   };
+}
+
+/** Whether a URL is one of the app's own on-demand wasm chunks (xtask/src/split.rs). */
+function isChunk(url) {
+  return url.startsWith(`${origin}/`) && /^swarmplan-web-[0-9a-f]+_(chunk_\d+|split_\w+)\.wasm$/.test(url.slice(origin.length + 1));
 }
 
 async function figures(page) {
@@ -131,6 +142,7 @@ function withFourthManager(text) {
 test('opens on the default example: topology, quorum, failure domains, findings', async () => {
   const app = await openApp();
   const { page } = app;
+  assert.deepEqual(app.requestsAtLoad().filter(isChunk), [], 'the panels loaded on demand are not fetched at start');
 
   assert.equal((await page.locator('[data-testid="plan-name"]').textContent()).trim(), 'MSactivator HA');
   assert.match(await yaml(page).inputValue(), /^name: MSactivator HA$/m, 'the editor holds the plan');
@@ -633,6 +645,7 @@ test('exports: preview a file, download it and the zip with every entry', async 
   await testid(page, 'tab-exports').click();
   const files = page.locator('[data-testid="export-files"] [data-path]');
   await files.first().waitFor();
+  assert.ok(app.requests.some((url) => isChunk(url) && url.includes('_split_exports_')), 'the exports chunk was fetched when its tab opened');
   const paths = await files.evaluateAll((items) => items.map((i) => i.dataset.path));
   assert.ok(paths.length >= 5, `several files: ${paths}`);
   assert.ok(paths.some((p) => /\.ya?ml$/.test(p)), 'stack files');

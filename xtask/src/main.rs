@@ -3,11 +3,13 @@
 //! - `serve`: build and serve the app on http://127.0.0.1:8080.
 //! - `test`: formatting, lints, every Rust test, the release build, and the browser tests.
 //! - `dist`: the release build in `dist/`, shrunk by wasm-opt.
+//! - `split`: trunk's post-build hook, which splits the app's wasm into on-demand chunks.
 //! - `bench`: the measured speed and size table.
 //! - `fuzz`: each fuzz target for a set time (60 s unless given).
 
 mod bench;
 mod fuzz;
+mod split;
 mod tools;
 
 use std::path::{Path, PathBuf};
@@ -19,6 +21,7 @@ fn main() -> ExitCode {
         Some("serve") => serve(),
         Some("test") => test(),
         Some("dist") => dist().map(|_| ()),
+        Some("split") => split::run_hook(),
         Some("bench") => bench::run(&root()),
         Some("fuzz") => match args.get(1).map(|s| s.parse::<u64>()) {
             None => fuzz::run_all(60),
@@ -26,7 +29,7 @@ fn main() -> ExitCode {
             Some(Err(_)) => Err("usage: cargo xtask fuzz [SECONDS per target]".into()),
         },
         _ => {
-            eprintln!("usage: cargo xtask serve | test | dist | bench | fuzz [SECONDS]");
+            eprintln!("usage: cargo xtask serve | test | dist | bench | fuzz [SECONDS] | split");
             return ExitCode::from(2);
         }
     };

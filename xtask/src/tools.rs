@@ -1,7 +1,7 @@
 //! Installing what the commands need, only when it is missing.
 //!
 //! Everything comes from the package registries this project may use: crates.io (trunk,
-//! wasm-bindgen-cli), Debian's archive (chromium, shellcheck, firewalld) and npm (binaryen's
+//! wasm-bindgen-cli, wasm-split-cli), Debian's archive (chromium, shellcheck, firewalld) and npm (binaryen's
 //! wasm-opt and playwright-core, installed by `npm ci` from committed lock files). Nothing else
 //! is downloaded: trunk runs with `--offline` and uses the wasm-bindgen installed here.
 //!
@@ -15,6 +15,11 @@ use std::process::Command;
 
 /// The trunk release line that builds with this machine's rustc.
 const TRUNK_VERSION: &str = "0.21.14";
+
+/// wasm-split-cli, from the crate Leptos' own build tool splits wasm with; its split format
+/// must match the `wasm_split_helpers` in Cargo.lock.
+const WASM_SPLIT_CRATE: &str = "wasm_split_cli_support";
+const WASM_SPLIT_VERSION: &str = "0.2.4";
 
 /// Debian's chromium, driven by Playwright in the browser tests.
 pub const CHROMIUM: &str = "/usr/bin/chromium";
@@ -59,7 +64,7 @@ fn locked_wasm_bindgen() -> Result<String> {
     Err("Cargo.lock pins no wasm-bindgen".into())
 }
 
-/// The wasm target, trunk, wasm-bindgen-cli and wasm-opt.
+/// The wasm target, trunk, wasm-bindgen-cli, wasm-split-cli and wasm-opt.
 pub fn web() -> Result {
     let targets = Command::new("rustup")
         .args(["target", "list", "--installed"])
@@ -81,7 +86,32 @@ pub fn web() -> Result {
             &format!("={bindgen}"),
         ]))?;
     }
+    if !wasm_split().exists() || !installed(WASM_SPLIT_CRATE, WASM_SPLIT_VERSION) {
+        run(cargo().args([
+            "install",
+            WASM_SPLIT_CRATE,
+            "--locked",
+            "--version",
+            WASM_SPLIT_VERSION,
+            "--features",
+            "build-binary",
+        ]))?;
+    }
     npm_ci(&root().join("tools"), "binaryen")
+}
+
+/// Whether `cargo install` has installed this version of a crate.
+fn installed(krate: &str, version: &str) -> bool {
+    cargo().args(["install", "--list"]).output().is_ok_and(|o| {
+        String::from_utf8_lossy(&o.stdout)
+            .lines()
+            .any(|line| line.starts_with(&format!("{krate} v{version}:")))
+    })
+}
+
+/// The wasm-split CLI that `web` installs.
+pub fn wasm_split() -> PathBuf {
+    cargo_bin("wasm-split-cli")
 }
 
 /// The wasm-bindgen CLI that `web` installs.

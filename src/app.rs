@@ -3,7 +3,7 @@
 //! makes undo, redo and the YAML sync one mechanism.
 
 use crate::components::failure_domains::FailureDomains;
-use crate::components::files::{FileActions, Gallery};
+use crate::components::files::FileActions;
 use crate::components::findings::Findings;
 use crate::components::plan_editor::PlanEditor;
 use crate::components::quorum::QuorumPanel;
@@ -341,9 +341,7 @@ pub fn App() -> impl IntoView {
             </div>
             <SidePanels autosaved=autosaved />
         </main>
-        <Show when=move || gallery_open.get()>
-            <Gallery open=gallery_open />
-        </Show>
+        <Show when=move || gallery_open.get()>{on_demand::gallery(gallery_open)}</Show>
         {move || match ctx.dialog.get() {
             Some(Dialog::Sizing) => on_demand::view(Feature::Sizing),
             Some(Dialog::Cluster) => on_demand::view(Feature::ClusterImport),

@@ -2,13 +2,15 @@
 //!
 //! The plan editor, canvas, quorum, failure domains and findings are what a plan needs on every
 //! keystroke; they are in the wasm the page loads. The firewall, exports, runbooks and compare
-//! panels and the sizing and cluster-import dialogs, with the engine code only they reach
-//! (exports, runbooks, sizing, cluster import, diff), are each split by the release build into
-//! a wasm chunk fetched the first time the user opens them (`#[lazy]`, `xtask/src/split.rs`).
-//! Until a chunk has arrived, the place shows a short "Loading…" line.
+//! panels, the sizing, cluster-import and gallery dialogs, the inspector and share links, with
+//! the engine code only they reach (exports, runbooks, sizing, cluster import, diff), are each
+//! split by the build into a wasm chunk fetched the first time the user opens them (`#[lazy]`,
+//! `xtask/src/split.rs`). Until a panel's chunk has arrived, its place says "Loading…".
 
 use crate::components::exports::ExportsPanel;
+use crate::components::files::Gallery;
 use crate::components::firewall::FirewallPanel;
+use crate::components::inspector::Inspector;
 use crate::components::planning::{ClusterImportDialog, ComparePanel, SizingWizard};
 use crate::components::runbooks::RunbooksPanel;
 use leptos::prelude::*;
@@ -24,6 +26,8 @@ pub enum Feature {
     Compare,
     Sizing,
     ClusterImport,
+    /// The inspector of the selected shape, which floats over the canvas.
+    Inspector,
 }
 
 /// The feature's view, once its chunk is loaded.
@@ -35,7 +39,17 @@ pub fn view(feature: Feature) -> AnyView {
         Feature::Compare => suspended(compare()),
         Feature::Sizing => suspended(sizing()),
         Feature::ClusterImport => suspended(cluster_import()),
+        // Over the canvas, a line of text would only flicker: nothing shows until it is there.
+        Feature::Inspector => view! {
+            <Suspense fallback=|| ()>{Suspend::new(SendWrapper::new(inspector()))}</Suspense>
+        }
+        .into_any(),
     }
+}
+
+/// The gallery dialog, once its chunk is loaded.
+pub fn gallery(open: RwSignal<bool>) -> AnyView {
+    suspended(gallery_dialog(open))
 }
 
 fn suspended(load: impl Future<Output = AnyView> + 'static) -> AnyView {
@@ -47,6 +61,13 @@ fn suspended(load: impl Future<Output = AnyView> + 'static) -> AnyView {
         </Suspense>
     }
     .into_any()
+}
+
+/// The URL fragment of a share link that carries `text` (`share::encode`, with its
+/// compressor).
+#[lazy]
+pub fn share_fragment(text: String) -> String {
+    crate::share::encode(&text)
 }
 
 #[lazy]
@@ -77,4 +98,14 @@ fn sizing() -> AnyView {
 #[lazy]
 fn cluster_import() -> AnyView {
     view! { <ClusterImportDialog /> }.into_any()
+}
+
+#[lazy]
+fn inspector() -> AnyView {
+    view! { <Inspector /> }.into_any()
+}
+
+#[lazy]
+fn gallery_dialog(open: RwSignal<bool>) -> AnyView {
+    view! { <Gallery open=open /> }.into_any()
 }

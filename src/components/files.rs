@@ -3,7 +3,8 @@
 
 use crate::app::Ctx;
 use crate::components::example_picker::ExamplePicker;
-use crate::{browser, edit, share};
+use crate::on_demand;
+use crate::{browser, edit};
 use leptos::prelude::*;
 use swarmplan_engine::examples::EXAMPLES;
 use swarmplan_engine::import::{stack_from_compose, stack_name_from_file};
@@ -81,11 +82,10 @@ pub fn FileActions(gallery_open: RwSignal<bool>) -> impl IntoView {
     };
     let share = move |_| {
         let text = ctx.document.with_untracked(|d| d.text().to_owned());
-        share_link.set(Some(format!(
-            "{}#{}",
-            browser::page_address(),
-            share::encode(&text)
-        )));
+        leptos::task::spawn_local(async move {
+            let fragment = on_demand::share_fragment(text).await;
+            share_link.set(Some(format!("{}#{fragment}", browser::page_address())));
+        });
     };
     // Files dropped anywhere on the page.
     let _dragover = window_event_listener(leptos::ev::dragover, |ev| ev.prevent_default());

@@ -3,8 +3,8 @@
 //! comes back as `Edit`s. The inspector floats over the canvas's right edge.
 
 use crate::app::{Ctx, Mode, Selection};
-use crate::components::inspector::Inspector;
 use crate::edit::{self, Place};
+use crate::on_demand::{self, Feature};
 use crate::keyed::{keyed, Keyed};
 use crate::layout::{
     fit, Hit, HostBox, Layout, NodeCard, Point, Rect, Region, RegionKind, NAME_CHARS,
@@ -247,6 +247,9 @@ pub fn Canvas() -> impl IntoView {
     let auto_fit = RwSignal::new(true);
     let tool = RwSignal::new(Tool::Idle);
     let svg_ref = NodeRef::<leptos::svg::Svg>::new();
+    let inspected = Memo::new(move |was: Option<&bool>| {
+        was.copied().unwrap_or(false) || ctx.selection.with(Option::is_some)
+    });
 
     // The canvas's size as the browser lays it out, kept by a ResizeObserver. Fitting reads it
     // here: reading the element's clientWidth in the middle of an update would force a layout,
@@ -585,7 +588,8 @@ pub fn Canvas() -> impl IntoView {
                         <p>"Add a site, a rack or a host, then managers and workers on the hosts. Three managers on three hosts survive the loss of any one host."</p>
                     </div>
                 </Show>
-                <Inspector />
+                // Loaded with the first selection, then kept.
+                <Show when=move || inspected.get()>{on_demand::view(Feature::Inspector)}</Show>
             </div>
             <Legend />
         </section>

@@ -7,7 +7,6 @@ use crate::components::files::FileActions;
 use crate::components::findings::Findings;
 use crate::components::plan_editor::PlanEditor;
 use crate::components::quorum::QuorumPanel;
-use crate::components::services::ServicesPanel;
 use crate::components::topology::Canvas;
 use crate::edit::Edit;
 use crate::history::History;
@@ -469,7 +468,7 @@ fn SidePanels(autosaved: RwSignal<bool>) -> impl IntoView {
             <div class="side-body" id="side-panel" role="tabpanel">
                 {move || match ctx.panel.get() {
                     Panel::Yaml => view! { <PlanEditor autosaved=autosaved /> }.into_any(),
-                    Panel::Services => view! { <ServicesPanel /> }.into_any(),
+                    Panel::Services => on_demand::view(Feature::Services),
                     Panel::Firewall => on_demand::view(Feature::Firewall),
                     Panel::Exports => on_demand::view(Feature::Exports),
                     Panel::Runbooks => on_demand::view(Feature::Runbooks),

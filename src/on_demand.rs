@@ -1,11 +1,12 @@
 //! Panels and dialogs the app loads on demand.
 //!
 //! The plan editor, canvas, quorum, failure domains and findings are what a plan needs on every
-//! keystroke; they are in the wasm the page loads. The firewall, exports, runbooks and compare
-//! panels, the sizing, cluster-import and gallery dialogs, the inspector and share links, with
-//! the engine code only they reach (exports, runbooks, sizing, cluster import, diff), are each
-//! split by the build into a wasm chunk fetched the first time the user opens them (`#[lazy]`,
-//! `xtask/src/split.rs`). Until a panel's chunk has arrived, its place says "Loading…".
+//! keystroke; they are in the wasm the page loads. The rest is split by the build into wasm
+//! chunks, each fetched the first time the user needs it (`#[lazy]`, `xtask/src/split.rs`): the
+//! services, firewall, exports, runbooks and compare panels; the sizing, cluster-import and
+//! gallery dialogs; the inspector; compose import and share links; and the engine code only
+//! they reach (exports, runbooks, sizing, cluster import, diff). Until a panel's chunk has
+//! arrived, its place says "Loading…".
 
 use crate::components::exports::ExportsPanel;
 use crate::components::files::Gallery;
@@ -13,13 +14,18 @@ use crate::components::firewall::FirewallPanel;
 use crate::components::inspector::Inspector;
 use crate::components::planning::{ClusterImportDialog, ComparePanel, SizingWizard};
 use crate::components::runbooks::RunbooksPanel;
+use crate::components::services::ServicesPanel;
 use leptos::prelude::*;
 use send_wrapper::SendWrapper;
 use std::future::Future;
+use swarmplan_engine::import::{stack_from_compose, stack_name_from_file};
+use swarmplan_engine::plan::Stack;
+use swarmplan_engine::PlanError;
 
 /// A feature that lives in a chunk of its own.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Feature {
+    Services,
     Firewall,
     Exports,
     Runbooks,
@@ -33,6 +39,7 @@ pub enum Feature {
 /// The feature's view, once its chunk is loaded.
 pub fn view(feature: Feature) -> AnyView {
     match feature {
+        Feature::Services => suspended(services()),
         Feature::Firewall => suspended(firewall()),
         Feature::Exports => suspended(exports()),
         Feature::Runbooks => suspended(runbooks()),
@@ -63,11 +70,22 @@ fn suspended(load: impl Future<Output = AnyView> + 'static) -> AnyView {
     .into_any()
 }
 
+/// A compose file read as a stack named after the file (`import::stack_from_compose`).
+#[lazy]
+pub fn stack_from_compose_file(file: String, text: String) -> Result<Stack, PlanError> {
+    stack_from_compose(&stack_name_from_file(&file), &text)
+}
+
 /// The URL fragment of a share link that carries `text` (`share::encode`, with its
 /// compressor).
 #[lazy]
 pub fn share_fragment(text: String) -> String {
     crate::share::encode(&text)
+}
+
+#[lazy]
+fn services() -> AnyView {
+    view! { <ServicesPanel /> }.into_any()
 }
 
 #[lazy]

@@ -7,7 +7,6 @@ use crate::on_demand;
 use crate::{browser, edit};
 use leptos::prelude::*;
 use swarmplan_engine::examples::EXAMPLES;
-use swarmplan_engine::import::{stack_from_compose, stack_name_from_file};
 use swarmplan_engine::{parse_plan, plan_to_yaml, Plan};
 
 /// Whether a file is a plan (it says `swarmplan:` at the top level) rather than a compose file.
@@ -16,7 +15,7 @@ pub fn is_plan(text: &str) -> bool {
 }
 
 /// Opens a plan file, or imports a compose file as a stack of the plan.
-fn take_file(ctx: Ctx, name: &str, text: String) {
+async fn take_file(ctx: Ctx, name: &str, text: String) {
     if is_plan(&text) {
         let parses = parse_plan(&text).is_ok();
         ctx.replace_text(text);
@@ -27,7 +26,7 @@ fn take_file(ctx: Ctx, name: &str, text: String) {
         }));
         return;
     }
-    match stack_from_compose(&stack_name_from_file(name), &text) {
+    match on_demand::stack_from_compose_file(name.to_owned(), text).await {
         Ok(stack) => {
             let plan = ctx.plan.get_untracked();
             let edit = edit::add_stack(&plan, stack);
@@ -50,7 +49,7 @@ fn take_files(ctx: Ctx, files: Vec<web_sys::File>) {
     for file in files {
         leptos::task::spawn_local(async move {
             match browser::read_text(&file).await {
-                Ok(text) => take_file(ctx, &file.name(), text),
+                Ok(text) => take_file(ctx, &file.name(), text).await,
                 Err(error) => ctx.notice.set(Some(error)),
             }
         });

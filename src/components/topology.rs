@@ -4,11 +4,11 @@
 
 use crate::app::{Ctx, Mode, Selection};
 use crate::edit::{self, Place};
-use crate::on_demand::{self, Feature};
 use crate::keyed::{keyed, Keyed};
 use crate::layout::{
     fit, Hit, HostBox, Layout, NodeCard, Point, Rect, Region, RegionKind, NAME_CHARS,
 };
+use crate::on_demand::{self, Feature};
 use crate::tool::{drop_edit, Grab, Outcome, Tool, Viewport};
 use crate::whatif::{Chip, Failed, WhatIf};
 use leptos::prelude::*;

@@ -2,7 +2,7 @@
 //!
 //! The functions the app marks `#[lazy]` (src/on_demand.rs) are split points: the panels and
 //! dialogs a plan does not need on every keystroke. wasm-split-cli cuts the linked wasm (built
-//! with `--emit-relocs`, .cargo/config.toml) into the module the page loads and one chunk per
+//! with `--emit-relocs`, build.rs) into the module the page loads and one chunk per
 //! split point, plus chunks of code several of them share, and writes the JS that fetches a
 //! chunk the first time it is called. This step then runs wasm-bindgen on the main module as
 //! trunk did on the whole one, and replaces trunk's output in its staging folder.

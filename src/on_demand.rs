@@ -6,7 +6,9 @@
 //! services, firewall, exports, runbooks and compare panels; the sizing, cluster-import and
 //! gallery dialogs; the inspector; compose import and share links; and the engine code only
 //! they reach (exports, runbooks, sizing, cluster import, diff). Until a panel's chunk has
-//! arrived, its place says "Loading…".
+//! arrived, its place says "Loading…". When a chunk cannot be fetched (the server has gone, or
+//! has a newer build without it), the place says so and the rest of the app goes on working;
+//! opening it again tries again.
 
 use crate::components::exports::ExportsPanel;
 use crate::components::files::Gallery;
@@ -16,6 +18,7 @@ use crate::components::planning::{ClusterImportDialog, ComparePanel, SizingWizar
 use crate::components::runbooks::RunbooksPanel;
 use crate::components::services::ServicesPanel;
 use leptos::prelude::*;
+use leptos::wasm_split::{wasm_split, SplitLoaderError};
 use send_wrapper::SendWrapper;
 use std::future::Future;
 use swarmplan_engine::import::{stack_from_compose, stack_name_from_file};
@@ -36,94 +39,105 @@ pub enum Feature {
     Inspector,
 }
 
+/// What the app says when a chunk could not be fetched.
+pub const UNAVAILABLE: &str = "This part of Swarmplan could not be fetched from the server the \
+    page came from. Check that it still serves the app, then try again; the plan is kept.";
+
 /// The feature's view, once its chunk is loaded.
 pub fn view(feature: Feature) -> AnyView {
     match feature {
-        Feature::Services => suspended(services()),
-        Feature::Firewall => suspended(firewall()),
-        Feature::Exports => suspended(exports()),
-        Feature::Runbooks => suspended(runbooks()),
-        Feature::Compare => suspended(compare()),
-        Feature::Sizing => suspended(sizing()),
-        Feature::ClusterImport => suspended(cluster_import()),
+        Feature::Services => suspended(services(), loading),
+        Feature::Firewall => suspended(firewall(), loading),
+        Feature::Exports => suspended(exports(), loading),
+        Feature::Runbooks => suspended(runbooks(), loading),
+        Feature::Compare => suspended(compare(), loading),
+        Feature::Sizing => suspended(sizing(), loading),
+        Feature::ClusterImport => suspended(cluster_import(), loading),
         // Over the canvas, a line of text would only flicker: nothing shows until it is there.
-        Feature::Inspector => view! {
-            <Suspense fallback=|| ()>{Suspend::new(SendWrapper::new(inspector()))}</Suspense>
-        }
-        .into_any(),
+        Feature::Inspector => suspended(inspector(), || ().into_any()),
     }
 }
 
 /// The gallery dialog, once its chunk is loaded.
 pub fn gallery(open: RwSignal<bool>) -> AnyView {
-    suspended(gallery_dialog(open))
+    suspended(gallery_dialog(open), loading)
 }
 
-fn suspended(load: impl Future<Output = AnyView> + 'static) -> AnyView {
+fn loading() -> AnyView {
+    view! { <p class="muted loading" role="status">"Loading…"</p> }.into_any()
+}
+
+fn suspended(
+    load: impl Future<Output = Result<AnyView, SplitLoaderError>> + 'static,
+    fallback: fn() -> AnyView,
+) -> AnyView {
     // The app runs on the browser's one thread; the loader's future only has to look `Send`.
-    let load = SendWrapper::new(load);
-    view! {
-        <Suspense fallback=|| view! { <p class="muted loading" role="status">"Loading…"</p> }>
-            {Suspend::new(load)}
-        </Suspense>
-    }
-    .into_any()
+    let load = SendWrapper::new(async move {
+        load.await.unwrap_or_else(|_| {
+            view! { <p class="chunk-error" role="alert" data-testid="chunk-error">{UNAVAILABLE}</p> }
+                .into_any()
+        })
+    });
+    view! { <Suspense fallback=fallback>{Suspend::new(load)}</Suspense> }.into_any()
 }
 
 /// A compose file read as a stack named after the file (`import::stack_from_compose`).
-#[lazy]
-pub fn stack_from_compose_file(file: String, text: String) -> Result<Stack, PlanError> {
-    stack_from_compose(&stack_name_from_file(&file), &text)
+#[wasm_split(compose_import, wasm_split_path = ::leptos::wasm_split, fallible)]
+pub fn stack_from_compose_file(
+    file: String,
+    text: String,
+) -> Result<Result<Stack, PlanError>, SplitLoaderError> {
+    Ok(stack_from_compose(&stack_name_from_file(&file), &text))
 }
 
 /// The URL fragment of a share link that carries `text` (`share::encode`, with its
 /// compressor).
-#[lazy]
-pub fn share_fragment(text: String) -> String {
-    crate::share::encode(&text)
+#[wasm_split(share_link, wasm_split_path = ::leptos::wasm_split, fallible)]
+pub fn share_fragment(text: String) -> Result<String, SplitLoaderError> {
+    Ok(crate::share::encode(&text))
 }
 
-#[lazy]
-fn services() -> AnyView {
-    view! { <ServicesPanel /> }.into_any()
+#[wasm_split(services, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn services() -> Result<AnyView, SplitLoaderError> {
+    Ok(view! { <ServicesPanel /> }.into_any())
 }
 
-#[lazy]
-fn firewall() -> AnyView {
-    view! { <FirewallPanel /> }.into_any()
+#[wasm_split(firewall, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn firewall() -> Result<AnyView, SplitLoaderError> {
+    Ok(view! { <FirewallPanel /> }.into_any())
 }
 
-#[lazy]
-fn exports() -> AnyView {
-    view! { <ExportsPanel /> }.into_any()
+#[wasm_split(exports, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn exports() -> Result<AnyView, SplitLoaderError> {
+    Ok(view! { <ExportsPanel /> }.into_any())
 }
 
-#[lazy]
-fn runbooks() -> AnyView {
-    view! { <RunbooksPanel /> }.into_any()
+#[wasm_split(runbooks, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn runbooks() -> Result<AnyView, SplitLoaderError> {
+    Ok(view! { <RunbooksPanel /> }.into_any())
 }
 
-#[lazy]
-fn compare() -> AnyView {
-    view! { <ComparePanel /> }.into_any()
+#[wasm_split(compare, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn compare() -> Result<AnyView, SplitLoaderError> {
+    Ok(view! { <ComparePanel /> }.into_any())
 }
 
-#[lazy]
-fn sizing() -> AnyView {
-    view! { <SizingWizard /> }.into_any()
+#[wasm_split(sizing, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn sizing() -> Result<AnyView, SplitLoaderError> {
+    Ok(view! { <SizingWizard /> }.into_any())
 }
 
-#[lazy]
-fn cluster_import() -> AnyView {
-    view! { <ClusterImportDialog /> }.into_any()
+#[wasm_split(cluster_import, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn cluster_import() -> Result<AnyView, SplitLoaderError> {
+    Ok(view! { <ClusterImportDialog /> }.into_any())
 }
 
-#[lazy]
-fn inspector() -> AnyView {
-    view! { <Inspector /> }.into_any()
+#[wasm_split(inspector, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn inspector() -> Result<AnyView, SplitLoaderError> {
+    Ok(view! { <Inspector /> }.into_any())
 }
 
-#[lazy]
-fn gallery_dialog(open: RwSignal<bool>) -> AnyView {
-    view! { <Gallery open=open /> }.into_any()
+#[wasm_split(gallery, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn gallery_dialog(open: RwSignal<bool>) -> Result<AnyView, SplitLoaderError> {
+    Ok(view! { <Gallery open=open /> }.into_any())
 }

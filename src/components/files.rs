@@ -26,7 +26,11 @@ async fn take_file(ctx: Ctx, name: &str, text: String) {
         }));
         return;
     }
-    match on_demand::stack_from_compose_file(name.to_owned(), text).await {
+    let Ok(read) = on_demand::stack_from_compose_file(name.to_owned(), text).await else {
+        ctx.notice.set(Some(on_demand::UNAVAILABLE.to_owned()));
+        return;
+    };
+    match read {
         Ok(stack) => {
             let plan = ctx.plan.get_untracked();
             let edit = edit::add_stack(&plan, stack);
@@ -82,8 +86,12 @@ pub fn FileActions(gallery_open: RwSignal<bool>) -> impl IntoView {
     let share = move |_| {
         let text = ctx.document.with_untracked(|d| d.text().to_owned());
         leptos::task::spawn_local(async move {
-            let fragment = on_demand::share_fragment(text).await;
-            share_link.set(Some(format!("{}#{fragment}", browser::page_address())));
+            match on_demand::share_fragment(text).await {
+                Ok(fragment) => {
+                    share_link.set(Some(format!("{}#{fragment}", browser::page_address())))
+                }
+                Err(_) => ctx.notice.set(Some(on_demand::UNAVAILABLE.to_owned())),
+            }
         });
     };
     // Files dropped anywhere on the page.

@@ -84,6 +84,8 @@ async function openApp(options = {}) {
     page,
     context,
     requests,
+    /** Page errors, console errors and failed requests so far; `close` wants none left. */
+    problems,
     /** What the page fetched to start: the page, its script, style and wasm. */
     requestsAtLoad: () => requests.slice(0, loaded),
     /**
@@ -645,7 +647,7 @@ test('exports: preview a file, download it and the zip with every entry', async 
   await testid(page, 'tab-exports').click();
   const files = page.locator('[data-testid="export-files"] [data-path]');
   await files.first().waitFor();
-  assert.ok(app.requests.some((url) => isChunk(url) && url.includes('_split_exports_')), 'the exports chunk was fetched when its tab opened');
+  assert.ok(app.requests.some((url) => isChunk(url) && url.includes('_split_exports.')), 'the exports chunk was fetched when its tab opened');
   const paths = await files.evaluateAll((items) => items.map((i) => i.dataset.path));
   assert.ok(paths.length >= 5, `several files: ${paths}`);
   assert.ok(paths.some((p) => /\.ya?ml$/.test(p)), 'stack files');
@@ -914,5 +916,41 @@ test('comparing with a changed plan shows the added manager and the quorum befor
   await expectFigures(page, ['4', '3', '1'], 'four managers');
   await testid(page, 'tab-compare').click();
   await until(page, () => /man4 \(manager\) added/.test(document.querySelector('[data-testid="diff-nodes"]')?.textContent ?? ''), null, 'the edit shows as added since the page opened');
+  await app.close();
+});
+
+test('a panel whose chunk cannot be fetched says so; the app goes on, and opening it again loads it', async () => {
+  const app = await openApp();
+  const { page } = app;
+  // The server stops answering for the app's chunks, as when it has gone away or serves a
+  // newer build.
+  const refuse = (route) => route.abort('connectionrefused');
+  const chunk = (url) => isChunk(url.href);
+  await page.route(chunk, refuse);
+  await testid(page, 'tab-exports').click();
+  const error = testid(page, 'chunk-error');
+  await error.waitFor({ timeout: REACT_MS });
+  assert.match(await error.textContent(), /could not be fetched/);
+  assert.equal(await testid(page, 'export-files').count(), 0, 'no exports without their chunk');
+
+  // The rest of the app still answers: an edit re-analyses the plan.
+  await testid(page, 'tab-yaml').click();
+  await yaml(page).fill(withFourthManager(await yaml(page).inputValue()));
+  await expectFigures(page, ['4', '3', '1'], 'the app still analyses edits');
+
+  // The server is back: opening the panel again fetches it.
+  await page.unroute(chunk, refuse);
+  await testid(page, 'tab-exports').click();
+  await page.locator('[data-testid="export-files"] [data-path]').first().waitFor({ timeout: REACT_MS });
+  assert.equal(await testid(page, 'chunk-error').count(), 0);
+
+  // The refused fetches were reported, and nothing else went wrong.
+  const unexpected = app.problems.filter(
+    (p) =>
+      !(p.startsWith('request failed: ') && isChunk(p.slice('request failed: '.length))) &&
+      !/^console error: (Failed to load resource: net::ERR_CONNECTION_REFUSED|TypeError: Failed to fetch)/.test(p),
+  );
+  assert.deepEqual(unexpected, [], 'only the refused chunk fetches failed');
+  app.problems.length = 0;
   await app.close();
 });

@@ -2,8 +2,8 @@
 //!
 //! The plan editor, canvas, quorum, failure domains and findings are what a plan needs on every
 //! keystroke; they are in the wasm the page loads. The rest is split by the build into wasm
-//! chunks, each fetched the first time the user needs it (`#[lazy]`, `xtask/src/split.rs`): the
-//! services, firewall, exports, runbooks and compare panels; the sizing, cluster-import and
+//! chunks, each fetched the first time the user needs it (`#[wasm_split]`,
+//! `xtask/src/split.rs`): the services, firewall, exports, runbooks and compare panels; the sizing, cluster-import and
 //! gallery dialogs; the inspector; compose import and share links; and the engine code only
 //! they reach (exports, runbooks, sizing, cluster import, diff). Until a panel's chunk has
 //! arrived, its place says "Loading…". When a chunk cannot be fetched (the server has gone, or

@@ -1,8 +1,8 @@
 //! `cargo xtask split`: trunk's post-build hook (Trunk.toml) that splits the app's wasm.
 //!
-//! The functions the app marks `#[lazy]` (src/on_demand.rs) are split points: the panels and
-//! dialogs a plan does not need on every keystroke. wasm-split-cli cuts the linked wasm (built
-//! with `--emit-relocs`, build.rs) into the module the page loads and one chunk per
+//! The functions the app marks `#[wasm_split]` (src/on_demand.rs) are split points: the panels
+//! and dialogs a plan does not need on every keystroke. wasm-split-cli cuts the linked wasm
+//! (linked with `--emit-relocs`, build.rs) into the module the page loads and one chunk per
 //! split point, plus chunks of code several of them share, and writes the JS that fetches a
 //! chunk the first time it is called. This step then runs wasm-bindgen on the main module as
 //! trunk did on the whole one, and replaces trunk's output in its staging folder.

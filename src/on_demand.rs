@@ -6,9 +6,10 @@
 //! `xtask/src/split.rs`): the services, firewall, exports, runbooks and compare panels; the sizing, cluster-import and
 //! gallery dialogs; the inspector; compose import and share links; and the engine code only
 //! they reach (exports, runbooks, sizing, cluster import, diff). Until a panel's chunk has
-//! arrived, its place says "Loading…". When a chunk cannot be fetched (the server has gone, or
-//! has a newer build without it), the place says so and the rest of the app goes on working;
-//! opening it again tries again.
+//! arrived, its place says "Loading…"; once the page is up, all chunks are fetched in the
+//! background, so that the loaded app no longer needs the server. When a chunk cannot be
+//! fetched (the server has gone, or has a newer build without it), the place says so and the
+//! rest of the app goes on working; opening it again tries again.
 
 use crate::components::exports::ExportsPanel;
 use crate::components::files::Gallery;
@@ -63,6 +64,24 @@ pub fn gallery(open: RwSignal<bool>) -> AnyView {
     suspended(gallery_dialog(open), loading)
 }
 
+/// Fetches every chunk in the background, one after the other, once the page is up: the first
+/// render waits for none of them, and once they are in, nothing the app does needs the server
+/// it came from. A chunk that fails here is fetched again when its feature is opened.
+pub async fn prefetch_all() {
+    // Each result is dropped on purpose: a failure only means the feature loads when opened.
+    let _ = preload_inspector().await;
+    let _ = preload_services().await;
+    let _ = preload_firewall().await;
+    let _ = preload_exports().await;
+    let _ = preload_runbooks().await;
+    let _ = preload_compare().await;
+    let _ = preload_gallery().await;
+    let _ = preload_sizing().await;
+    let _ = preload_cluster_import().await;
+    let _ = preload_compose_import().await;
+    let _ = preload_share_link().await;
+}
+
 fn loading() -> AnyView {
     view! { <p class="muted loading" role="status">"Loading…"</p> }.into_any()
 }
@@ -82,7 +101,7 @@ fn suspended(
 }
 
 /// A compose file read as a stack named after the file (`import::stack_from_compose`).
-#[wasm_split(compose_import, wasm_split_path = ::leptos::wasm_split, fallible)]
+#[wasm_split(compose_import, wasm_split_path = ::leptos::wasm_split, fallible, preload(preload_compose_import))]
 pub fn stack_from_compose_file(
     file: String,
     text: String,
@@ -92,52 +111,52 @@ pub fn stack_from_compose_file(
 
 /// The URL fragment of a share link that carries `text` (`share::encode`, with its
 /// compressor).
-#[wasm_split(share_link, wasm_split_path = ::leptos::wasm_split, fallible)]
+#[wasm_split(share_link, wasm_split_path = ::leptos::wasm_split, fallible, preload(preload_share_link))]
 pub fn share_fragment(text: String) -> Result<String, SplitLoaderError> {
     Ok(crate::share::encode(&text))
 }
 
-#[wasm_split(services, wasm_split_path = ::leptos::wasm_split, fallible)]
+#[wasm_split(services, wasm_split_path = ::leptos::wasm_split, fallible, preload(preload_services))]
 fn services() -> Result<AnyView, SplitLoaderError> {
     Ok(view! { <ServicesPanel /> }.into_any())
 }
 
-#[wasm_split(firewall, wasm_split_path = ::leptos::wasm_split, fallible)]
+#[wasm_split(firewall, wasm_split_path = ::leptos::wasm_split, fallible, preload(preload_firewall))]
 fn firewall() -> Result<AnyView, SplitLoaderError> {
     Ok(view! { <FirewallPanel /> }.into_any())
 }
 
-#[wasm_split(exports, wasm_split_path = ::leptos::wasm_split, fallible)]
+#[wasm_split(exports, wasm_split_path = ::leptos::wasm_split, fallible, preload(preload_exports))]
 fn exports() -> Result<AnyView, SplitLoaderError> {
     Ok(view! { <ExportsPanel /> }.into_any())
 }
 
-#[wasm_split(runbooks, wasm_split_path = ::leptos::wasm_split, fallible)]
+#[wasm_split(runbooks, wasm_split_path = ::leptos::wasm_split, fallible, preload(preload_runbooks))]
 fn runbooks() -> Result<AnyView, SplitLoaderError> {
     Ok(view! { <RunbooksPanel /> }.into_any())
 }
 
-#[wasm_split(compare, wasm_split_path = ::leptos::wasm_split, fallible)]
+#[wasm_split(compare, wasm_split_path = ::leptos::wasm_split, fallible, preload(preload_compare))]
 fn compare() -> Result<AnyView, SplitLoaderError> {
     Ok(view! { <ComparePanel /> }.into_any())
 }
 
-#[wasm_split(sizing, wasm_split_path = ::leptos::wasm_split, fallible)]
+#[wasm_split(sizing, wasm_split_path = ::leptos::wasm_split, fallible, preload(preload_sizing))]
 fn sizing() -> Result<AnyView, SplitLoaderError> {
     Ok(view! { <SizingWizard /> }.into_any())
 }
 
-#[wasm_split(cluster_import, wasm_split_path = ::leptos::wasm_split, fallible)]
+#[wasm_split(cluster_import, wasm_split_path = ::leptos::wasm_split, fallible, preload(preload_cluster_import))]
 fn cluster_import() -> Result<AnyView, SplitLoaderError> {
     Ok(view! { <ClusterImportDialog /> }.into_any())
 }
 
-#[wasm_split(inspector, wasm_split_path = ::leptos::wasm_split, fallible)]
+#[wasm_split(inspector, wasm_split_path = ::leptos::wasm_split, fallible, preload(preload_inspector))]
 fn inspector() -> Result<AnyView, SplitLoaderError> {
     Ok(view! { <Inspector /> }.into_any())
 }
 
-#[wasm_split(gallery, wasm_split_path = ::leptos::wasm_split, fallible)]
+#[wasm_split(gallery, wasm_split_path = ::leptos::wasm_split, fallible, preload(preload_gallery))]
 fn gallery_dialog(open: RwSignal<bool>) -> Result<AnyView, SplitLoaderError> {
     Ok(view! { <Gallery open=open /> }.into_any())
 }

@@ -8,7 +8,7 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, readFile, stat } from 'node:fs/promises';
+import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
@@ -58,7 +58,7 @@ after(async () => {
  * Opens the app in a fresh context (empty localStorage) and records what the page requests and
  * any error it reports. `close()` checks that nothing left the local server and nothing failed.
  */
-async function openApp(options = {}) {
+async function openApp(options = {}, { beforeLoad } = {}) {
   const context = await browser.newContext({ viewport: VIEWPORT, ...options });
   const requests = [];
   const problems = [];
@@ -68,10 +68,15 @@ async function openApp(options = {}) {
   page.on('console', (message) => {
     if (message.type() === 'error') problems.push(`console error: ${message.text()}`);
   });
-  page.on('requestfailed', (request) => problems.push(`request failed: ${request.url()}`));
+  page.on('requestfailed', (request) => {
+    // A reload cancels the background fetch of a chunk still on its way: not a failure.
+    if (isChunk(request.url()) && request.failure()?.errorText === 'net::ERR_ABORTED') return;
+    problems.push(`request failed: ${request.url()}`);
+  });
   page.on('response', (response) => {
     if (response.status() >= 400) problems.push(`HTTP ${response.status()}: ${response.url()}`);
   });
+  await beforeLoad?.(page);
   await page.goto(`${origin}/`);
   try {
     await page.locator('[data-testid="quorum-managers"]').waitFor({ timeout: 30_000 });
@@ -86,8 +91,6 @@ async function openApp(options = {}) {
     requests,
     /** Page errors, console errors and failed requests so far; `close` wants none left. */
     problems,
-    /** What the page fetched to start: the page, its script, style and wasm. */
-    requestsAtLoad: () => requests.slice(0, loaded),
     /**
      * What the page asked for since the app started, besides blob: downloads (memory) and the
      * wasm chunks of panels loaded on demand, which are the app's own files.
@@ -144,7 +147,6 @@ function withFourthManager(text) {
 test('opens on the default example: topology, quorum, failure domains, findings', async () => {
   const app = await openApp();
   const { page } = app;
-  assert.deepEqual(app.requestsAtLoad().filter(isChunk), [], 'the panels loaded on demand are not fetched at start');
 
   assert.equal((await page.locator('[data-testid="plan-name"]').textContent()).trim(), 'MSactivator HA');
   assert.match(await yaml(page).inputValue(), /^name: MSactivator HA$/m, 'the editor holds the plan');
@@ -919,14 +921,13 @@ test('comparing with a changed plan shows the added manager and the quorum befor
   await app.close();
 });
 
-test('a panel whose chunk cannot be fetched says so; the app goes on, and opening it again loads it', async () => {
-  const app = await openApp();
-  const { page } = app;
-  // The server stops answering for the app's chunks, as when it has gone away or serves a
-  // newer build.
+test('the app starts without its chunks; a panel whose chunk cannot be fetched says so, and opening it again loads it', async () => {
+  // The server refuses the app's chunks, as when it has gone away or serves a newer build.
   const refuse = (route) => route.abort('connectionrefused');
   const chunk = (url) => isChunk(url.href);
-  await page.route(chunk, refuse);
+  const app = await openApp({}, { beforeLoad: (page) => page.route(chunk, refuse) });
+  const { page } = app;
+  await expectFigures(page, ['3', '2', '1'], 'the first view needs no chunk');
   await testid(page, 'tab-exports').click();
   const error = testid(page, 'chunk-error');
   await error.waitFor({ timeout: REACT_MS });
@@ -952,5 +953,31 @@ test('a panel whose chunk cannot be fetched says so; the app goes on, and openin
   );
   assert.deepEqual(unexpected, [], 'only the refused chunk fetches failed');
   app.problems.length = 0;
+  await app.close();
+});
+
+test('once the page is up, every chunk arrives in the background: the app then works without its server', async () => {
+  const app = await openApp();
+  const { page } = app;
+  const chunks = (await readdir(DIST)).filter((name) => isChunk(`${origin}/${name}`));
+  assert.ok(chunks.length > 5, `the build has chunks: ${chunks}`);
+  await until(
+    page,
+    (count) => performance.getEntriesByType('resource').filter((e) => /_(chunk_\d+|split_\w+)\.wasm$/.test(e.name)).length >= count,
+    chunks.length,
+    'every chunk fetched after start',
+  );
+  // The server goes away; every panel still opens.
+  await page.route(() => true, (route) => route.abort('connectionrefused'));
+  for (const [tab, ready] of [
+    ['tab-services', 'services'],
+    ['tab-firewall', 'firewall-matrix'],
+    ['tab-exports', 'export-files'],
+    ['tab-runbooks', 'runbook-steps'],
+  ]) {
+    await testid(page, tab).click();
+    await testid(page, ready).waitFor({ timeout: REACT_MS });
+  }
+  assert.equal(await testid(page, 'chunk-error').count(), 0);
   await app.close();
 });

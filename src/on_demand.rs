@@ -4,8 +4,8 @@
 //! keystroke; they are in the wasm the page loads. The rest is split by the build into wasm
 //! chunks, each fetched the first time the user needs it (`#[wasm_split]`,
 //! `xtask/src/split.rs`): the services, firewall, exports, runbooks and compare panels; the sizing, cluster-import and
-//! gallery dialogs; the inspector; compose import and share links; and the engine code only
-//! they reach (exports, runbooks, sizing, cluster import, diff). Until a panel's chunk has
+//! gallery dialogs; the inspector; compose import, share links and the example texts; and the
+//! engine code only they reach (exports, runbooks, sizing, cluster import, diff). Until a panel's chunk has
 //! arrived, its place says "Loading…"; once the page is up, all chunks are fetched in the
 //! background, so that the loaded app no longer needs the server. When a chunk cannot be
 //! fetched (the server has gone, or has a newer build without it), the place says so and the
@@ -76,6 +76,7 @@ pub async fn prefetch_all() {
     let _ = preload_runbooks().await;
     let _ = preload_compare().await;
     let _ = preload_gallery().await;
+    let _ = preload_example_text().await;
     let _ = preload_sizing().await;
     let _ = preload_cluster_import().await;
     let _ = preload_compose_import().await;
@@ -107,6 +108,12 @@ pub fn stack_from_compose_file(
     text: String,
 ) -> Result<Result<Stack, PlanError>, SplitLoaderError> {
     Ok(stack_from_compose(&stack_name_from_file(&file), &text))
+}
+
+/// The text of an example plan; the page itself holds only the default example's.
+#[wasm_split(example_text, wasm_split_path = ::leptos::wasm_split, fallible, preload(preload_example_text))]
+pub fn example_text(id: String) -> Result<Option<String>, SplitLoaderError> {
+    Ok(swarmplan_engine::examples::example(&id).map(|e| e.yaml.to_owned()))
 }
 
 /// The URL fragment of a share link that carries `text` (`share::encode`, with its

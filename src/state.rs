@@ -5,7 +5,9 @@
 //! is what the canvas, quorum and findings show, and it only changes when a text parses. No DOM
 //! here: the app wires this into signals and localStorage.
 
-use swarmplan_engine::examples::{self, Example, EXAMPLES};
+use swarmplan_engine::examples;
+#[cfg(test)]
+use swarmplan_engine::examples::{Example, EXAMPLES};
 use swarmplan_engine::{parse_plan, Plan, PlanError};
 
 /// What the browser keeps between visits (see `storage`).
@@ -29,7 +31,7 @@ impl Document {
     /// The document the app opens on: the saved text if there is one, else the default example.
     /// When the saved text does not parse, the saved last good plan is shown with the error.
     pub fn restore(saved: &Saved) -> Self {
-        let mut document = Document::example(examples::default_example());
+        let mut document = Document::opening();
         if let Some(good) = &saved.last_good {
             if let Ok(plan) = parse_plan(good) {
                 document = Document {
@@ -46,16 +48,18 @@ impl Document {
         document
     }
 
-    /// A document holding an example plan.
-    pub fn example(example: &Example) -> Self {
-        let plan = parse_plan(example.yaml).unwrap_or_else(|_| {
+    /// The document of the default example (`examples::DEFAULT_YAML`: the app holds no other
+    /// example's text until one is opened).
+    pub fn opening() -> Self {
+        let text = examples::DEFAULT_YAML;
+        let plan = parse_plan(text).unwrap_or_else(|_| {
             // The examples are tested to parse in the engine; this only guards the app.
-            Plan::new(example.title)
+            Plan::new(examples::INFO[0].title)
         });
         Document {
-            text: example.yaml.to_owned(),
+            text: text.to_owned(),
             plan,
-            last_good: example.yaml.to_owned(),
+            last_good: text.to_owned(),
             error: None,
         }
     }
@@ -113,7 +117,7 @@ impl Document {
 
     /// The example the text is, unchanged, if it is one.
     pub fn example_id(&self) -> Option<&'static str> {
-        EXAMPLES.iter().find(|e| e.yaml == self.text).map(|e| e.id)
+        examples::recognise(&self.text).map(|e| e.id)
     }
 
     /// Whether replacing the text would lose the user's own work: anything but an unchanged
@@ -206,10 +210,7 @@ mod tests {
         });
         assert_eq!(document.text(), BAD);
         assert!(document.error().is_some());
-        assert_eq!(
-            document.plan(),
-            Document::example(examples::default_example()).plan()
-        );
+        assert_eq!(document.plan(), Document::opening().plan());
     }
 
     #[test]

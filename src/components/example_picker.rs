@@ -2,10 +2,11 @@
 //! user's own work (which stays one undo away).
 
 use crate::app::Ctx;
+use crate::on_demand;
 use crate::state::Document;
 use leptos::prelude::*;
 use leptos::wasm_bindgen::JsCast;
-use swarmplan_engine::examples::{self, EXAMPLES};
+use swarmplan_engine::examples;
 
 #[component]
 pub fn ExamplePicker() -> impl IntoView {
@@ -14,7 +15,7 @@ pub fn ExamplePicker() -> impl IntoView {
     let current = Memo::new(move |_| document.with(Document::example_id));
     let on_change = move |ev: leptos::ev::Event| {
         let id = event_target_value(&ev);
-        let Some(example) = examples::example(&id) else {
+        let Some(example) = examples::INFO.iter().find(|e| e.id == id) else {
             return;
         };
         if document.with_untracked(Document::has_own_work) && !confirm_replace(example.title) {
@@ -27,7 +28,13 @@ pub fn ExamplePicker() -> impl IntoView {
             }
             return;
         }
-        ctx.replace_text(example.yaml.to_owned());
+        leptos::task::spawn_local(async move {
+            match on_demand::example_text(id).await {
+                Ok(Some(text)) => ctx.replace_text(text),
+                Ok(None) => {}
+                Err(_) => ctx.notice.set(Some(on_demand::UNAVAILABLE.to_owned())),
+            }
+        });
     };
 
     view! {
@@ -37,7 +44,7 @@ pub fn ExamplePicker() -> impl IntoView {
                 <option value="" disabled=true prop:selected=move || current.get().is_none()>
                     "Your own plan"
                 </option>
-                {EXAMPLES
+                {examples::INFO
                     .iter()
                     .map(|example| {
                         let id = example.id;

@@ -44,3 +44,78 @@ pub fn example(id: &str) -> Option<&'static Example> {
 pub fn default_example() -> &'static Example {
     &EXAMPLES[0]
 }
+
+/// The default example's text alone (a program that reads only this holds no other text).
+pub const DEFAULT_YAML: &str = EXAMPLES[0].yaml;
+
+/// What is known of an example without its text: its id, title and the fingerprint of its
+/// text. The app lists the examples and recognises an unchanged one from this alone, and
+/// fetches a text only when it is opened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ExampleInfo {
+    pub id: &'static str,
+    pub title: &'static str,
+    pub fingerprint: u64,
+}
+
+/// The examples' `ExampleInfo`, in the order of `EXAMPLES`. Computed at compile time: a
+/// program that reads only this holds none of the texts.
+pub const INFO: &[ExampleInfo] = &{
+    let mut info = [ExampleInfo {
+        id: "",
+        title: "",
+        fingerprint: 0,
+    }; EXAMPLES.len()];
+    let mut i = 0;
+    while i < EXAMPLES.len() {
+        info[i] = ExampleInfo {
+            id: EXAMPLES[i].id,
+            title: EXAMPLES[i].title,
+            fingerprint: fingerprint(EXAMPLES[i].yaml),
+        };
+        i += 1;
+    }
+    info
+};
+
+/// The example a text is, unchanged, if it is one (by its fingerprint).
+pub fn recognise(text: &str) -> Option<&'static ExampleInfo> {
+    let print = fingerprint(text);
+    INFO.iter().find(|e| e.fingerprint == print)
+}
+
+/// FNV-1a, 64 bits, of a text: to tell an unchanged example from any other text.
+pub const fn fingerprint(text: &str) -> u64 {
+    let bytes = text.as_bytes();
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut i = 0;
+    while i < bytes.len() {
+        hash ^= bytes[i] as u64;
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+        i += 1;
+    }
+    hash
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_info_follows_the_examples_and_recognises_each_text() {
+        assert_eq!(INFO.len(), EXAMPLES.len());
+        for (info, example) in INFO.iter().zip(EXAMPLES) {
+            assert_eq!((info.id, info.title), (example.id, example.title));
+            assert_eq!(recognise(example.yaml), Some(info));
+            // One character more and it is the user's own text.
+            assert_eq!(recognise(&format!("{} ", example.yaml)), None);
+        }
+        let prints: std::collections::BTreeSet<u64> = INFO.iter().map(|e| e.fingerprint).collect();
+        assert_eq!(
+            prints.len(),
+            INFO.len(),
+            "every example has its own fingerprint"
+        );
+        assert_eq!(recognise(""), None);
+    }
+}

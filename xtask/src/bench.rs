@@ -130,7 +130,7 @@ pub fn run(root_dir: &Path) -> Result {
         );
         println!("| app wasm loaded on demand (every panel opened), raw / gzipped | dist/ | {} / {} bytes |", later.0, later.1);
     }
-    crate::tools::npm_ci(&root_dir.join("tests/browser"), "playwright-core")?;
+    crate::tools::npm_ci(&root_dir.join("tests/browser"), &["playwright-core"])?;
     let mut browser = std::process::Command::new("node");
     browser
         .arg("tests/browser/bench.mjs")

@@ -85,21 +85,28 @@ fn serve() -> Result {
     ]))
 }
 
-/// Builds the release app into `dist/` and shrinks its wasm; returns the dist directory.
+/// Builds the release app into `dist/`, shrinks its wasm and minifies its JS; returns the dist
+/// directory.
 fn dist() -> Result<PathBuf> {
     tools::web()?;
     run(Command::new(tools::trunk()).args(["build", "--release", "--offline"]))?;
     let dist = root().join("dist");
     for entry in std::fs::read_dir(&dist).map_err(|e| format!("cannot read dist/: {e}"))? {
         let path = entry.map_err(|e| e.to_string())?.path();
-        if path.extension().is_some_and(|e| e == "wasm") {
-            run(Command::new("node")
-                .arg(tools::wasm_opt())
-                .arg("-Oz")
-                .arg(&path)
-                .arg("-o")
-                .arg(&path))?;
-        }
+        let mut command = Command::new("node");
+        match path.extension().and_then(|e| e.to_str()) {
+            Some("wasm") => command.arg(tools::wasm_opt()).arg(&path).arg("-Oz"),
+            // wasm-bindgen's glue and the chunk loader are ES modules.
+            Some("js") => {
+                command
+                    .arg(tools::terser())
+                    .arg(&path)
+                    .args(["--module", "--compress", "--mangle"])
+            }
+            _ => continue,
+        };
+        command.arg("-o").arg(&path);
+        run(&mut command)?;
     }
     Ok(dist)
 }
@@ -132,7 +139,7 @@ fn test() -> Result {
     run(cargo().args(["test", "-p", "swarmplan-web"]))?;
     let dist = dist()?;
     let browser = root().join("tests/browser");
-    tools::npm_ci(&browser, "playwright-core")?;
+    tools::npm_ci(&browser, &["playwright-core"])?;
     let mut tests: Vec<PathBuf> = std::fs::read_dir(&browser)
         .map_err(|e| format!("cannot read tests/browser: {e}"))?
         .filter_map(|entry| entry.ok().map(|e| e.path()))

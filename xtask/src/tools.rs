@@ -2,7 +2,7 @@
 //!
 //! Everything comes from the package registries this project may use: crates.io (trunk,
 //! wasm-bindgen-cli, wasm-split-cli), Debian's archive (chromium, shellcheck, firewalld) and npm (binaryen's
-//! wasm-opt and playwright-core, installed by `npm ci` from committed lock files). Nothing else
+//! wasm-opt, terser and playwright-core, installed by `npm ci` from committed lock files). Nothing else
 //! is downloaded: trunk runs with `--offline` and uses the wasm-bindgen installed here.
 //!
 //! wasm-opt comes from npm, not Debian: Debian's binaryen 108 rewrites the export of
@@ -64,7 +64,7 @@ fn locked_wasm_bindgen() -> Result<String> {
     Err("Cargo.lock pins no wasm-bindgen".into())
 }
 
-/// The wasm target, trunk, wasm-bindgen-cli, wasm-split-cli and wasm-opt.
+/// The wasm target, trunk, wasm-bindgen-cli, wasm-split-cli, wasm-opt and terser.
 pub fn web() -> Result {
     let targets = Command::new("rustup")
         .args(["target", "list", "--installed"])
@@ -97,7 +97,7 @@ pub fn web() -> Result {
             "build-binary",
         ]))?;
     }
-    npm_ci(&root().join("tools"), "binaryen")
+    npm_ci(&root().join("tools"), &["binaryen", "terser"])
 }
 
 /// Whether `cargo install` has installed this version of a crate.
@@ -124,9 +124,17 @@ pub fn wasm_opt() -> PathBuf {
     root().join("tools/node_modules/binaryen/bin/wasm-opt")
 }
 
-/// Installs a folder's npm packages from its lock file, unless `package` is already there.
-pub fn npm_ci(folder: &std::path::Path, package: &str) -> Result {
-    if folder.join("node_modules").join(package).exists() {
+/// terser, the JS minifier, as installed by `npm ci` in tools/.
+pub fn terser() -> PathBuf {
+    root().join("tools/node_modules/terser/bin/terser")
+}
+
+/// Installs a folder's npm packages from its lock file, unless `packages` are all there.
+pub fn npm_ci(folder: &std::path::Path, packages: &[&str]) -> Result {
+    if packages
+        .iter()
+        .all(|package| folder.join("node_modules").join(package).exists())
+    {
         return Ok(());
     }
     if version_of("npm").is_none() {

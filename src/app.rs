@@ -241,20 +241,26 @@ pub fn App() -> impl IntoView {
     provide_context(ctx);
 
     // A share link opens its plan as an undoable step, then leaves the address bar, so that a
-    // reload keeps the user's later edits.
-    match share::decode(&browser::fragment()) {
-        Some(Ok(text)) => {
-            ctx.replace_text(text);
-            ctx.notice.set(Some(
-                "Opened the plan from the link. Undo returns to your previous plan.".to_owned(),
-            ));
-            browser::clear_fragment();
-        }
-        Some(Err(error)) => {
-            ctx.notice.set(Some(error));
-            browser::clear_fragment();
-        }
-        None => {}
+    // reload keeps the user's later edits. Unpacking it is code of its own, loaded for it.
+    if let Some(packed) = share::packed(&browser::fragment()).map(str::to_owned) {
+        leptos::task::spawn_local(async move {
+            match on_demand::unpack_share_link(packed).await {
+                Ok(Ok(text)) => {
+                    ctx.replace_text(text);
+                    ctx.notice.set(Some(
+                        "Opened the plan from the link. Undo returns to your previous plan."
+                            .to_owned(),
+                    ));
+                    browser::clear_fragment();
+                }
+                Ok(Err(error)) => {
+                    ctx.notice.set(Some(error));
+                    browser::clear_fragment();
+                }
+                // The link stays in the address bar, for a reload once the server answers.
+                Err(_) => ctx.notice.set(Some(on_demand::UNAVAILABLE.to_owned())),
+            }
+        });
     }
 
     // Autosave every edit, including those that do not parse: the user's text is never lost. The

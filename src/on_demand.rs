@@ -81,6 +81,7 @@ pub async fn prefetch_all() {
     let _ = preload_cluster_import().await;
     let _ = preload_compose_import().await;
     let _ = preload_share_link().await;
+    let _ = preload_share_open().await;
 }
 
 fn loading() -> AnyView {
@@ -114,6 +115,12 @@ pub fn stack_from_compose_file(
 #[wasm_split(example_text, wasm_split_path = ::leptos::wasm_split, fallible, preload(preload_example_text))]
 pub fn example_text(id: String) -> Result<Option<String>, SplitLoaderError> {
     Ok(swarmplan_engine::examples::example(&id).map(|e| e.yaml.to_owned()))
+}
+
+/// The plan text of a share link's packed data (`share::unpack`, with its decompressor).
+#[wasm_split(share_open, wasm_split_path = ::leptos::wasm_split, fallible, preload(preload_share_open))]
+pub fn unpack_share_link(packed: String) -> Result<Result<String, String>, SplitLoaderError> {
+    Ok(crate::share::unpack(&packed))
 }
 
 /// The URL fragment of a share link that carries `text` (`share::encode`, with its

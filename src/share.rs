@@ -18,14 +18,20 @@ pub fn encode(text: &str) -> String {
     format!("{PREFIX}{}", URL_SAFE_NO_PAD.encode(packed))
 }
 
-/// The plan text a fragment carries; `None` when the fragment is not a share link at all.
-pub fn decode(fragment: &str) -> Option<Result<String, String>> {
+/// The packed plan a fragment carries; `None` when the fragment is not a share link at all.
+pub fn packed(fragment: &str) -> Option<&str> {
     let data = fragment.strip_prefix('#').unwrap_or(fragment);
-    let data = data.strip_prefix(PREFIX)?;
-    Some(unpack(data))
+    data.strip_prefix(PREFIX)
 }
 
-fn unpack(data: &str) -> Result<String, String> {
+/// The plan text a fragment carries; `None` when the fragment is not a share link at all.
+#[cfg(test)]
+fn decode(fragment: &str) -> Option<Result<String, String>> {
+    packed(fragment).map(unpack)
+}
+
+/// The plan text of a share link's packed data, or why the link is damaged.
+pub fn unpack(data: &str) -> Result<String, String> {
     let packed = URL_SAFE_NO_PAD
         .decode(data.trim_end_matches('='))
         .map_err(|e| format!("the link is damaged: {e}"))?;

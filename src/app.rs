@@ -111,6 +111,8 @@ pub struct Ctx {
     /// The other plan of the comparison panel: what it is called, its text, and whether it is
     /// the plan before (the cluster as it is) rather than the proposal.
     pub compare: RwSignal<Option<Comparand>>,
+    /// How many plans edits have set, to match each with its YAML (`Document::set_plan`).
+    writes: StoredValue<u64>,
 }
 
 /// The other plan of a comparison.
@@ -122,6 +124,27 @@ pub struct Comparand {
 }
 
 impl Ctx {
+    /// Shows a plan changed by an edit, undo or redo; its YAML follows as soon as it is written
+    /// (by code loaded on demand, `on_demand::plan_yaml`), and the editor waits for it.
+    fn show_plan(&self, plan: Plan) {
+        let write = self.writes.get_value() + 1;
+        self.writes.set_value(write);
+        self.document.update(|d| d.set_plan(plan.clone(), write));
+        let ctx = *self;
+        leptos::task::spawn_local(async move {
+            match on_demand::plan_yaml(plan).await {
+                Ok(text) => ctx.document.update(|d| d.settle_text(write, text)),
+                Err(_) => {
+                    ctx.document.update(|d| d.abandon_text(write));
+                    ctx.notice.set(Some(format!(
+                        "{} The YAML does not show the last change yet.",
+                        on_demand::UNAVAILABLE
+                    )));
+                }
+            }
+        });
+    }
+
     /// Applies an edit to the plan as one step of the history; the YAML follows.
     pub fn apply(&self, edit: Edit) -> bool {
         let mut plan = self.plan.get_untracked();
@@ -133,7 +156,7 @@ impl Ctx {
             }
         });
         if ok {
-            self.document.update(|d| d.set_plan(plan));
+            self.show_plan(plan);
             self.notice.set(None);
         }
         ok
@@ -180,7 +203,7 @@ impl Ctx {
         let mut done = false;
         self.history.update(|h| done = h.undo(&mut plan));
         if done {
-            self.document.update(|d| d.set_plan(plan));
+            self.show_plan(plan);
         }
     }
 
@@ -189,7 +212,7 @@ impl Ctx {
         let mut done = false;
         self.history.update(|h| done = h.redo(&mut plan));
         if done {
-            self.document.update(|d| d.set_plan(plan));
+            self.show_plan(plan);
         }
     }
 
@@ -237,6 +260,7 @@ pub fn App() -> impl IntoView {
         opened: StoredValue::new(document.with_untracked(|d| d.text().to_owned())),
         saved: RwSignal::new(None),
         compare: RwSignal::new(None),
+        writes: StoredValue::new(0),
     };
     provide_context(ctx);
 

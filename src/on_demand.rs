@@ -4,8 +4,8 @@
 //! keystroke; they are in the wasm the page loads. The rest is split by the build into wasm
 //! chunks, each fetched the first time the user needs it (`#[wasm_split]`,
 //! `xtask/src/split.rs`): the services, firewall, exports, runbooks and compare panels; the sizing, cluster-import and
-//! gallery dialogs; the inspector; compose import, share links and the example texts; and the
-//! engine code only they reach (exports, runbooks, sizing, cluster import, diff). Until a panel's chunk has
+//! gallery dialogs; the inspector; writing a plan as YAML after an edit; compose import, share
+//! links and the example texts; and the engine code only they reach (exports, runbooks, sizing, cluster import, diff). Until a panel's chunk has
 //! arrived, its place says "Loading…"; once the page is up, all chunks are fetched in the
 //! background, so that the loaded app no longer needs the server. When a chunk cannot be
 //! fetched (the server has gone, or has a newer build without it), the place says so and the
@@ -23,7 +23,7 @@ use leptos::wasm_split::{wasm_split, SplitLoaderError};
 use send_wrapper::SendWrapper;
 use std::future::Future;
 use swarmplan_engine::import::{stack_from_compose, stack_name_from_file};
-use swarmplan_engine::plan::Stack;
+use swarmplan_engine::plan::{Plan, Stack};
 use swarmplan_engine::PlanError;
 
 /// A feature that lives in a chunk of its own.
@@ -69,6 +69,7 @@ pub fn gallery(open: RwSignal<bool>) -> AnyView {
 /// it came from. A chunk that fails here is fetched again when its feature is opened.
 pub async fn prefetch_all() {
     // Each result is dropped on purpose: a failure only means the feature loads when opened.
+    let _ = preload_plan_yaml().await;
     let _ = preload_inspector().await;
     let _ = preload_services().await;
     let _ = preload_firewall().await;
@@ -109,6 +110,13 @@ pub fn stack_from_compose_file(
     text: String,
 ) -> Result<Result<Stack, PlanError>, SplitLoaderError> {
     Ok(stack_from_compose(&stack_name_from_file(&file), &text))
+}
+
+/// A plan written as YAML (`plan_to_yaml`), after an edit on the canvas, in the inspector, or
+/// an undo.
+#[wasm_split(plan_yaml, wasm_split_path = ::leptos::wasm_split, fallible, preload(preload_plan_yaml))]
+pub fn plan_yaml(plan: Plan) -> Result<String, SplitLoaderError> {
+    Ok(swarmplan_engine::plan_to_yaml(&plan))
 }
 
 /// The text of an example plan; the page itself holds only the default example's.

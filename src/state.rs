@@ -25,6 +25,8 @@ pub struct Document {
     plan: Plan,
     last_good: String,
     error: Option<PlanError>,
+    /// The write whose text is being made, after an edit set the plan (`set_plan`).
+    pending: Option<u64>,
 }
 
 impl Document {
@@ -39,6 +41,7 @@ impl Document {
                     plan,
                     last_good: good.clone(),
                     error: None,
+                    pending: None,
                 };
             }
         }
@@ -61,6 +64,7 @@ impl Document {
             plan,
             last_good: text.to_owned(),
             error: None,
+            pending: None,
         }
     }
 
@@ -76,15 +80,37 @@ impl Document {
             Err(error) => self.error = Some(error),
         }
         self.text = text;
+        // The user's own text wins over the YAML of an earlier edit still being written.
+        self.pending = None;
     }
 
-    /// Shows a plan changed by an edit: its YAML replaces the text.
-    pub fn set_plan(&mut self, plan: Plan) {
-        let text = swarmplan_engine::plan_to_yaml(&plan);
-        self.last_good.clone_from(&text);
-        self.text = text;
+    /// Shows a plan changed by an edit. Its YAML, written by code loaded on demand, follows
+    /// through `settle_text` with the same `write`; until then the text is the one before.
+    pub fn set_plan(&mut self, plan: Plan, write: u64) {
         self.plan = plan;
         self.error = None;
+        self.pending = Some(write);
+    }
+
+    /// The YAML of the plan `set_plan` showed with `write`, unless the text changed since.
+    pub fn settle_text(&mut self, write: u64, text: String) {
+        if self.pending == Some(write) {
+            self.last_good.clone_from(&text);
+            self.text = text;
+            self.pending = None;
+        }
+    }
+
+    /// Gives up on the YAML of `write`, which could not be written: the text stays as it was.
+    pub fn abandon_text(&mut self, write: u64) {
+        if self.pending == Some(write) {
+            self.pending = None;
+        }
+    }
+
+    /// Whether the text still waits for the YAML of a plan set by an edit.
+    pub fn text_pending(&self) -> bool {
+        self.pending.is_some()
     }
 
     /// Replaces the text with an example's.
@@ -219,10 +245,37 @@ mod tests {
         document.edit(BAD.to_owned());
         let mut plan = parse_plan(GOOD).unwrap();
         plan.name = "renamed".to_owned();
-        document.set_plan(plan.clone());
+        document.set_plan(plan.clone(), 1);
         assert!(document.error().is_none());
+        assert_eq!(document.plan(), &plan, "the plan shows at once");
+        assert!(document.text_pending());
+        assert_eq!(document.text(), BAD, "the text waits for its YAML");
+        document.settle_text(1, swarmplan_engine::plan_to_yaml(&plan));
+        assert!(!document.text_pending());
         assert_eq!(parse_plan(document.text()).unwrap(), plan);
         assert_eq!(Document::restore(&document.saved()), document);
+    }
+
+    #[test]
+    fn the_yaml_of_an_earlier_write_or_after_typing_is_dropped() {
+        let mut document = Document::restore(&Saved::default());
+        let plan = parse_plan(GOOD).unwrap();
+        document.set_plan(plan.clone(), 1);
+        document.set_plan(plan.clone(), 2);
+        document.settle_text(1, "stale".to_owned());
+        assert!(document.text_pending(), "write 1 was overtaken by write 2");
+        document.settle_text(2, GOOD.to_owned());
+        assert_eq!(document.text(), GOOD);
+
+        document.set_plan(plan.clone(), 3);
+        document.edit(BAD.to_owned());
+        document.settle_text(3, GOOD.to_owned());
+        assert_eq!(document.text(), BAD, "the user's typing wins");
+
+        document.set_plan(plan, 4);
+        document.abandon_text(4);
+        assert!(!document.text_pending());
+        assert_eq!(document.text(), BAD);
     }
 
     #[test]

@@ -49,6 +49,8 @@ pub fn PlanEditor(autosaved: RwSignal<bool>) -> impl IntoView {
                 autocomplete="off"
                 autocapitalize="off"
                 wrap="off"
+                // For the moment the YAML of a change made elsewhere takes to be written.
+                readonly=move || document.with(|d| d.text_pending())
                 node_ref=editor
                 on:input=move |ev| ctx.type_text(event_target_value(&ev))
                 on:blur=move |_| ctx.history.update(History::seal)

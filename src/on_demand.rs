@@ -138,44 +138,26 @@ pub fn share_fragment(text: String) -> Result<String, SplitLoaderError> {
     Ok(crate::share::encode(&text))
 }
 
-#[wasm_split(services, wasm_split_path = ::leptos::wasm_split, fallible, preload(preload_services))]
-fn services() -> Result<AnyView, SplitLoaderError> {
-    Ok(view! { <ServicesPanel /> }.into_any())
+/// Components whose views are split points: `fn name() -> Result<AnyView, SplitLoaderError>`,
+/// with its preload.
+macro_rules! split_views {
+    ($($name:ident, $preload:ident => $component:ident;)*) => {$(
+        #[wasm_split($name, wasm_split_path = ::leptos::wasm_split, fallible, preload($preload))]
+        fn $name() -> Result<AnyView, SplitLoaderError> {
+            Ok(view! { <$component /> }.into_any())
+        }
+    )*};
 }
 
-#[wasm_split(firewall, wasm_split_path = ::leptos::wasm_split, fallible, preload(preload_firewall))]
-fn firewall() -> Result<AnyView, SplitLoaderError> {
-    Ok(view! { <FirewallPanel /> }.into_any())
-}
-
-#[wasm_split(exports, wasm_split_path = ::leptos::wasm_split, fallible, preload(preload_exports))]
-fn exports() -> Result<AnyView, SplitLoaderError> {
-    Ok(view! { <ExportsPanel /> }.into_any())
-}
-
-#[wasm_split(runbooks, wasm_split_path = ::leptos::wasm_split, fallible, preload(preload_runbooks))]
-fn runbooks() -> Result<AnyView, SplitLoaderError> {
-    Ok(view! { <RunbooksPanel /> }.into_any())
-}
-
-#[wasm_split(compare, wasm_split_path = ::leptos::wasm_split, fallible, preload(preload_compare))]
-fn compare() -> Result<AnyView, SplitLoaderError> {
-    Ok(view! { <ComparePanel /> }.into_any())
-}
-
-#[wasm_split(sizing, wasm_split_path = ::leptos::wasm_split, fallible, preload(preload_sizing))]
-fn sizing() -> Result<AnyView, SplitLoaderError> {
-    Ok(view! { <SizingWizard /> }.into_any())
-}
-
-#[wasm_split(cluster_import, wasm_split_path = ::leptos::wasm_split, fallible, preload(preload_cluster_import))]
-fn cluster_import() -> Result<AnyView, SplitLoaderError> {
-    Ok(view! { <ClusterImportDialog /> }.into_any())
-}
-
-#[wasm_split(inspector, wasm_split_path = ::leptos::wasm_split, fallible, preload(preload_inspector))]
-fn inspector() -> Result<AnyView, SplitLoaderError> {
-    Ok(view! { <Inspector /> }.into_any())
+split_views! {
+    services, preload_services => ServicesPanel;
+    firewall, preload_firewall => FirewallPanel;
+    exports, preload_exports => ExportsPanel;
+    runbooks, preload_runbooks => RunbooksPanel;
+    compare, preload_compare => ComparePanel;
+    sizing, preload_sizing => SizingWizard;
+    cluster_import, preload_cluster_import => ClusterImportDialog;
+    inspector, preload_inspector => Inspector;
 }
 
 #[wasm_split(gallery, wasm_split_path = ::leptos::wasm_split, fallible, preload(preload_gallery))]

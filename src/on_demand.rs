@@ -3,14 +3,16 @@
 //! The plan editor, canvas, quorum, failure domains and findings are what a plan needs on every
 //! keystroke; they are in the wasm the page loads. The rest is split by the build into wasm
 //! chunks, each fetched the first time the user needs it (`#[wasm_split]`,
-//! `xtask/src/split.rs`): the services, firewall, exports, runbooks and compare panels; the sizing, cluster-import and
-//! gallery dialogs; the inspector; writing a plan as YAML after an edit; compose import, share
-//! links and the example texts; and the engine code only they reach (exports, runbooks, sizing, cluster import, diff). Until a panel's chunk has
-//! arrived, its place says "Loading…"; once the page is up, all chunks are fetched in the
-//! background, so that the loaded app no longer needs the server. When a chunk cannot be
-//! fetched (the server has gone, or has a newer build without it), the place says so and the
-//! rest of the app goes on working; opening it again tries again.
+//! `xtask/src/split.rs`): the services, firewall, exports, runbooks and compare panels; the
+//! sizing, cluster-import and gallery dialogs; the inspector; writing a plan as YAML after an
+//! edit; opening files, share links and the example texts; and the engine code only they reach
+//! (exports, runbooks, sizing, cluster import, diff). Until a panel's chunk has arrived, its
+//! place says "Loading…"; once the page is up, all chunks are fetched in the background, so
+//! that the loaded app no longer needs the server. When a chunk cannot be fetched (the server
+//! has gone, or has a newer build without it), the place says so and the rest of the app goes
+//! on working; opening it again tries again.
 
+use crate::app::Ctx;
 use crate::components::exports::ExportsPanel;
 use crate::components::files::Gallery;
 use crate::components::firewall::FirewallPanel;
@@ -22,9 +24,7 @@ use leptos::prelude::*;
 use leptos::wasm_split::{wasm_split, SplitLoaderError};
 use send_wrapper::SendWrapper;
 use std::future::Future;
-use swarmplan_engine::import::{stack_from_compose, stack_name_from_file};
-use swarmplan_engine::plan::{Plan, Stack};
-use swarmplan_engine::PlanError;
+use swarmplan_engine::plan::Plan;
 
 /// A feature that lives in a chunk of its own.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -80,7 +80,7 @@ pub async fn prefetch_all() {
     let _ = preload_example_text().await;
     let _ = preload_sizing().await;
     let _ = preload_cluster_import().await;
-    let _ = preload_compose_import().await;
+    let _ = preload_open_files().await;
     let _ = preload_share_link().await;
     let _ = preload_share_open().await;
 }
@@ -103,13 +103,11 @@ fn suspended(
     view! { <Suspense fallback=fallback>{Suspend::new(load)}</Suspense> }.into_any()
 }
 
-/// A compose file read as a stack named after the file (`import::stack_from_compose`).
-#[wasm_split(compose_import, wasm_split_path = ::leptos::wasm_split, fallible, preload(preload_compose_import))]
-pub fn stack_from_compose_file(
-    file: String,
-    text: String,
-) -> Result<Result<Stack, PlanError>, SplitLoaderError> {
-    Ok(stack_from_compose(&stack_name_from_file(&file), &text))
+/// Opens plan files and imports compose files, picked or dropped (`files::read_files`).
+#[wasm_split(open_files, wasm_split_path = ::leptos::wasm_split, fallible, preload(preload_open_files))]
+pub fn open_files(ctx: Ctx, files: Vec<web_sys::File>) -> Result<(), SplitLoaderError> {
+    crate::components::files::read_files(ctx, files);
+    Ok(())
 }
 
 /// A plan written as YAML (`plan_to_yaml`), after an edit on the canvas, in the inspector, or

@@ -7,6 +7,7 @@ use crate::on_demand;
 use crate::{browser, edit};
 use leptos::prelude::*;
 use swarmplan_engine::examples::EXAMPLES;
+use swarmplan_engine::import::{stack_from_compose, stack_name_from_file};
 use swarmplan_engine::{parse_plan, plan_to_yaml, Plan};
 
 /// Whether a file is a plan (it says `swarmplan:` at the top level) rather than a compose file.
@@ -15,7 +16,7 @@ pub fn is_plan(text: &str) -> bool {
 }
 
 /// Opens a plan file, or imports a compose file as a stack of the plan.
-async fn take_file(ctx: Ctx, name: &str, text: String) {
+fn take_file(ctx: Ctx, name: &str, text: String) {
     if is_plan(&text) {
         let parses = parse_plan(&text).is_ok();
         ctx.replace_text(text);
@@ -26,11 +27,7 @@ async fn take_file(ctx: Ctx, name: &str, text: String) {
         }));
         return;
     }
-    let Ok(read) = on_demand::stack_from_compose_file(name.to_owned(), text).await else {
-        ctx.notice.set(Some(on_demand::UNAVAILABLE.to_owned()));
-        return;
-    };
-    match read {
+    match stack_from_compose(&stack_name_from_file(name), &text) {
         Ok(stack) => {
             let plan = ctx.plan.get_untracked();
             let edit = edit::add_stack(&plan, stack);
@@ -49,15 +46,28 @@ async fn take_file(ctx: Ctx, name: &str, text: String) {
     }
 }
 
-fn take_files(ctx: Ctx, files: Vec<web_sys::File>) {
+/// Reads picked or dropped files, each opened or imported (`on_demand::open_files`).
+pub fn read_files(ctx: Ctx, files: Vec<web_sys::File>) {
     for file in files {
         leptos::task::spawn_local(async move {
             match browser::read_text(&file).await {
-                Ok(text) => take_file(ctx, &file.name(), text).await,
+                Ok(text) => take_file(ctx, &file.name(), text),
                 Err(error) => ctx.notice.set(Some(error)),
             }
         });
     }
+}
+
+/// Opens or imports files, with the code that does it loaded on demand.
+fn take_files(ctx: Ctx, files: Vec<web_sys::File>) {
+    if files.is_empty() {
+        return;
+    }
+    leptos::task::spawn_local(async move {
+        if on_demand::open_files(ctx, files).await.is_err() {
+            ctx.notice.set(Some(on_demand::UNAVAILABLE.to_owned()));
+        }
+    });
 }
 
 #[component]

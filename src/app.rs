@@ -237,11 +237,41 @@ pub fn App() -> impl IntoView {
     let plan = Memo::new(move |_| document.with(|d| d.plan().clone()));
     let analysis = Memo::new(move |_| plan.with(|p| analyze(p, &Options::default())));
     let drawing = Memo::new(move |_| plan.with(layout::layout));
-    let failed = RwSignal::new(BTreeSet::new());
-    // The what-if is a memo of the plan, its analysis and the failed domains: the canvas, the
-    // banner and the services panel all read it, so they change in the same frame.
+    let failed = RwSignal::new(BTreeSet::<Failed>::new());
+    // The what-if: the canvas, the banner and the services panel all read it. With nothing
+    // failed, as on every keystroke, it is the plan's own placement, a memo of the analysis.
+    // With failures, code loaded on demand computes the scenario (`on_demand::what_if`) for the
+    // plan and failures of the moment; the memo shows it once it is the answer to the latest
+    // question, which is as soon as the code is there.
+    let notice = RwSignal::new(None);
+    let asked = RwSignal::new(0_u64);
+    let answer = RwSignal::new(None::<(u64, WhatIf)>);
+    Effect::new(move |_| {
+        if failed.with(BTreeSet::is_empty) {
+            return;
+        }
+        let (p, a, f) = (plan.get(), analysis.get(), failed.get());
+        let question = asked.get_untracked() + 1;
+        asked.set(question);
+        leptos::task::spawn_local(async move {
+            match on_demand::what_if(p, a, f).await {
+                Ok(w) if asked.get_untracked() == question => answer.set(Some((question, w))),
+                Ok(_) => {}
+                Err(_) => notice.set(Some(on_demand::UNAVAILABLE.to_owned())),
+            }
+        });
+    });
     let whatif = Memo::new(move |_| {
-        plan.with(|p| analysis.with(|a| failed.with(|f| WhatIf::compute(p, a, f))))
+        let latest = asked.get();
+        let answered = answer.with(|a| {
+            a.as_ref()
+                .filter(|(question, _)| *question == latest)
+                .map(|(_, w)| w.clone())
+        });
+        match answered {
+            Some(w) if !failed.with(BTreeSet::is_empty) => w,
+            _ => analysis.with(WhatIf::baseline),
+        }
     });
     let ctx = Ctx {
         document,
@@ -254,7 +284,7 @@ pub fn App() -> impl IntoView {
         selection: RwSignal::new(None),
         mode: RwSignal::new(Mode::Select),
         panel: RwSignal::new(Panel::Yaml),
-        notice: RwSignal::new(None),
+        notice,
         reveal: RwSignal::new(0),
         dialog: RwSignal::new(None),
         opened: StoredValue::new(document.with_untracked(|d| d.text().to_owned())),

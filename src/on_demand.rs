@@ -5,7 +5,7 @@
 //! chunks, each fetched the first time the user needs it (`#[wasm_split]`,
 //! `xtask/src/split.rs`): the services, firewall, exports, runbooks and compare panels; the
 //! sizing, cluster-import and gallery dialogs; the inspector; writing a plan as YAML after an
-//! edit; opening files, share links and the example texts; and the engine code only they reach
+//! edit; what failures do; opening files, share links and the example texts; and the engine code only they reach
 //! (exports, runbooks, sizing, cluster import, diff). Until a panel's chunk has arrived, its
 //! place says "Loading…"; once the page is up, all chunks are fetched in the background, so
 //! that the loaded app no longer needs the server. When a chunk cannot be fetched (the server
@@ -20,11 +20,14 @@ use crate::components::inspector::Inspector;
 use crate::components::planning::{ClusterImportDialog, ComparePanel, SizingWizard};
 use crate::components::runbooks::RunbooksPanel;
 use crate::components::services::ServicesPanel;
+use crate::whatif::{Failed, WhatIf};
 use leptos::prelude::*;
 use leptos::wasm_split::{wasm_split, SplitLoaderError};
 use send_wrapper::SendWrapper;
+use std::collections::BTreeSet;
 use std::future::Future;
 use swarmplan_engine::plan::Plan;
+use swarmplan_engine::Analysis;
 
 /// A feature that lives in a chunk of its own.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -70,6 +73,7 @@ pub fn gallery(open: RwSignal<bool>) -> AnyView {
 pub async fn prefetch_all() {
     // Each result is dropped on purpose: a failure only means the feature loads when opened.
     let _ = preload_plan_yaml().await;
+    let _ = preload_what_if().await;
     let _ = preload_inspector().await;
     let _ = preload_services().await;
     let _ = preload_firewall().await;
@@ -115,6 +119,17 @@ pub fn open_files(ctx: Ctx, files: Vec<web_sys::File>) -> Result<(), SplitLoader
 #[wasm_split(plan_yaml, wasm_split_path = ::leptos::wasm_split, fallible, preload(preload_plan_yaml))]
 pub fn plan_yaml(plan: Plan) -> Result<String, SplitLoaderError> {
     Ok(swarmplan_engine::plan_to_yaml(&plan))
+}
+
+/// What failed hosts, racks and sites do to the plan (`WhatIf::compute`, with the engine's
+/// `what_if`).
+#[wasm_split(what_if, wasm_split_path = ::leptos::wasm_split, fallible, preload(preload_what_if))]
+pub fn what_if(
+    plan: Plan,
+    analysis: Analysis,
+    failed: BTreeSet<Failed>,
+) -> Result<WhatIf, SplitLoaderError> {
+    Ok(WhatIf::compute(&plan, &analysis, &failed))
 }
 
 /// The text of an example plan; the page itself holds only the default example's.

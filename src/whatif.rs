@@ -114,7 +114,7 @@ pub struct WhatIf {
     pub lost_hosts: BTreeSet<String>,
     pub lost_nodes: BTreeSet<String>,
     /// The task chips of each node that runs anything.
-    pub chips: BTreeMap<String, Vec<Chip>>,
+    pub chips: Chips,
     pub services: Vec<ServiceRow>,
 }
 
@@ -123,35 +123,56 @@ fn id(task: &Task) -> String {
 }
 
 impl WhatIf {
+    /// The plan's own placement, with nothing failed: what the page shows on every keystroke.
+    pub fn baseline(analysis: &Analysis) -> Self {
+        let colours = colours(analysis);
+        let placed = analysis.placement.iter().map(|t| (t, false));
+        WhatIf {
+            scenario: None,
+            lost_hosts: BTreeSet::new(),
+            lost_nodes: BTreeSet::new(),
+            chips: chips(&colours, placed).0,
+            services: analysis
+                .services
+                .iter()
+                .map(|s| {
+                    let id = s.id();
+                    ServiceRow {
+                        colour: colours[&id],
+                        id,
+                        mode: s.mode,
+                        desired: s.desired,
+                        running: s.running,
+                        nodes: s.nodes.clone(),
+                        hosts: s.hosts.clone(),
+                    }
+                })
+                .collect(),
+        }
+    }
+
+    /// What the failed domains do (the engine's `what_if`), merged with the baseline. The app
+    /// loads this with the scenario code (`on_demand::what_if`).
     pub fn compute(plan: &Plan, analysis: &Analysis, failed: &BTreeSet<Failed>) -> Self {
-        let colours: BTreeMap<String, usize> = analysis
-            .services
-            .iter()
-            .enumerate()
-            .map(|(i, s)| (s.id(), i % PALETTE))
-            .collect();
         let lost = lost_hosts(plan, failed);
-        let scenario = (!lost.is_empty()).then(|| what_if(plan, &lost));
-        let lost_nodes: BTreeSet<String> = scenario
-            .iter()
-            .flat_map(|s| s.lost_nodes.iter().cloned())
-            .collect();
+        if lost.is_empty() {
+            return WhatIf::baseline(analysis);
+        }
+        let scenario = what_if(plan, &lost);
+        let colours = colours(analysis);
+        let lost_nodes: BTreeSet<String> = scenario.lost_nodes.iter().cloned().collect();
         let host_of: BTreeMap<&str, &str> = plan
             .nodes
             .iter()
             .map(|n| (n.name.as_str(), n.host_name()))
             .collect();
-
-        let mut chips: BTreeMap<String, Vec<Chip>> = BTreeMap::new();
         let kept = analysis
             .placement
             .iter()
             .filter(|t| !lost_nodes.contains(&t.node))
             .map(|t| (t, false));
-        let moved = scenario
-            .iter()
-            .flat_map(|s| s.rescheduled.iter())
-            .map(|t| (t, true));
+        let moved = scenario.rescheduled.iter().map(|t| (t, true));
+        let (chips, running) = chips(&colours, kept.chain(moved));
         let mut lost_of_service: BTreeMap<String, u64> = BTreeMap::new();
         for task in analysis
             .placement
@@ -160,39 +181,12 @@ impl WhatIf {
         {
             *lost_of_service.entry(id(task)).or_default() += 1;
         }
-        let mut running: BTreeMap<String, Vec<&Task>> = BTreeMap::new();
-        for (task, moved) in kept.chain(moved) {
-            let service = id(task);
-            chips.entry(task.node.clone()).or_default().push(Chip {
-                colour: colours.get(&service).copied().unwrap_or(0),
-                service: service.clone(),
-                slot: task.slot,
-                moved,
-            });
-            running.entry(service).or_default().push(task);
-        }
-        for list in chips.values_mut() {
-            list.sort_by(|a, b| {
-                (a.colour, &a.service, a.slot).cmp(&(b.colour, &b.service, b.slot))
-            });
-        }
 
         let services = analysis
             .services
             .iter()
             .map(|s| {
                 let service = s.id();
-                if scenario.is_none() {
-                    return ServiceRow {
-                        colour: colours[&service],
-                        id: service,
-                        mode: s.mode,
-                        desired: s.desired,
-                        running: s.running,
-                        nodes: s.nodes.clone(),
-                        hosts: s.hosts.clone(),
-                    };
-                }
                 let tasks = running.get(&service).map(Vec::as_slice).unwrap_or(&[]);
                 let mut nodes: Vec<String> = vec![];
                 let mut hosts: Vec<String> = vec![];
@@ -225,12 +219,51 @@ impl WhatIf {
             .collect();
         WhatIf {
             lost_hosts: lost.into_iter().collect(),
-            scenario,
+            scenario: Some(scenario),
             lost_nodes,
             chips,
             services,
         }
     }
+}
+
+/// Each service's colour on the canvas, in the order of the analysis.
+fn colours(analysis: &Analysis) -> BTreeMap<String, usize> {
+    analysis
+        .services
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.id(), i % PALETTE))
+        .collect()
+}
+
+/// The task chips of each node.
+type Chips = BTreeMap<String, Vec<Chip>>;
+/// The tasks each service (`stack/service`) runs.
+type Running<'a> = BTreeMap<String, Vec<&'a Task>>;
+
+/// The chips of each node, in colour order, and the tasks each service runs, from tasks and
+/// whether each was rescheduled.
+fn chips<'a>(
+    colours: &BTreeMap<String, usize>,
+    tasks: impl Iterator<Item = (&'a Task, bool)>,
+) -> (Chips, Running<'a>) {
+    let mut chips = Chips::new();
+    let mut running = Running::new();
+    for (task, moved) in tasks {
+        let service = id(task);
+        chips.entry(task.node.clone()).or_default().push(Chip {
+            colour: colours.get(&service).copied().unwrap_or(0),
+            service: service.clone(),
+            slot: task.slot,
+            moved,
+        });
+        running.entry(service).or_default().push(task);
+    }
+    for list in chips.values_mut() {
+        list.sort_by(|a, b| (a.colour, &a.service, a.slot).cmp(&(b.colour, &b.service, b.slot)));
+    }
+    (chips, running)
 }
 
 #[cfg(test)]

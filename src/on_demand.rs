@@ -20,6 +20,7 @@ use crate::components::inspector::Inspector;
 use crate::components::planning::{ClusterImportDialog, ComparePanel, SizingWizard};
 use crate::components::runbooks::RunbooksPanel;
 use crate::components::services::ServicesPanel;
+use crate::components::topology::Verdict;
 use crate::whatif::{Failed, WhatIf};
 use leptos::prelude::*;
 use leptos::wasm_split::{wasm_split, SplitLoaderError};
@@ -41,6 +42,8 @@ pub enum Feature {
     ClusterImport,
     /// The inspector of the selected shape, which floats over the canvas.
     Inspector,
+    /// The verdict of the what-if banner, while something is failed.
+    Verdict,
 }
 
 /// What the app says when a chunk could not be fetched.
@@ -57,8 +60,9 @@ pub fn view(feature: Feature) -> AnyView {
         Feature::Compare => suspended(compare(), loading),
         Feature::Sizing => suspended(sizing(), loading),
         Feature::ClusterImport => suspended(cluster_import(), loading),
-        // Over the canvas, a line of text would only flicker: nothing shows until it is there.
+        // Over the canvas, a line of text would only flicker: nothing shows until they are there.
         Feature::Inspector => suspended(inspector(), || ().into_any()),
+        Feature::Verdict => suspended(verdict(), || ().into_any()),
     }
 }
 
@@ -74,6 +78,7 @@ pub async fn prefetch_all() {
     // Each result is dropped on purpose: a failure only means the feature loads when opened.
     let _ = preload_plan_yaml().await;
     let _ = preload_what_if().await;
+    let _ = preload_verdict().await;
     let _ = preload_inspector().await;
     let _ = preload_services().await;
     let _ = preload_firewall().await;
@@ -171,6 +176,7 @@ split_views! {
     sizing, preload_sizing => SizingWizard;
     cluster_import, preload_cluster_import => ClusterImportDialog;
     inspector, preload_inspector => Inspector;
+    verdict, preload_verdict => Verdict;
 }
 
 #[wasm_split(gallery, wasm_split_path = ::leptos::wasm_split, fallible, preload(preload_gallery))]

@@ -619,19 +619,37 @@ fn rect_of(drawing: &Layout, selection: &Selection) -> Option<Rect> {
 }
 
 /// The what-if's verdict over the canvas: what is failed, managers left, quorum, moved tasks.
+/// Without failures it says how to make some; the verdict itself is loaded on demand.
 #[component]
 fn WhatIfBanner() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
-    let body = move || {
+    let failing = move || ctx.whatif.with(|w| w.scenario.is_some());
+    let hint = move || {
+        if ctx.mode.get() == Mode::WhatIf {
+            "Click hosts, racks or sites to fail them; click again to bring them back. Several may fail at once."
+        } else {
+            "Choose “What if…” and click hosts, racks or sites to see what their loss does."
+        }
+    };
+    view! {
+        <div class="banner-area" aria-live="polite">
+            <Show
+                when=failing
+                fallback=move || view! { <p class="banner banner-idle" data-testid="whatif-banner" data-state="idle">{hint}</p> }
+            >
+                {on_demand::view(Feature::Verdict)}
+            </Show>
+        </div>
+    }
+}
+
+/// The verdict of the failures of the moment.
+#[component]
+pub fn Verdict() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    move || {
         ctx.whatif.with(|w| {
-            let Some(scenario) = &w.scenario else {
-                let hint = if ctx.mode.get() == Mode::WhatIf {
-                    "Click hosts, racks or sites to fail them; click again to bring them back. Several may fail at once."
-                } else {
-                    "Choose “What if…” and click hosts, racks or sites to see what their loss does."
-                };
-                return view! { <p class="banner banner-idle" data-testid="whatif-banner" data-state="idle">{hint}</p> }.into_any();
-            };
+            let scenario = w.scenario.as_ref()?;
             let managers = ctx.analysis.with(|a| a.quorum.managers);
             let failed: Vec<String> = ctx.failed.with(|f| {
                 f.iter().map(|d| format!("{} {}", d.kind, d.name)).collect()
@@ -662,7 +680,7 @@ fn WhatIfBanner() -> impl IntoView {
             if degraded > 0 {
                 effects.push(format!("{degraded} degraded"));
             }
-            view! {
+            Some(view! {
                 <div class="banner" class:banner-ok=scenario.quorum class:banner-lost=!scenario.quorum data-testid="whatif-banner" data-state=state>
                     <span class="banner-icon" aria-hidden="true">{if scenario.quorum { "✓" } else { "!" }}</span>
                     <div class="banner-text">
@@ -671,11 +689,9 @@ fn WhatIfBanner() -> impl IntoView {
                     </div>
                     <button class="btn btn-small" data-testid="whatif-clear" on:click=move |_| ctx.failed.set(BTreeSet::new())>"Restore all"</button>
                 </div>
-            }
-            .into_any()
+            })
         })
-    };
-    view! { <div class="banner-area" aria-live="polite">{body}</div> }
+    }
 }
 
 /// The key to the canvas.

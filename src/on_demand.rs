@@ -1,4 +1,4 @@
-//! Panels and dialogs the app loads on demand.
+//! What the app loads on demand: panels, dialogs, and the code behind some edits.
 //!
 //! The plan editor, canvas, quorum, failure domains and findings are what a plan needs on every
 //! keystroke; they are in the wasm the page loads. The rest is split by the build into wasm

@@ -175,10 +175,9 @@ impl Ctx {
 
     /// Takes text typed in the YAML editor. A run of typing that parses is one undo step.
     pub fn type_text(&self, text: String) {
-        let before = self.plan.get_untracked();
-        self.document.update(|d| d.edit(text));
-        let after = self.document.with_untracked(|d| d.plan().clone());
-        if after != before {
+        let mut replaced = None;
+        self.document.update(|d| replaced = d.edit(text));
+        if let Some(before) = replaced {
             self.history
                 .update(|h| h.record(Edit::ReplacePlan(Box::new(before)), Some("yaml")));
         }
@@ -187,10 +186,9 @@ impl Ctx {
     /// Replaces the whole text (an opened file, an example, a share link) as one undo step.
     pub fn replace_text(&self, text: String) {
         self.history.update(History::seal);
-        let before = self.plan.get_untracked();
-        self.document.update(|d| d.edit(text));
-        let after = self.document.with_untracked(|d| d.plan().clone());
-        if after != before {
+        let mut replaced = None;
+        self.document.update(|d| replaced = d.edit(text));
+        if let Some(before) = replaced {
             self.history
                 .update(|h| h.record(Edit::ReplacePlan(Box::new(before)), None));
         }

@@ -69,19 +69,24 @@ impl Document {
     }
 
     /// Takes a new text. When it parses, its plan replaces the shown one; when it does not, the
-    /// shown plan stays and the error says why.
-    pub fn edit(&mut self, text: String) {
-        match parse_plan(&text) {
+    /// shown plan stays and the error says why. Returns the plan it replaced, when the text
+    /// parses to a different plan (for the history, without copying either).
+    pub fn edit(&mut self, text: String) -> Option<Plan> {
+        let replaced = match parse_plan(&text) {
             Ok(plan) => {
-                self.plan = plan;
                 self.last_good.clone_from(&text);
                 self.error = None;
+                (plan != self.plan).then(|| std::mem::replace(&mut self.plan, plan))
             }
-            Err(error) => self.error = Some(error),
-        }
+            Err(error) => {
+                self.error = Some(error);
+                None
+            }
+        };
         self.text = text;
         // The user's own text wins over the YAML of an earlier edit still being written.
         self.pending = None;
+        replaced
     }
 
     /// Shows a plan changed by an edit. Its YAML, written by code loaded on demand, follows
@@ -276,6 +281,20 @@ mod tests {
         document.abandon_text(4);
         assert!(!document.text_pending());
         assert_eq!(document.text(), BAD);
+    }
+
+    #[test]
+    fn an_edit_hands_back_the_plan_it_replaced_only_when_the_plan_changed() {
+        let mut document = Document::restore(&Saved::default());
+        let opening = document.plan().clone();
+        assert_eq!(document.edit(GOOD.to_owned()), Some(opening));
+        assert_eq!(
+            document.edit(format!("{GOOD}# a comment\n")),
+            None,
+            "same plan"
+        );
+        assert_eq!(document.edit(BAD.to_owned()), None, "does not parse");
+        assert_eq!(document.plan(), &parse_plan(GOOD).unwrap());
     }
 
     #[test]

@@ -48,13 +48,14 @@ pub fn default_example() -> &'static Example {
 /// The default example's text alone (a program that reads only this holds no other text).
 pub const DEFAULT_YAML: &str = EXAMPLES[0].yaml;
 
-/// What is known of an example without its text: its id, title and the fingerprint of its
-/// text. The app lists the examples and recognises an unchanged one from this alone, and
-/// fetches a text only when it is opened.
+/// What is known of an example without its text: its id, title, and the length and
+/// fingerprint of its text. The app lists the examples and recognises an unchanged one from
+/// this alone, and fetches a text only when it is opened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ExampleInfo {
     pub id: &'static str,
     pub title: &'static str,
+    pub len: usize,
     pub fingerprint: u64,
 }
 
@@ -64,6 +65,7 @@ pub const INFO: &[ExampleInfo] = &{
     let mut info = [ExampleInfo {
         id: "",
         title: "",
+        len: 0,
         fingerprint: 0,
     }; EXAMPLES.len()];
     let mut i = 0;
@@ -71,6 +73,7 @@ pub const INFO: &[ExampleInfo] = &{
         info[i] = ExampleInfo {
             id: EXAMPLES[i].id,
             title: EXAMPLES[i].title,
+            len: EXAMPLES[i].yaml.len(),
             fingerprint: fingerprint(EXAMPLES[i].yaml),
         };
         i += 1;
@@ -78,10 +81,13 @@ pub const INFO: &[ExampleInfo] = &{
     info
 };
 
-/// The example a text is, unchanged, if it is one (by its fingerprint).
+/// The example a text is, unchanged, if it is one (by its length, then its fingerprint). The
+/// app asks on every keystroke; a text of no example's length is not read at all.
 pub fn recognise(text: &str) -> Option<&'static ExampleInfo> {
+    let mut same_length = INFO.iter().filter(|e| e.len == text.len()).peekable();
+    same_length.peek()?;
     let print = fingerprint(text);
-    INFO.iter().find(|e| e.fingerprint == print)
+    same_length.find(|e| e.fingerprint == print)
 }
 
 /// FNV-1a, 64 bits, of a text: to tell an unchanged example from any other text.
@@ -107,8 +113,11 @@ mod tests {
         for (info, example) in INFO.iter().zip(EXAMPLES) {
             assert_eq!((info.id, info.title), (example.id, example.title));
             assert_eq!(recognise(example.yaml), Some(info));
-            // One character more and it is the user's own text.
+            // One character more, or one changed, and it is the user's own text.
             assert_eq!(recognise(&format!("{} ", example.yaml)), None);
+            let changed = example.yaml.replacen("swarmplan: 1", "swarmplan: 2", 1);
+            assert_eq!(changed.len(), example.yaml.len());
+            assert_eq!(recognise(&changed), None);
         }
         let prints: std::collections::BTreeSet<u64> = INFO.iter().map(|e| e.fingerprint).collect();
         assert_eq!(

@@ -32,20 +32,24 @@ pub struct Document {
 impl Document {
     /// The document the app opens on: the saved text if there is one, else the default example.
     /// When the saved text does not parse, the saved last good plan is shown with the error.
+    /// Each text is parsed once: the default example only when no saved plan parses, and the
+    /// saved text only when it differs from the last good one (usually it is the same).
     pub fn restore(saved: &Saved) -> Self {
-        let mut document = Document::opening();
-        if let Some(good) = &saved.last_good {
-            if let Ok(plan) = parse_plan(good) {
-                document = Document {
+        let mut document = saved
+            .last_good
+            .as_ref()
+            .and_then(|good| {
+                let plan = parse_plan(good).ok()?;
+                Some(Document {
                     text: good.clone(),
                     plan,
                     last_good: good.clone(),
                     error: None,
                     pending: None,
-                };
-            }
-        }
-        if let Some(text) = &saved.text {
+                })
+            })
+            .unwrap_or_else(Document::opening);
+        if let Some(text) = saved.text.as_ref().filter(|text| **text != document.text) {
             document.edit(text.clone());
         }
         document

@@ -248,11 +248,14 @@ pub fn App() -> impl IntoView {
         if failed.with(BTreeSet::is_empty) {
             return;
         }
-        let (p, a, f) = (plan.get(), analysis.get(), failed.get());
+        plan.track();
+        analysis.track();
         let question = asked.get_untracked() + 1;
         asked.set(question);
         leptos::task::spawn_local(async move {
-            match on_demand::what_if(p, a, f).await {
+            // The signals, not copies of the plan and its analysis: the scenario reads them when
+            // its code runs.
+            match on_demand::what_if(plan, analysis, failed).await {
                 Ok(w) if asked.get_untracked() == question => answer.set(Some((question, w))),
                 Ok(_) => {}
                 Err(_) => notice.set(Some(on_demand::UNAVAILABLE.to_owned())),

@@ -126,15 +126,17 @@ pub fn plan_yaml(plan: Plan) -> Result<String, SplitLoaderError> {
     Ok(swarmplan_engine::plan_to_yaml(&plan))
 }
 
-/// What failed hosts, racks and sites do to the plan (`WhatIf::compute`, with the engine's
-/// `what_if`).
+/// What the failed hosts, racks and sites of the moment do to the plan of the moment
+/// (`WhatIf::compute`, with the engine's `what_if`).
 #[wasm_split(what_if, wasm_split_path = ::leptos::wasm_split, fallible, preload(preload_what_if))]
 pub fn what_if(
-    plan: Plan,
-    analysis: Analysis,
-    failed: BTreeSet<Failed>,
+    plan: Memo<Plan>,
+    analysis: Memo<Analysis>,
+    failed: RwSignal<BTreeSet<Failed>>,
 ) -> Result<WhatIf, SplitLoaderError> {
-    Ok(WhatIf::compute(&plan, &analysis, &failed))
+    Ok(plan.with_untracked(|p| {
+        analysis.with_untracked(|a| failed.with_untracked(|f| WhatIf::compute(p, a, f)))
+    }))
 }
 
 /// The text of an example plan; the page itself holds only the default example's.

@@ -101,8 +101,8 @@ pub fn run(root_dir: &Path) -> Result {
     let engine = browser_engine(root_dir)?;
     let dist = root_dir.join("dist");
     let files = sizes(&dist);
-    // The page loads the main wasm, its JS and the chunk loader; the panels' chunks
-    // (xtask/src/split.rs) only when opened.
+    // The page loads the main wasm, its JS and the chunk loader before its first view; the
+    // chunks (xtask/src/split.rs) after it, when opened or in the background.
     let on_demand = |name: &str| {
         name.ends_with(".wasm") && (name.contains("_chunk_") || name.contains("_split_"))
     };
@@ -128,7 +128,7 @@ pub fn run(root_dir: &Path) -> Result {
             "| app wasm + JS loaded at start, raw / gzipped | dist/ | {} / {} bytes |",
             start.0, start.1
         );
-        println!("| app wasm loaded on demand (every panel opened), raw / gzipped | dist/ | {} / {} bytes |", later.0, later.1);
+        println!("| app wasm loaded after the first view (every chunk), raw / gzipped | dist/ | {} / {} bytes |", later.0, later.1);
     }
     crate::tools::npm_ci(&root_dir.join("tests/browser"), &["playwright-core"])?;
     let mut browser = std::process::Command::new("node");

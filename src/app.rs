@@ -375,6 +375,16 @@ pub fn App() -> impl IntoView {
     let plan_name = move || plan.with(|p| p.name.clone());
     let gallery_open = RwSignal::new(false);
 
+    // The rest of the app follows the first view in the background (`on_demand::prefetch_all`).
+    let loaded = RwSignal::new(Loaded::Partly);
+    leptos::task::spawn_local(async move {
+        loaded.set(if on_demand::prefetch_all().await {
+            Loaded::Whole
+        } else {
+            Loaded::Incomplete
+        });
+    });
+
     view! {
         <header class="topbar">
             <div class="brand">
@@ -386,6 +396,7 @@ pub fn App() -> impl IntoView {
                 <span class="brand-name">"Swarmplan"</span>
             </div>
             <h1 class="plan-name" data-testid="plan-name">{plan_name}</h1>
+            <OfflineState loaded=loaded />
             <UndoRedo />
             <FileActions gallery_open=gallery_open />
         </header>
@@ -407,6 +418,42 @@ pub fn App() -> impl IntoView {
             Some(Dialog::Cluster) => on_demand::view(Feature::ClusterImport),
             None => ().into_any(),
         }}
+    }
+}
+
+/// How much of the app is in the page: the first view needs only part of it, and the rest
+/// arrives in the background.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Loaded {
+    Partly,
+    /// Every part: the app works on without its server or the network.
+    Whole,
+    /// Some parts could not be fetched; they are fetched again when opened.
+    Incomplete,
+}
+
+/// Tells an operator who is about to go off the network whether the app can go with them.
+#[component]
+fn OfflineState(loaded: RwSignal<Loaded>) -> impl IntoView {
+    move || {
+        let (state, text, title) = match loaded.get() {
+            Loaded::Partly => ("loading", "", ""),
+            Loaded::Whole => (
+                "ready",
+                "Works offline",
+                "Every part of Swarmplan is loaded: it keeps working without the network or the \
+                 server it came from.",
+            ),
+            Loaded::Incomplete => (
+                "incomplete",
+                "Needs its server",
+                "Some parts of Swarmplan could not be fetched from its server; each is fetched \
+                 again when it is opened.",
+            ),
+        };
+        view! {
+            <span class="offline-state" data-testid="offline-state" data-state=state title=title>{text}</span>
+        }
     }
 }
 

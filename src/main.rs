@@ -24,6 +24,4 @@ mod whatif;
 fn main() {
     console_error_panic_hook::set_once();
     leptos::mount::mount_to_body(app::App);
-    // The app has drawn its first view; the rest of it follows in the background.
-    leptos::task::spawn_local(on_demand::prefetch_all());
 }

@@ -73,25 +73,26 @@ pub fn gallery(open: RwSignal<bool>) -> AnyView {
 
 /// Fetches every chunk in the background, one after the other, once the page is up: the first
 /// render waits for none of them, and once they are in, nothing the app does needs the server
-/// it came from. A chunk that fails here is fetched again when its feature is opened.
-pub async fn prefetch_all() {
-    // Each result is dropped on purpose: a failure only means the feature loads when opened.
-    let _ = preload_plan_yaml().await;
-    let _ = preload_what_if().await;
-    let _ = preload_verdict().await;
-    let _ = preload_inspector().await;
-    let _ = preload_services().await;
-    let _ = preload_firewall().await;
-    let _ = preload_exports().await;
-    let _ = preload_runbooks().await;
-    let _ = preload_compare().await;
-    let _ = preload_gallery().await;
-    let _ = preload_example_text().await;
-    let _ = preload_sizing().await;
-    let _ = preload_cluster_import().await;
-    let _ = preload_open_files().await;
-    let _ = preload_share_link().await;
-    let _ = preload_share_open().await;
+/// it came from. Says whether every chunk arrived; one that failed here is fetched again when
+/// its feature is opened.
+pub async fn prefetch_all() -> bool {
+    let mut all = preload_plan_yaml().await.is_ok();
+    all &= preload_what_if().await.is_ok();
+    all &= preload_verdict().await.is_ok();
+    all &= preload_inspector().await.is_ok();
+    all &= preload_services().await.is_ok();
+    all &= preload_firewall().await.is_ok();
+    all &= preload_exports().await.is_ok();
+    all &= preload_runbooks().await.is_ok();
+    all &= preload_compare().await.is_ok();
+    all &= preload_gallery().await.is_ok();
+    all &= preload_example_text().await.is_ok();
+    all &= preload_sizing().await.is_ok();
+    all &= preload_cluster_import().await.is_ok();
+    all &= preload_open_files().await.is_ok();
+    all &= preload_share_link().await.is_ok();
+    all &= preload_share_open().await.is_ok();
+    all
 }
 
 fn loading() -> AnyView {

@@ -928,6 +928,10 @@ test('the app starts without its chunks; a panel whose chunk cannot be fetched s
   const app = await openApp({}, { beforeLoad: (page) => page.route(chunk, refuse) });
   const { page } = app;
   await expectFigures(page, ['3', '2', '1'], 'the first view needs no chunk');
+  // The top bar says that the app still needs its server.
+  const offline = testid(page, 'offline-state');
+  await until(page, () => document.querySelector('[data-testid="offline-state"]')?.dataset.state === 'incomplete', null, 'the background fetch ends');
+  assert.equal((await offline.textContent()).trim(), 'Needs its server');
   await testid(page, 'tab-exports').click();
   const error = testid(page, 'chunk-error');
   await error.waitFor({ timeout: REACT_MS });
@@ -961,6 +965,9 @@ test('once the page is up, every chunk arrives in the background: the app then w
   const { page } = app;
   const chunks = (await readdir(DIST)).filter((name) => isChunk(`${origin}/${name}`));
   assert.ok(chunks.length > 5, `the build has chunks: ${chunks}`);
+  // The top bar says so once they are in.
+  await until(page, () => document.querySelector('[data-testid="offline-state"]')?.dataset.state === 'ready', null, 'the top bar says the app works offline');
+  assert.equal((await testid(page, 'offline-state').textContent()).trim(), 'Works offline');
   await until(
     page,
     (count) => performance.getEntriesByType('resource').filter((e) => /_(chunk_\d+|split_\w+)\.wasm$/.test(e.name)).length >= count,

@@ -133,6 +133,58 @@ struct NodeShape {
     chips: Vec<(Chip, bool)>,
 }
 
+/// A shape whose content is drawn relative to its rectangle's corner.
+trait Placed: Clone + PartialEq + Send + Sync + 'static {
+    fn rect(&self) -> &Rect;
+    fn rect_mut(&mut self) -> &mut Rect;
+}
+
+impl Placed for RegionShape {
+    fn rect(&self) -> &Rect {
+        &self.region.rect
+    }
+
+    fn rect_mut(&mut self) -> &mut Rect {
+        &mut self.region.rect
+    }
+}
+
+impl Placed for HostShape {
+    fn rect(&self) -> &Rect {
+        &self.host.rect
+    }
+
+    fn rect_mut(&mut self) -> &mut Rect {
+        &mut self.host.rect
+    }
+}
+
+impl Placed for NodeShape {
+    fn rect(&self) -> &Rect {
+        &self.card.rect
+    }
+
+    fn rect_mut(&mut self) -> &mut Rect {
+        &mut self.card.rect
+    }
+}
+
+/// Splits a shape into where it is, as its group's `transform`, and what it shows, drawn at the
+/// origin. A shape that only moves (a card added above it on its host) then changes that one
+/// attribute: redrawing its content would remove and add again every attribute of every element
+/// in it, as erased views rebuild.
+fn placed<T: Placed>(shape: Memo<T>) -> (impl Fn() -> String + Copy + Send + Sync, Memo<T>) {
+    let corner = Memo::new(move |_| shape.with(|s| (s.rect().x, s.rect().y)));
+    let content = Memo::new(move |_| {
+        let mut s = shape.get();
+        let r = s.rect_mut();
+        (r.x, r.y) = (0.0, 0.0);
+        s
+    });
+    let transform = move || corner.with(|(x, y)| format!("translate({x} {y})"));
+    (transform, content)
+}
+
 /// Keyboard activation of a shape: Enter or Space clicks it, Delete deletes it.
 fn on_key(ctx: Ctx, hit: Hit) -> impl Fn(leptos::ev::KeyboardEvent) + 'static {
     move |ev| match ev.key().as_str() {
@@ -727,6 +779,7 @@ fn classes(base: &str, flags: &[(&str, bool)]) -> String {
 // an edit or a selection leaves the keyboard focus where it is.
 
 fn region(ctx: Ctx, shape: Memo<RegionShape>) -> impl IntoView {
+    let (transform, content) = placed(shape);
     let name = shape.with_untracked(|s| s.region.name.clone());
     let hit = move || {
         shape.with_untracked(|s| match s.region.kind {
@@ -758,8 +811,9 @@ fn region(ctx: Ctx, shape: Memo<RegionShape>) -> impl IntoView {
             ))
             aria-pressed=move || shape.with(|s| s.selected.to_string())
             on:keydown=move |ev| on_key(ctx, hit())(ev)
+            transform=transform
         >
-            {move || shape.with(region_content)}
+            {move || content.with(region_content)}
         </g>
     }
 }
@@ -793,6 +847,7 @@ fn region_content(shape: &RegionShape) -> impl IntoView {
 }
 
 fn host(ctx: Ctx, shape: Memo<HostShape>) -> impl IntoView {
+    let (transform, content) = placed(shape);
     let name = shape.with_untracked(|s| s.host.name.clone());
     let hit = Hit::Host(name.clone());
     view! {
@@ -814,8 +869,9 @@ fn host(ctx: Ctx, shape: Memo<HostShape>) -> impl IntoView {
             ))
             aria-pressed=move || shape.with(|s| s.selected.to_string())
             on:keydown=on_key(ctx, hit)
+            transform=transform
         >
-            {move || shape.with(host_content)}
+            {move || content.with(host_content)}
         </g>
     }
 }
@@ -853,6 +909,7 @@ fn host_content(shape: &HostShape) -> impl IntoView {
 }
 
 fn node(ctx: Ctx, shape: Memo<NodeShape>) -> impl IntoView {
+    let (transform, content) = placed(shape);
     let name = shape.with_untracked(|s| s.card.name.clone());
     let hit = Hit::Node(name.clone());
     view! {
@@ -885,8 +942,9 @@ fn node(ctx: Ctx, shape: Memo<NodeShape>) -> impl IntoView {
             ))
             aria-pressed=move || shape.with(|s| s.selected.to_string())
             on:keydown=on_key(ctx, hit)
+            transform=transform
         >
-            {move || shape.with(node_content)}
+            {move || content.with(node_content)}
         </g>
     }
 }

@@ -74,23 +74,22 @@ struct DomainLook {
 }
 
 fn row(look: Memo<DomainLook>) -> impl IntoView {
-    let domain = look.with_untracked(|l| format!("{}:{}", l.kind, l.name));
+    // The kind and name make the row's key; the figures change in place, without redrawing the
+    // row's cells.
+    let (kind, name) = look.with_untracked(|l| (l.kind, l.name.clone()));
+    let holds = move || look.with(|l| l.quorum);
+    let domain = format!("{kind}:{name}");
     view! {
-        <tr class:lost=move || look.with(|l| !l.quorum) data-domain=domain>
-            {move || look.with(|l| {
-                let holds = l.quorum;
-                view! {
-                    <td class="domain-kind">{l.kind.to_string()}</td>
-                    <td class="domain-name">{l.name.clone()}</td>
-                    <td class="num">{l.lost_nodes}</td>
-                    <td class="num">{l.managers_left}</td>
-                    <td>
-                        <span class="verdict" class:verdict-ok=holds class:verdict-lost=!holds>
-                            {if holds { "yes" } else { "no" }}
-                        </span>
-                    </td>
-                }
-            })}
+        <tr class:lost=move || !holds() data-domain=domain>
+            <td class="domain-kind">{kind.to_string()}</td>
+            <td class="domain-name">{name}</td>
+            <td class="num">{move || look.with(|l| l.lost_nodes)}</td>
+            <td class="num">{move || look.with(|l| l.managers_left)}</td>
+            <td>
+                <span class="verdict" class:verdict-ok=holds class:verdict-lost=move || !holds()>
+                    {move || if holds() { "yes" } else { "no" }}
+                </span>
+            </td>
         </tr>
     }
 }

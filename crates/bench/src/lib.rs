@@ -64,7 +64,7 @@ pub fn generated_plan(nodes: usize, tasks: usize) -> Plan {
 #[cfg(target_arch = "wasm32")]
 mod browser {
     use std::cell::RefCell;
-    use swarmplan_engine::{analyze, plan::Plan, Options};
+    use swarmplan_engine::{analyze, examples::EXAMPLES, parse_plan, plan::Plan, Options};
     use wasm_bindgen::prelude::wasm_bindgen;
 
     thread_local! {
@@ -85,5 +85,18 @@ mod browser {
             let plan = plan.as_ref().expect("prepare() comes first");
             analyze(plan, &Options::default()).failures.len()
         })
+    }
+
+    /// The ids of the example plans, in order, for [`parse_example`].
+    #[wasm_bindgen]
+    pub fn example_ids() -> Vec<String> {
+        EXAMPLES.iter().map(|e| e.id.to_owned()).collect()
+    }
+
+    /// Parses the example plan at `index`, as the app does on every keystroke; returns its
+    /// number of nodes, so that the work cannot be optimised away.
+    #[wasm_bindgen]
+    pub fn parse_example(index: usize) -> usize {
+        parse_plan(EXAMPLES[index].yaml).map_or(0, |plan| plan.nodes.len())
     }
 }

@@ -270,6 +270,15 @@ test('an edit redraws only the shapes it changes; a shape selected from the keyb
     for (const node of nodes) node.swarmplanTag = node.dataset.node;
     return nodes.map((node) => node.dataset.node);
   });
+  // The new manager goes first on esx3: es-master3 moves down, showing what it showed.
+  await page.evaluate(() => {
+    const card = document.querySelector('[data-node="es-master3"]');
+    const seen = { transform: card.getAttribute('transform'), content: card.innerHTML, changes: [] };
+    new MutationObserver((records) => {
+      for (const r of records) seen.changes.push(`${r.type} ${r.attributeName ?? ''} on ${r.target === card ? 'the card' : r.target.nodeName}`.trim());
+    }).observe(card, { subtree: true, attributes: true, childList: true, characterData: true });
+    window.seenCard = seen;
+  });
   await yaml(page).fill(withFourthManager(await yaml(page).inputValue()));
   await canvas.locator('[data-node="man4"]').waitFor({ timeout: REACT_MS });
   const kept = await canvas
@@ -277,6 +286,15 @@ test('an edit redraws only the shapes it changes; a shape selected from the keyb
     .evaluateAll((nodes) => nodes.filter((node) => node.swarmplanTag === node.dataset.node).map((node) => node.dataset.node));
   assert.ok(kept.length > 0, `some shapes keep their elements (of ${before.join(', ')})`);
   assert.ok(!kept.includes('man4'), 'the new node is drawn anew');
+  assert.ok(kept.includes('es-master3'), 'a card that moves keeps its element');
+  const moved = await page.evaluate(() => {
+    const card = document.querySelector('[data-node="es-master3"]');
+    const { transform, content, changes } = window.seenCard;
+    return { moved: card.getAttribute('transform') !== transform, same: card.innerHTML === content, changes: [...new Set(changes)] };
+  });
+  assert.ok(moved.moved, 'the card moved down its host');
+  assert.ok(moved.same, 'what the card shows is unchanged');
+  assert.deepEqual(moved.changes, ['attributes transform on the card'], 'moving it wrote only its transform');
 
   // Select a node with the keyboard: its look changes, its element (and the focus) stays.
   const first = canvas.locator('[data-node]').first();

@@ -131,7 +131,7 @@ impl WhatIf {
             scenario: None,
             lost_hosts: BTreeSet::new(),
             lost_nodes: BTreeSet::new(),
-            chips: chips(&colours, placed).0,
+            chips: chips(&colours, placed),
             services: analysis
                 .services
                 .iter()
@@ -172,7 +172,12 @@ impl WhatIf {
             .filter(|t| !lost_nodes.contains(&t.node))
             .map(|t| (t, false));
         let moved = scenario.rescheduled.iter().map(|t| (t, true));
-        let (chips, running) = chips(&colours, kept.chain(moved));
+        let chips = chips(&colours, kept.clone().chain(moved.clone()));
+        // The tasks each service (`stack/service`) runs.
+        let mut running: BTreeMap<String, Vec<&Task>> = BTreeMap::new();
+        for (task, _) in kept.chain(moved) {
+            running.entry(id(task)).or_default().push(task);
+        }
         let mut lost_of_service: BTreeMap<String, u64> = BTreeMap::new();
         for task in analysis
             .placement
@@ -239,31 +244,26 @@ fn colours(analysis: &Analysis) -> BTreeMap<String, usize> {
 
 /// The task chips of each node.
 type Chips = BTreeMap<String, Vec<Chip>>;
-/// The tasks each service (`stack/service`) runs.
-type Running<'a> = BTreeMap<String, Vec<&'a Task>>;
 
-/// The chips of each node, in colour order, and the tasks each service runs, from tasks and
-/// whether each was rescheduled.
+/// The chips of each node, in colour order, from tasks and whether each was rescheduled.
 fn chips<'a>(
     colours: &BTreeMap<String, usize>,
     tasks: impl Iterator<Item = (&'a Task, bool)>,
-) -> (Chips, Running<'a>) {
+) -> Chips {
     let mut chips = Chips::new();
-    let mut running = Running::new();
     for (task, moved) in tasks {
         let service = id(task);
         chips.entry(task.node.clone()).or_default().push(Chip {
             colour: colours.get(&service).copied().unwrap_or(0),
-            service: service.clone(),
+            service,
             slot: task.slot,
             moved,
         });
-        running.entry(service).or_default().push(task);
     }
     for list in chips.values_mut() {
         list.sort_by(|a, b| (a.colour, &a.service, a.slot).cmp(&(b.colour, &b.service, b.slot)));
     }
-    (chips, running)
+    chips
 }
 
 #[cfg(test)]

@@ -173,25 +173,26 @@ impl Ctx {
         }
     }
 
-    /// Takes text typed in the YAML editor. A run of typing that parses is one undo step.
-    pub fn type_text(&self, text: String) {
+    /// Takes a new text; when it parses to another plan, the plan it replaced becomes an undo
+    /// step, joined with the one before under the same `key` (`History::record`).
+    fn take_text(&self, text: String, key: Option<&'static str>) {
         let mut replaced = None;
         self.document.update(|d| replaced = d.edit(text));
         if let Some(before) = replaced {
             self.history
-                .update(|h| h.record(Edit::ReplacePlan(Box::new(before)), Some("yaml")));
+                .update(|h| h.record(Edit::ReplacePlan(Box::new(before)), key));
         }
+    }
+
+    /// Takes text typed in the YAML editor. A run of typing that parses is one undo step.
+    pub fn type_text(&self, text: String) {
+        self.take_text(text, Some("yaml"));
     }
 
     /// Replaces the whole text (an opened file, an example, a share link) as one undo step.
     pub fn replace_text(&self, text: String) {
         self.history.update(History::seal);
-        let mut replaced = None;
-        self.document.update(|d| replaced = d.edit(text));
-        if let Some(before) = replaced {
-            self.history
-                .update(|h| h.record(Edit::ReplacePlan(Box::new(before)), None));
-        }
+        self.take_text(text, None);
         self.failed.set(BTreeSet::new());
         self.selection.set(None);
     }

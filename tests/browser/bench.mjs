@@ -165,8 +165,7 @@ async function appRows(page) {
     await timedEdit(page, { text: example }, 3);
     await timedEdit(page, { text }, managers);
     // The edit types one more manager into the node list; deleting it again resets the text.
-    const insert = '  - { name: bench-extra, host: ' + (label === 'default example' ? 'esx1' : 'h0') + ', role: manager }\n';
-    const at = label === 'default example' ? text.search(/^nodes:\n/m) + 'nodes:\n'.length : text.length;
+    const { at, insert } = label === 'default example' ? exampleManager(text) : extraManager(text.length, 'h0');
     const work = [];
     const frame = [];
     for (let run = 0; run < RUNS; run++) {
@@ -179,9 +178,7 @@ async function appRows(page) {
       await page.waitForTimeout(SETTLE_MS);
       await timedEdit(page, { at, remove: insert.length }, managers);
     }
-    const median = (times) => times.sort((a, b) => a - b)[Math.floor(RUNS / 2)].toFixed(1);
-    console.log(`| app edit-to-render (wasm, Chromium): edit to DOM updated and laid out | ${label} | ${median(work)} ms |`);
-    console.log(`| app edit-to-render (wasm, Chromium): edit to the next animation frame | ${label} | ${median(frame)} ms |`);
+    printRows('edit', label, work, frame);
   }
 }
 
@@ -199,13 +196,27 @@ async function firstEditRows() {
     await page.goto(`${origin}/`);
     await page.locator('[data-testid="quorum-managers"]').waitFor({ timeout: 60_000 });
     const text = await page.locator('[data-testid="plan-yaml"]').inputValue();
-    const at = text.search(/^nodes:\n/m) + 'nodes:\n'.length;
-    const time = await timedEdit(page, { at, insert: '  - { name: bench-extra, host: esx1, role: manager }\n' }, 4);
+    const time = await timedEdit(page, exampleManager(text), 4);
     work.push(time.work);
     frame.push(time.frame);
     await context.close();
   }
-  const median = (times) => times.sort((a, b) => a - b)[Math.floor(FIRST_EDIT_RUNS / 2)].toFixed(1);
-  console.log(`| app edit-to-render (wasm, Chromium): first edit after the page opens, to DOM updated and laid out | default example | ${median(work)} ms |`);
-  console.log(`| app edit-to-render (wasm, Chromium): first edit after the page opens, to the next animation frame | default example | ${median(frame)} ms |`);
+  printRows('first edit after the page opens,', 'default example', work, frame);
+}
+
+/** The edit that types one more manager, on `host`, at offset `at` of the text. */
+function extraManager(at, host) {
+  return { at, insert: `  - { name: bench-extra, host: ${host}, role: manager }\n` };
+}
+
+/** In the default example, one more manager on esx1 at the top of the node list. */
+function exampleManager(text) {
+  return extraManager(text.search(/^nodes:\n/m) + 'nodes:\n'.length, 'esx1');
+}
+
+/** The two rows of a series of timed edits: the median to the laid-out page and to the next frame. */
+function printRows(what, label, work, frame) {
+  const median = (times) => [...times].sort((a, b) => a - b)[Math.floor(times.length / 2)].toFixed(1);
+  console.log(`| app edit-to-render (wasm, Chromium): ${what} to DOM updated and laid out | ${label} | ${median(work)} ms |`);
+  console.log(`| app edit-to-render (wasm, Chromium): ${what} to the next animation frame | ${label} | ${median(frame)} ms |`);
 }

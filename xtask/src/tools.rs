@@ -1,9 +1,10 @@
 //! Installing what the commands need, only when it is missing.
 //!
 //! Everything comes from the package registries this project may use: crates.io (trunk,
-//! wasm-bindgen-cli, wasm-split-cli), Debian's archive (chromium, shellcheck, firewalld) and npm (binaryen's
-//! wasm-opt, terser and playwright-core, installed by `npm ci` from committed lock files). Nothing else
-//! is downloaded: trunk runs with `--offline` and uses the wasm-bindgen installed here.
+//! wasm-bindgen-cli, wasm-split-cli), Debian's archive (chromium, shellcheck, firewalld) and npm
+//! (binaryen's wasm-opt, terser and playwright-core, installed by `npm ci` from committed lock
+//! files). Nothing else is downloaded: trunk runs with `--offline` and uses the wasm-bindgen
+//! installed here.
 //!
 //! wasm-opt comes from npm, not Debian: Debian's binaryen 108 rewrites the export of
 //! wasm-bindgen's externref table to the wrong table (binaryen#4711), and the app then dies on

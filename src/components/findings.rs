@@ -79,7 +79,8 @@ struct FindingLook {
 }
 
 fn finding(ctx: Ctx, look: Memo<FindingLook>) -> impl IntoView {
-    let (code, target) = look.with_untracked(|l| (l.finding.code, l.finding.target.to_string()));
+    let (code, target) =
+        look.with_untracked(|l| (l.finding.code.name(), l.finding.target.to_string()));
     view! {
         <li
             class=move || look.with(|l| {
@@ -117,7 +118,7 @@ fn finding_content(ctx: Ctx, look: &FindingLook) -> impl IntoView {
                 view! { <p class="finding-message">{f.message.clone()}</p> }.into_any()
             }}
             <p class="finding-meta">
-                <code class="finding-code">{f.code}</code>
+                <code class="finding-code">{f.code.name()}</code>
                 <span class="finding-target">{f.target.to_string()}</span>
             </p>
             {f.hint.clone().map(|hint| view! {

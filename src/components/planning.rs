@@ -28,12 +28,12 @@ fn finding_list(findings: &[Finding], testid: &'static str) -> impl IntoView {
         .iter()
         .map(|f| {
             view! {
-                <li class=format!("finding finding-{}", f.severity) data-code=f.code>
+                <li class=format!("finding finding-{}", f.severity) data-code=f.code.name()>
                     <span class="severity">{severity_word(f.severity)}</span>
                     <div class="finding-body">
                         <p class="finding-message">{f.message.clone()}</p>
                         <p class="finding-meta">
-                            <code class="finding-code">{f.code}</code>
+                            <code class="finding-code">{f.code.name()}</code>
                             <span class="finding-target">{f.target.to_string()}</span>
                         </p>
                         {f.hint.clone().map(|hint| view! {

@@ -9,6 +9,7 @@ mod size;
 use clap::{Parser, Subcommand};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use swarmplan_engine::findings::Code;
 use swarmplan_engine::{
     analyze, examples, export, import, parse_plan, plan_to_yaml, Analysis, Options, Plan,
 };
@@ -112,6 +113,11 @@ enum Command {
         /// Also compare the loss of every pair of hosts.
         #[arg(long)]
         host_pairs: bool,
+    },
+    /// What a finding code means and how to resolve it; without a code, every code.
+    Explain {
+        /// A finding's code, as `swarmplan check` prints it between brackets.
+        code: Option<String>,
     },
     /// List the built-in example plans, or print one.
     Example {
@@ -293,6 +299,32 @@ fn run(command: Command) -> Result<ExitCode, BadInput> {
             json,
             host_pairs,
         } => cluster::compare(&before, &after, json, host_pairs),
+        Command::Explain { code: None } => {
+            for code in Code::ALL {
+                println!(
+                    "{:<32} {:<8} {}",
+                    code.name(),
+                    code.severity().to_string(),
+                    code.summary()
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Explain { code: Some(name) } => match Code::parse(&name) {
+            Some(code) => {
+                println!(
+                    "{} ({}): {}\n",
+                    code.name(),
+                    code.severity(),
+                    code.summary()
+                );
+                println!("{}", code.explanation());
+                Ok(ExitCode::SUCCESS)
+            }
+            None => Err(BadInput(format!(
+                "no finding code `{name}`; `swarmplan explain` lists them all"
+            ))),
+        },
         Command::Example { id: None } => {
             for example in examples::EXAMPLES {
                 println!("{:<16} {}", example.id, example.title);

@@ -170,3 +170,34 @@ fn examples_are_listed_and_printed() {
         stderr(&unknown)
     );
 }
+
+/// Every code a check prints can be explained, and `explain` lists them all.
+#[test]
+fn explain_describes_every_code_that_check_prints() {
+    let check = swarmplan(&["check", &example("digital-access")]);
+    let printed: Vec<String> = stdout(&check)
+        .lines()
+        .filter_map(|line| Some(line.split_once('[')?.1.split_once(']')?.0.to_owned()))
+        .collect();
+    assert!(
+        printed.contains(&"single-manager".to_owned()),
+        "{printed:?}"
+    );
+    let listed = stdout(&swarmplan(&["explain"]));
+    for code in &printed {
+        assert!(
+            listed.lines().any(|l| l.starts_with(&format!("{code} "))),
+            "{code}"
+        );
+        let explained = swarmplan(&["explain", code]);
+        assert_eq!(explained.status.code(), Some(0));
+        assert!(
+            stdout(&explained).starts_with(&format!("{code} (")),
+            "{}",
+            stdout(&explained)
+        );
+    }
+    let unknown = swarmplan(&["explain", "no-such-code"]);
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(stderr(&unknown).contains("no finding code `no-such-code`"));
+}

@@ -2,7 +2,7 @@
 
 use crate::compose::{self, Compose, Mode};
 
-use crate::findings::{Finding, Severity, Target};
+use crate::findings::{Code, Finding, Severity, Target};
 use crate::order::{stack_order, StackOrder};
 use crate::placement::{self, Cluster, Pending, Placed, Spec, Task, Waiting};
 use crate::plan::{Availability, Plan, Role};
@@ -176,8 +176,8 @@ pub fn analyze(plan: &Plan, options: &Options) -> Analysis {
 
     let mut findings = validate::structure(plan);
     if !order.cycle.is_empty() {
-        findings.push(Finding::error(
-            "stack-cycle",
+        findings.push(Finding::new(
+            Code::StackCycle,
             Target::Stack(order.cycle[0].clone()),
             format!(
                 "stacks {} wait for each other in `after:`: no order can deploy them",
@@ -556,16 +556,16 @@ fn quorum_findings(managers: usize, failures: &[FailureScenario]) -> Vec<Finding
     let mut findings = Vec::new();
     match managers {
         0 => findings.push(
-            Finding::error("no-managers", Target::Plan, "the plan has no manager node: a swarm needs at least one")
+            Finding::new(Code::NoManagers, Target::Plan, "the plan has no manager node: a swarm needs at least one")
                 .hint("give three nodes on three different hosts the role manager"),
         ),
         1 => findings.push(
-            Finding::warning("single-manager", Target::Plan, "one manager tolerates no loss: if it fails, the swarm can no longer be managed")
+            Finding::new(Code::SingleManager, Target::Plan, "one manager tolerates no loss: if it fails, the swarm can no longer be managed")
                 .hint("use three managers on three different hosts"),
         ),
         n if n % 2 == 0 => findings.push(
-            Finding::warning(
-                "even-managers",
+            Finding::new(
+                Code::EvenManagers,
                 Target::Plan,
                 format!(
                     "{n} managers tolerate {} loss(es), no more than {} would: an even count adds a node that must stay up without adding tolerance",
@@ -579,8 +579,8 @@ fn quorum_findings(managers: usize, failures: &[FailureScenario]) -> Vec<Finding
     }
     if managers > 7 {
         findings.push(
-            Finding::warning(
-                "too-many-managers",
+            Finding::new(
+                Code::TooManyManagers,
                 Target::Plan,
                 format!("{managers} managers: Docker advises at most seven, since every manager takes part in each Raft write"),
             )
@@ -601,11 +601,11 @@ fn quorum_findings(managers: usize, failures: &[FailureScenario]) -> Vec<Finding
                 // A plan drawn in one rack or one site cannot survive its loss, whatever the
                 // managers do: that is a fact of the design to state, not a mistake to fix.
                 findings.push(
-                    Finding::info(
+                    Finding::new(
                         if failure.domain == DomainKind::Rack {
-                            "single-rack"
+                            Code::SingleRack
                         } else {
-                            "single-site"
+                            Code::SingleSite
                         },
                         if failure.domain == DomainKind::Rack {
                             Target::Rack(failure.name.clone())
@@ -626,22 +626,22 @@ fn quorum_findings(managers: usize, failures: &[FailureScenario]) -> Vec<Finding
             }
             let (code, target) = match failure.domain {
                 DomainKind::Host => (
-                    "host-loss-breaks-quorum",
+                    Code::HostLossBreaksQuorum,
                     Target::Host(failure.name.clone()),
                 ),
                 DomainKind::Rack => (
-                    "rack-loss-breaks-quorum",
+                    Code::RackLossBreaksQuorum,
                     Target::Rack(failure.name.clone()),
                 ),
                 DomainKind::Site => (
-                    "site-loss-breaks-quorum",
+                    Code::SiteLossBreaksQuorum,
                     Target::Site(failure.name.clone()),
                 ),
                 DomainKind::Hosts => unreachable!("pairs are filtered out above"),
             };
             let lost = managers - failure.managers_left;
             findings.push(
-                Finding::error(
+                Finding::new(
                     code,
                     target,
                     format!(

@@ -4,7 +4,7 @@
 use crate::analysis::{FailureScenario, ServiceStatus};
 use crate::compose::{Compose, Mode, MountKind, PortMode, UpdateOrder};
 use crate::constraint::{Key, Operator};
-use crate::findings::{Finding, Target};
+use crate::findings::{Code, Finding, Target};
 use crate::placement::{Cluster, Spec};
 use crate::plan::{Availability, Plan, Protocol};
 use crate::topology::DomainKind;
@@ -48,7 +48,7 @@ pub fn placement(
         let name = id(spec);
         match &spec.constraints {
             Err(error) => findings.push(
-                Finding::error("constraint-invalid", target.clone(), format!("service {name}: {error}; Docker refuses to create the service"))
+                Finding::new(Code::ConstraintInvalid, target.clone(), format!("service {name}: {error}; Docker refuses to create the service"))
                     .hint("constraints are `key == value` or `key != value`, such as node.labels.worker == app"),
             ),
             Ok(constraints) => findings.extend(constraint_findings(plan, spec, constraints)),
@@ -61,7 +61,7 @@ pub fn placement(
                     Mode::Global => format!("{count} global task(s)"),
                 };
                 findings.push(
-                    Finding::error("tasks-pending", target.clone(), format!("service {name}: {of} cannot be placed: {reason}"))
+                    Finding::new(Code::TasksPending, target.clone(), format!("service {name}: {of} cannot be placed: {reason}"))
                         .hint("add nodes that meet the service's constraints, free capacity, or lower its replicas"),
                 );
             }
@@ -85,8 +85,8 @@ fn constraint_findings(
     for constraint in constraints {
         match &constraint.key {
             Key::Unknown(key) => findings.push(
-                Finding::warning(
-                    "constraint-key-unknown",
+                Finding::new(
+                    Code::ConstraintKeyUnknown,
                     service_target(spec),
                     format!("service {}: constraint key `{key}` is not one Swarm knows, so it matches no node", id(spec)),
                 )
@@ -97,8 +97,8 @@ fn constraint_findings(
                 let has = |n: &crate::plan::Node| if engine { n.engine_labels.contains_key(label) } else { n.labels.contains_key(label) };
                 if !plan.nodes.iter().any(has) {
                     findings.push(
-                        Finding::warning(
-                            "label-missing",
+                        Finding::new(
+                            Code::LabelMissing,
                             service_target(spec),
                             format!("service {} needs {} == {}, but no node has the label `{label}`", id(spec), constraint.raw_key, constraint.value),
                         )
@@ -122,8 +122,8 @@ fn spread_findings(plan: &Plan, spec: &Spec, uneven: Option<&str>) -> Vec<Findin
         let label = match &key {
             Ok(Key::NodeLabel(l)) | Ok(Key::EngineLabel(l)) => l,
             _ => {
-                findings.push(Finding::info(
-                    "spread-ignored",
+                findings.push(Finding::new(
+                    Code::SpreadIgnored,
                     service_target(spec),
                     format!("service {}: Swarm spreads only over node.labels.* and engine.labels.*; `spread: {descriptor}` is ignored", id(spec)),
                 ));
@@ -145,8 +145,8 @@ fn spread_findings(plan: &Plan, spec: &Spec, uneven: Option<&str>) -> Vec<Findin
             .collect();
         if !missing.is_empty() && missing.len() < plan.nodes.len() {
             findings.push(
-                Finding::warning(
-                    "spread-label-missing",
+                Finding::new(
+                    Code::SpreadLabelMissing,
                     service_target(spec),
                     format!(
                         "service {} spreads over `{label}`, which node(s) {} lack: Swarm makes them a branch of their own and gives it a share of the tasks",
@@ -160,8 +160,8 @@ fn spread_findings(plan: &Plan, spec: &Spec, uneven: Option<&str>) -> Vec<Findin
     }
     if let Some(how) = uneven {
         findings.push(
-            Finding::warning(
-                "spread-uneven",
+            Finding::new(
+                Code::SpreadUneven,
                 service_target(spec),
                 format!(
                     "service {}: its spread ends uneven, {how}: a branch without room for its share (drained, paused, full or constrained-out nodes) hands it to the other branches, in an order Swarm does not fix",
@@ -187,8 +187,8 @@ fn spread_over_domains(
     }
     if status.hosts.len() == 1 && hosts_in_use > 1 {
         findings.push(
-            Finding::warning(
-                "replicas-one-host",
+            Finding::new(
+                Code::ReplicasOneHost,
                 service_target(spec),
                 format!(
                     "all {} tasks of {} run on nodes of host {}: Swarm cannot see that those VMs share a server, whose loss stops the service",
@@ -216,8 +216,8 @@ fn spread_over_domains(
         && racks.iter().all(|r| *r == racks[0])
     {
         findings.push(
-            Finding::warning(
-                "replicas-one-rack",
+            Finding::new(
+                Code::ReplicasOneRack,
                 service_target(spec),
                 format!(
                     "all {} tasks of {} run in rack {}: its loss stops the service",
@@ -262,8 +262,8 @@ fn reservation_too_large(plan: &Plan, spec: &Spec) -> Vec<Finding> {
     if problems.is_empty() {
         return Vec::new();
     }
-    vec![Finding::error(
-        "reservation-too-large",
+    vec![Finding::new(
+        Code::ReservationTooLarge,
         service_target(spec),
         format!(
             "service {} reserves {} per task: no node can run it",
@@ -287,8 +287,8 @@ fn capacity(plan: &Plan) -> Vec<Finding> {
         let memory: u64 = vms.iter().filter_map(|n| n.memory).map(|m| m.0).sum();
         if let Some(have) = host.cpus.filter(|have| cpus > have.millis()) {
             findings.push(
-                Finding::warning(
-                    "host-cpus-overcommitted",
+                Finding::new(
+                    Code::HostCpusOvercommitted,
                     Target::Host(host.name.clone()),
                     format!(
                         "the VMs on host {} have {} CPUs in all; the server has {have}",
@@ -301,8 +301,8 @@ fn capacity(plan: &Plan) -> Vec<Finding> {
         }
         if let Some(have) = host.memory.filter(|have| memory > have.0) {
             findings.push(
-                Finding::error(
-                    "host-memory-overcommitted",
+                Finding::new(
+                    Code::HostMemoryOvercommitted,
                     Target::Host(host.name.clone()),
                     format!(
                         "the VMs on host {} have {} of memory in all; the server has {have}",
@@ -338,8 +338,8 @@ fn start_first_stall(plan: &Plan, spec: &Spec) -> Vec<Finding> {
     if eligible * max > replicas {
         return Vec::new();
     }
-    vec![Finding::warning(
-        "start-first-stalls",
+    vec![Finding::new(
+        Code::StartFirstStalls,
         service_target(spec),
         format!(
             "service {}: a start-first update starts each new task before stopping the old one, but its {replicas} replicas already fill {eligible} eligible node(s) at {max} per node; the update stalls",
@@ -369,8 +369,8 @@ fn local_volumes(composes: &[Compose], spec: &Spec) -> Vec<Finding> {
             .is_some_and(|v| v.shared);
         if !shared {
             findings.push(
-                Finding::warning(
-                    "local-volume",
+                Finding::new(
+                    Code::LocalVolume,
                     service_target(spec),
                     format!(
                         "service {} keeps {} in local volume `{source}`: each node has its own copy, and a task rescheduled after a failure starts without its data",
@@ -408,15 +408,15 @@ fn port_conflicts(specs: &[Spec]) -> Vec<Finding> {
     let mut findings = Vec::new();
     for ((port, protocol), users) in &ingress {
         if users.len() > 1 {
-            findings.push(Finding::error(
-                "ingress-port-conflict",
+            findings.push(Finding::new(
+                Code::IngressPortConflict,
                 Target::Service { stack: users[1].split('/').next().unwrap_or_default().to_owned(), service: users[1].split('/').nth(1).unwrap_or_default().to_owned() },
                 format!("port {port}/{protocol} is published through the ingress mesh by {}: Docker refuses the second one", users.join(" and ")),
             ));
         }
         if let Some(host_users) = host.get(&(*port, *protocol)) {
-            findings.push(Finding::error(
-                "ingress-port-conflict",
+            findings.push(Finding::new(
+                Code::IngressPortConflict,
                 Target::Plan,
                 format!("port {port}/{protocol} is published by {} on every node and in host mode by {}", users.join(", "), host_users.join(", ")),
             ));
@@ -424,8 +424,8 @@ fn port_conflicts(specs: &[Spec]) -> Vec<Finding> {
     }
     for ((port, protocol), users) in &host {
         if users.len() > 1 {
-            findings.push(Finding::info(
-                "host-port-shared",
+            findings.push(Finding::new(
+                Code::HostPortShared,
                 Target::Plan,
                 format!("port {port}/{protocol} is published in host mode by {}: their tasks can never share a node", users.join(" and ")),
             ));
@@ -445,8 +445,8 @@ pub fn failures(failures: &[FailureScenario]) -> Vec<Finding> {
                 DomainKind::Rack => Target::Rack(f.name.clone()),
                 _ => Target::Site(f.name.clone()),
             };
-            Finding::warning(
-                "failure-stops-services",
+            Finding::new(
+                Code::FailureStopsServices,
                 target,
                 format!(
                     "losing {} {} stops {}: no other node can run them",

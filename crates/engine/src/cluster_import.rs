@@ -6,7 +6,7 @@
 //! `com.docker.stack.namespace`, with the stack prefix taken off their names. Docker's JSON is
 //! read leniently: a missing or unexpected field gets a default and a finding, never a panic.
 
-use crate::findings::{Finding, Target};
+use crate::findings::{Code, Finding, Severity, Target};
 use crate::plan::{Availability, Host, Node, Plan, Role, Stack};
 use crate::units::{Bytes, Cpus};
 use crate::yaml::{Mapping, PlanError, Value as Yaml};
@@ -101,8 +101,8 @@ fn elements<'a>(value: &'a Json, what: &str, findings: &mut Vec<Finding>) -> Vec
         Json::Object(_) => vec![value],
         _ => {
             findings.push(
-                Finding::error(
-                    "cluster-json-shape",
+                Finding::new(
+                    Code::ClusterJsonShape,
                     Target::Plan,
                     format!("the {what} JSON is not an array of objects, as `docker {what} inspect` prints"),
                 )
@@ -138,8 +138,8 @@ fn read_nodes(value: &Json, findings: &mut Vec<Finding>) -> Vec<ImportedNode> {
             } else {
                 format!("{name}-{suffix}")
             };
-            findings.push(Finding::warning(
-                "cluster-duplicate-hostname",
+            findings.push(Finding::new(
+                Code::ClusterDuplicateHostname,
                 Target::Node(renamed.clone()),
                 format!("two nodes are named `{name}`; the second is called `{renamed}` in the plan"),
             ).hint("node.hostname constraints match both: give the VMs different hostnames"));
@@ -160,8 +160,8 @@ fn read_node(item: &Json, index: usize, findings: &mut Vec<Finding>) -> Imported
                 .map(|id| format!("node-{}", id.chars().take(12).collect::<String>()))
                 .unwrap_or_else(|| format!("node{}", index + 1));
             findings.push(
-                Finding::warning(
-                    "cluster-field-missing",
+                Finding::new(
+                    Code::ClusterFieldMissing,
                     Target::Node(name.clone()),
                     format!(
                         "node {} has no Description.Hostname; it is called `{name}`",
@@ -213,19 +213,19 @@ fn read_node(item: &Json, index: usize, findings: &mut Vec<Finding>) -> Imported
         .and_then(Json::as_u64)
         .map(Bytes);
     if node.cpus.is_none() || node.memory.is_none() {
-        findings.push(Finding::info(
-            "cluster-field-missing",
+        findings.push(Finding::new(
+            Code::ClusterFieldMissing,
             target.clone(),
             format!("node {name} reports no Description.Resources: reservations are not checked against it"),
-        ));
+        ).with_severity(Severity::Info));
     }
     node.ip = node_address(item);
     if node.ip.is_none() {
-        findings.push(Finding::info(
-            "cluster-field-missing",
+        findings.push(Finding::new(
+            Code::ClusterFieldMissing,
             target.clone(),
             format!("node {name} reports no usable Status.Addr: firewall scripts cannot name its address"),
-        ));
+        ).with_severity(Severity::Info));
     }
     if node.role == Role::Manager {
         read_manager_status(item, &mut node, findings);
@@ -247,8 +247,8 @@ fn field_finding(
         Some(value) => format!("`{value}`, which Swarmplan does not know"),
         None => "nothing".to_owned(),
     };
-    Finding::warning(
-        "cluster-field-unknown",
+    Finding::new(
+        Code::ClusterFieldUnknown,
         target.clone(),
         format!("node {name}: {field} is {found}; taken as `{default}`"),
     )
@@ -274,14 +274,17 @@ fn node_address(item: &Json) -> Option<IpAddr> {
 fn read_manager_status(item: &Json, node: &mut Node, findings: &mut Vec<Finding>) {
     let target = Target::Node(node.name.clone());
     let Some(status) = item.get("ManagerStatus") else {
-        findings.push(Finding::info(
-            "cluster-field-missing",
-            target,
-            format!(
-                "manager {} has no ManagerStatus: its reachability and leadership are unknown",
-                node.name
-            ),
-        ));
+        findings.push(
+            Finding::new(
+                Code::ClusterFieldMissing,
+                target,
+                format!(
+                    "manager {} has no ManagerStatus: its reachability and leadership are unknown",
+                    node.name
+                ),
+            )
+            .with_severity(Severity::Info),
+        );
         return;
     };
     node.leader = status
@@ -291,18 +294,18 @@ fn read_manager_status(item: &Json, node: &mut Node, findings: &mut Vec<Finding>
     match status.get("Reachability").and_then(Json::as_str) {
         Some("reachable") => {}
         Some(other) => findings.push(
-            Finding::warning(
-                "manager-unreachable",
+            Finding::new(
+                Code::ManagerUnreachable,
                 target,
                 format!("manager {} is {other}: the cluster runs with one manager fewer than the plan shows", node.name),
             )
             .hint("bring it back, or demote and remove it (`docker node demote`, `docker node rm`) so that the quorum counts only live managers"),
         ),
-        None => findings.push(Finding::info(
-            "cluster-field-missing",
+        None => findings.push(Finding::new(
+            Code::ClusterFieldMissing,
             target,
             format!("manager {} reports no ManagerStatus.Reachability", node.name),
-        )),
+        ).with_severity(Severity::Info)),
     }
 }
 
@@ -327,8 +330,8 @@ fn place_nodes(plan: &mut Plan, imported: Vec<ImportedNode>, findings: &mut Vec<
         }
         if let Some(state) = state.filter(|s| s != "ready") {
             findings.push(
-                Finding::warning(
-                    "node-not-ready",
+                Finding::new(
+                    Code::NodeNotReady,
                     Target::Node(node.name.clone()),
                     format!("node {} is {state}: Swarm schedules nothing on it, but the plan counts it as up", node.name),
                 )
@@ -343,8 +346,8 @@ fn place_nodes(plan: &mut Plan, imported: Vec<ImportedNode>, findings: &mut Vec<
             .iter()
             .any(|n| n.name == p.name || (p.id.is_some() && p.id == n.id))
     }) {
-        findings.push(Finding::info(
-            "node-not-in-cluster",
+        findings.push(Finding::new(
+            Code::NodeNotInCluster,
             Target::Node(dropped.name.clone()),
             format!(
                 "node {} of the plan is not in the cluster: left out",
@@ -354,8 +357,8 @@ fn place_nodes(plan: &mut Plan, imported: Vec<ImportedNode>, findings: &mut Vec<
     }
     if !alone.is_empty() {
         findings.push(
-            Finding::info(
-                "hosts-unknown",
+            Finding::new(
+                Code::HostsUnknown,
                 Target::Plan,
                 format!(
                     "Docker does not know physical servers: {} each start on a server of their own. Say which VMs share a server, or a server's loss is not what the analysis shows",
@@ -372,8 +375,8 @@ fn read_services(value: &Json, findings: &mut Vec<Finding>) -> Vec<Stack> {
     let mut stacks: IndexMap<String, Mapping> = IndexMap::new();
     for (index, item) in elements(value, "service", findings).into_iter().enumerate() {
         let Some(full_name) = text_at(item, &["Spec", "Name"]).filter(|n| !n.is_empty()) else {
-            findings.push(Finding::warning(
-                "cluster-field-missing",
+            findings.push(Finding::new(
+                Code::ClusterFieldMissing,
                 Target::Plan,
                 format!("service {} has no Spec.Name: left out", index + 1),
             ));
@@ -389,8 +392,8 @@ fn read_services(value: &Json, findings: &mut Vec<Finding>) -> Vec<Stack> {
                     .to_owned(),
             ),
             None => {
-                findings.push(Finding::info(
-                    "service-without-stack",
+                findings.push(Finding::new(
+                    Code::ServiceWithoutStack,
                     Target::Service {
                         stack: UNSTACKED.to_owned(),
                         service: full_name.to_owned(),
@@ -437,8 +440,8 @@ fn service_body(item: &Json, stack: &str, name: &str, findings: &mut Vec<Finding
             let tag = image.split_once('@').map(|(tag, _)| tag).unwrap_or(image);
             body.insert("image".into(), tag.into());
         }
-        None => findings.push(Finding::warning(
-            "cluster-field-missing",
+        None => findings.push(Finding::new(
+            Code::ClusterFieldMissing,
             target.clone(),
             format!("service {stack}/{name} has no TaskTemplate.ContainerSpec.Image"),
         )),
@@ -474,8 +477,8 @@ fn deploy(item: &Json, template: &Json, target: &Target, findings: &mut Vec<Find
             .and_then(|m| m.keys().next().cloned())
             .unwrap_or_else(|| "nothing".to_owned());
         findings.push(
-            Finding::warning(
-                "cluster-field-unknown",
+            Finding::new(
+                Code::ClusterFieldUnknown,
                 target.clone(),
                 format!("service {target}: Spec.Mode is {found}; taken as one replica"),
             )

@@ -1,5 +1,6 @@
 //! Findings: every check's result, as data. A user's mistake is a finding, never a panic.
 
+pub use crate::codes::Code;
 use serde::{Serialize, Serializer};
 use std::fmt;
 
@@ -60,8 +61,8 @@ impl Serialize for Target {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Finding {
     pub severity: Severity,
-    /// A stable, kebab-case name for the check, such as `even-managers`.
-    pub code: &'static str,
+    /// The check, from the registry (`codes.rs`): written as its kebab-case name.
+    pub code: Code,
     pub target: Target,
     pub message: String,
     /// What to do about it.
@@ -70,14 +71,10 @@ pub struct Finding {
 }
 
 impl Finding {
-    pub fn new(
-        severity: Severity,
-        code: &'static str,
-        target: Target,
-        message: impl Into<String>,
-    ) -> Self {
+    /// A finding of `code`, with the code's severity.
+    pub fn new(code: Code, target: Target, message: impl Into<String>) -> Self {
         Finding {
-            severity,
+            severity: code.severity(),
             code,
             target,
             message: message.into(),
@@ -85,16 +82,11 @@ impl Finding {
         }
     }
 
-    pub fn error(code: &'static str, target: Target, message: impl Into<String>) -> Self {
-        Finding::new(Severity::Error, code, target, message)
-    }
-
-    pub fn warning(code: &'static str, target: Target, message: impl Into<String>) -> Self {
-        Finding::new(Severity::Warning, code, target, message)
-    }
-
-    pub fn info(code: &'static str, target: Target, message: impl Into<String>) -> Self {
-        Finding::new(Severity::Info, code, target, message)
+    /// The same finding at another severity, where one check's weight depends on what it found
+    /// (a missing field that only narrows a check is information, not a warning).
+    pub fn with_severity(mut self, severity: Severity) -> Self {
+        self.severity = severity;
+        self
     }
 
     pub fn hint(mut self, hint: impl Into<String>) -> Self {

@@ -7,6 +7,7 @@
 pub mod analysis;
 mod checks;
 pub mod cluster_import;
+mod codes;
 pub mod compose;
 pub mod constraint;
 pub mod diff;

@@ -11,7 +11,7 @@
 use crate::analysis::{analyze, Analysis, Options};
 use crate::compose::{self, Mode, Resources, Service};
 use crate::constraint::{self, Key, Operator};
-use crate::findings::{Finding, Severity, Target};
+use crate::findings::{Code, Finding, Severity, Target};
 use crate::plan::{Availability, Host, Node, Plan, Role, Stack};
 use crate::quorum;
 use crate::topology::DomainKind;
@@ -332,8 +332,8 @@ pub fn size(request: &Request) -> Sizing {
     } else {
         for (name, problems) in failures {
             if let Some(first) = problems.first() {
-                findings.push(Finding::info(
-                    "sizing-alternative-dropped",
+                findings.push(Finding::new(
+                    Code::SizingAlternativeDropped,
                     Target::Plan,
                     format!("no `{name}` alternative: {}", first.message),
                 ));
@@ -358,8 +358,8 @@ fn unreserved(stacks: &[Stack]) -> Option<Finding> {
         }
     }
     (!unreserved.is_empty()).then(|| {
-        Finding::info(
-            "sizing-unreserved",
+        Finding::new(
+            Code::SizingUnreserved,
             Target::Plan,
             format!(
                 "{} of {all} services reserve no CPU or memory ({}): the VM sizes cover reservations only",
@@ -374,26 +374,26 @@ fn unreserved(stacks: &[Stack]) -> Option<Finding> {
 /// Mistakes in the request itself, found before any topology is tried.
 fn request_findings(request: &Request) -> Vec<Finding> {
     let mut findings = Vec::new();
-    let mut refuse = |code: &'static str, message: String, hint: &str| {
-        findings.push(Finding::error(code, Target::Plan, message).hint(hint));
+    let mut refuse = |code: Code, message: String, hint: &str| {
+        findings.push(Finding::new(code, Target::Plan, message).hint(hint));
     };
     if request.servers == 0 {
         refuse(
-            "sizing-no-servers",
+            Code::SizingNoServers,
             "no physical servers to size for".into(),
             "give the number of servers (--servers)",
         );
     }
     if request.vm_sizes.is_empty() {
         refuse(
-            "sizing-no-vm-sizes",
+            Code::SizingNoVmSizes,
             "no VM sizes on offer".into(),
             "offer at least one size, as 4:8GiB",
         );
     }
     if request.racks > request.servers {
         refuse(
-            "sizing-empty-racks",
+            Code::SizingEmptyRacks,
             format!(
                 "{} racks for {} servers: some racks would hold no server",
                 request.racks, request.servers
@@ -408,7 +408,7 @@ fn request_findings(request: &Request) -> Vec<Finding> {
     };
     if request.sites > site_holders {
         refuse(
-            "sizing-empty-sites",
+            Code::SizingEmptySites,
             format!(
                 "{} sites for {site_holders} {}: some sites would hold nothing",
                 request.sites,
@@ -423,12 +423,12 @@ fn request_findings(request: &Request) -> Vec<Finding> {
     }
     match request.survive {
         Survive::Rack if request.racks == 0 => refuse(
-            "sizing-needs-racks",
+            Code::SizingNeedsRacks,
             "surviving the loss of a rack needs servers in racks".into(),
             "say how many racks the servers stand in (--racks), at least three",
         ),
         Survive::Site if request.sites == 0 => refuse(
-            "sizing-needs-sites",
+            Code::SizingNeedsSites,
             "surviving the loss of a site needs servers in sites".into(),
             "say how many sites the servers stand in (--sites), at least three",
         ),
@@ -463,8 +463,8 @@ fn too_few_domains(request: &Request, domains: usize) -> Finding {
             ),
         ),
     };
-    Finding::error(
-        "sizing-impossible",
+    Finding::new(
+        Code::SizingImpossible,
         Target::Plan,
         format!(
             "{what}: losing the {word}{} holding most managers always leaves fewer than a majority",
@@ -859,7 +859,7 @@ impl Draft {
             let blocking: Vec<Finding> = analysis
                 .findings
                 .iter()
-                .filter(|f| f.severity == Severity::Error && f.code != "tasks-pending")
+                .filter(|f| f.severity == Severity::Error && f.code != Code::TasksPending)
                 .cloned()
                 .collect();
             if !blocking.is_empty() {
@@ -1089,8 +1089,8 @@ fn too_large(load: &Load, who: &str, sizes: &[VmSize]) -> Finding {
         cpus: Cpus(0),
         memory: Bytes(0),
     });
-    Finding::error(
-        "sizing-vm-too-small",
+    Finding::new(
+        Code::SizingVmTooSmall,
         Target::Plan,
         format!(
             "the {who} must hold {} CPUs and {} at once ({}); the largest VM size on offer is {largest}",
@@ -1214,8 +1214,8 @@ fn unplaceable(analysis: &Analysis, waiting: &[String], survive: Survive) -> Vec
         .iter()
         .map(|id| {
             let (stack, service) = id.split_once('/').unwrap_or((id, ""));
-            Finding::error(
-                "sizing-unplaceable",
+            Finding::new(
+                Code::SizingUnplaceable,
                 Target::Service {
                     stack: stack.to_owned(),
                     service: service.to_owned(),
@@ -1230,8 +1230,8 @@ fn unplaceable(analysis: &Analysis, waiting: &[String], survive: Survive) -> Vec
         .collect();
     if findings.is_empty() {
         findings.push(
-            Finding::error(
-                "sizing-unplaceable",
+            Finding::new(
+                Code::SizingUnplaceable,
                 Target::Plan,
                 format!("no topology found that survives {survive}"),
             )

@@ -1,6 +1,6 @@
 //! Checks of the plan's own consistency: names that repeat, references to nothing.
 
-use crate::findings::{Finding, Target};
+use crate::findings::{Code, Finding, Target};
 use crate::plan::Plan;
 use std::collections::BTreeSet;
 
@@ -35,8 +35,8 @@ fn racks_across_sites(plan: &Plan) -> Vec<Finding> {
         .into_iter()
         .filter(|(_, of_rack)| of_rack.len() > 1)
         .map(|(rack, of_rack)| {
-            Finding::warning(
-                "rack-in-several-sites",
+            Finding::new(
+                Code::RackInSeveralSites,
                 Target::Rack(rack.to_owned()),
                 format!(
                     "rack `{rack}` holds hosts in sites {}: Swarmplan takes a rack name for one rack, so the analysis fails them together",
@@ -65,22 +65,22 @@ fn duplicates<'a>(names: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
 pub fn structure(plan: &Plan) -> Vec<Finding> {
     let mut findings = Vec::new();
     for name in duplicates(plan.hosts.iter().map(|h| h.name.as_str())) {
-        findings.push(Finding::error(
-            "duplicate-host",
+        findings.push(Finding::new(
+            Code::DuplicateHost,
             Target::Host(name.into()),
             format!("two hosts are named `{name}`"),
         ));
     }
     for name in duplicates(plan.nodes.iter().map(|n| n.name.as_str())) {
-        findings.push(Finding::error(
-            "duplicate-node",
+        findings.push(Finding::new(
+            Code::DuplicateNode,
             Target::Node(name.into()),
             format!("two nodes are named `{name}`: node hostnames must be unique"),
         ));
     }
     for name in duplicates(plan.stacks.iter().map(|s| s.name.as_str())) {
-        findings.push(Finding::error(
-            "duplicate-stack",
+        findings.push(Finding::new(
+            Code::DuplicateStack,
             Target::Stack(name.into()),
             format!("two stacks are named `{name}`"),
         ));
@@ -105,16 +105,16 @@ pub fn structure(plan: &Plan) -> Vec<Finding> {
         }
         match &node.host {
             Some(host) if plan.host(host).is_none() => findings.push(
-                Finding::warning(
-                    "unknown-host",
+                Finding::new(
+                    Code::UnknownHost,
                     Target::Node(node.name.clone()),
                     format!("node `{}` runs on host `{host}`, which the plan does not list; it is taken to be a server of its own", node.name),
                 )
                 .hint(format!("add `{host}` to hosts, with its rack and site")),
             ),
             None if !plan.hosts.is_empty() => findings.push(
-                Finding::info(
-                    "node-without-host",
+                Finding::new(
+                    Code::NodeWithoutHost,
                     Target::Node(node.name.clone()),
                     format!("node `{}` names no host; it is taken to be alone on a server of its own", node.name),
                 )
@@ -133,8 +133,8 @@ pub fn structure(plan: &Plan) -> Vec<Finding> {
         }
         for after in &stack.after {
             if !plan.stacks.iter().any(|s| &s.name == after) {
-                findings.push(Finding::error(
-                    "unknown-stack",
+                findings.push(Finding::new(
+                    Code::UnknownStack,
                     Target::Stack(stack.name.clone()),
                     format!(
                         "stack `{}` comes after `{after}`, which the plan does not have",
@@ -147,8 +147,8 @@ pub fn structure(plan: &Plan) -> Vec<Finding> {
     for rule in &plan.firewall.rules {
         if !plan.zones.contains_key(&rule.from) {
             findings.push(
-                Finding::error(
-                    "unknown-zone",
+                Finding::new(
+                    Code::UnknownZone,
                     Target::Zone(rule.from.clone()),
                     format!("a firewall rule for port {} admits zone `{}`, which the plan does not define", rule.port, rule.from),
                 )
@@ -160,8 +160,8 @@ pub fn structure(plan: &Plan) -> Vec<Finding> {
 }
 
 fn invalid_name(target: Target, kind: &str, name: &str) -> Finding {
-    Finding::error(
-        "invalid-name",
+    Finding::new(
+        Code::InvalidName,
         target,
         format!("{kind} name {name:?} is not usable: names reach hostnames, shell commands and file names"),
     )

@@ -24,7 +24,7 @@ fn imported() -> ClusterImport {
 }
 
 fn codes(import: &ClusterImport) -> Vec<&'static str> {
-    import.findings.iter().map(|f| f.code).collect()
+    import.findings.iter().map(|f| f.code.name()).collect()
 }
 
 #[test]

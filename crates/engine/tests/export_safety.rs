@@ -49,7 +49,7 @@ fn hostile_names_are_refused_with_a_finding_or_stay_inert() {
         plan.export.shared_folders.push(format!("/mnt/{hostile}"));
 
         let b = export(&plan);
-        let codes: Vec<&str> = b.findings.iter().map(|f| f.code).collect();
+        let codes: Vec<&str> = b.findings.iter().map(|f| f.code.name()).collect();
         for code in ["export-unsafe-name", "export-unsafe-label"] {
             assert!(codes.contains(&code), "{hostile:?}: no {code} in {codes:?}");
         }

@@ -91,7 +91,7 @@ fn render(analysis: &Analysis) -> String {
             "even-managers",
             "no-managers",
         ]
-        .contains(&f.code)
+        .contains(&f.code.name())
     }) {
         writeln!(out, "! {} {}", finding.code, finding.target).unwrap();
     }

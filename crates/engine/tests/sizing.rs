@@ -149,7 +149,7 @@ fn stack(name: &str, text: &str) -> Stack {
 }
 
 fn codes(sizing: &Sizing) -> Vec<&'static str> {
-    sizing.findings.iter().map(|f| f.code).collect()
+    sizing.findings.iter().map(|f| f.code.name()).collect()
 }
 
 #[test]

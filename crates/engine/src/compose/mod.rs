@@ -4,7 +4,7 @@
 
 pub mod interpolate;
 
-use crate::findings::{Finding, Target};
+use crate::findings::{Code, Finding, Target};
 use crate::plan::{Protocol, Stack};
 use crate::units::{Bytes, Cpus};
 use crate::yaml::{Mapping, Value};
@@ -256,7 +256,7 @@ struct Reader<'a> {
 impl Reader<'_> {
     fn problem(&mut self, target: Target, message: String) {
         self.findings
-            .push(Finding::error("compose-invalid", target, message));
+            .push(Finding::new(Code::ComposeInvalid, target, message));
     }
 
     fn substitute(&mut self, value: &Value, values: &IndexMap<String, String>) -> Value {
@@ -275,8 +275,8 @@ impl Reader<'_> {
                                 && f.message.contains(&format!("`{name}`"))
                         }) {
                             self.findings.push(
-                                Finding::error(
-                                    "variable-required",
+                                Finding::new(
+                                    Code::VariableRequired,
                                     Target::Stack(self.stack.to_owned()),
                                     format!(
                                         "stack `{}` needs variable `{name}`: {message}",
@@ -760,7 +760,7 @@ networks:
     #[test]
     fn a_required_variable_left_unset_is_a_finding() {
         let compose = read(&stack("services:\n  a:\n    image: 'x:${TAG?set the tag}'\n    environment: ['E=${TAG?set the tag}']\n"));
-        let codes: Vec<&str> = compose.findings.iter().map(|f| f.code).collect();
+        let codes: Vec<&str> = compose.findings.iter().map(|f| f.code.name()).collect();
         assert_eq!(codes, ["variable-required"], "reported once per variable");
         assert!(compose.variables[0].required);
     }

@@ -14,7 +14,7 @@
 //! ```
 
 use super::{commands, firewall, shell, stack_files, Task};
-use crate::findings::{Finding, Target};
+use crate::findings::{Code, Finding, Target};
 use crate::plan::{Plan, Role};
 use serde::Serialize;
 use std::io::{Cursor, Write};
@@ -67,8 +67,8 @@ pub fn bundle(plan: &Plan, tasks: &[Task]) -> Bundle {
     for stack in &plan.stacks {
         if !shell::is_safe_name(&stack.name) {
             findings.push(
-                Finding::error(
-                    "export-unsafe-name",
+                Finding::new(
+                    Code::ExportUnsafeName,
                     Target::Stack(stack.name.clone()),
                     format!(
                         "stack name {:?} cannot be a folder or a shell word; its files are left out of the exports",
@@ -129,7 +129,7 @@ pub fn bundle(plan: &Plan, tasks: &[Task]) -> Bundle {
     findings.extend(
         runbook_findings
             .into_iter()
-            .filter(|f| f.code.starts_with("runbook-unsafe")),
+            .filter(|f| matches!(f.code, Code::RunbookUnsafeName | Code::RunbookUnsafeLabel)),
     );
     for (path, contents) in runbook_files {
         files.push(file(path, contents));

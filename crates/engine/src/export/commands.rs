@@ -13,7 +13,7 @@
 use super::shell::{self, quote};
 use super::{script_prelude, stack_files};
 use crate::compose::{self, MountKind};
-use crate::findings::{Finding, Target};
+use crate::findings::{Code, Finding, Target};
 use crate::plan::{Node, Plan, Role, Stack};
 use indexmap::IndexMap;
 
@@ -34,8 +34,8 @@ pub struct Commands {
 }
 
 fn unsafe_name(target: Target, kind: &str, name: &str, left_out: &str) -> Finding {
-    Finding::error(
-        "export-unsafe-name",
+    Finding::new(
+        Code::ExportUnsafeName,
         target,
         format!("{kind} name {name:?} cannot go into a shell command; {left_out} is left out of the exports"),
     )
@@ -50,8 +50,8 @@ pub fn deploy_order(plan: &Plan) -> (Vec<usize>, Vec<Finding>) {
         .cycle
         .first()
         .map(|name| {
-            Finding::error(
-                "stack-cycle",
+            Finding::new(
+                Code::StackCycle,
                 Target::Stack(name.clone()),
                 format!(
                     "stacks {} wait for each other in `after:`; the deploy script deploys them last, in plan order",
@@ -145,8 +145,8 @@ pub fn stack_environment(stack: &Stack, findings: &mut Vec<Finding>) -> String {
     let mut env = String::new();
     for (name, value) in &stack.variables {
         if !shell::is_variable_name(name) || !shell::is_safe_value(value) {
-            findings.push(Finding::error(
-                "export-unsafe-value",
+            findings.push(Finding::new(
+                Code::ExportUnsafeValue,
                 Target::Stack(stack.name.clone()),
                 format!("variable {name:?} of stack `{}` cannot be set in a shell command; the deploy command leaves it out", stack.name),
             ));
@@ -282,8 +282,8 @@ pub fn commands(plan: &Plan) -> Commands {
         for (key, value) in &node.labels {
             if !shell::is_safe_label(key, true) || !shell::is_safe_label(value, false) {
                 out.findings.push(
-                    Finding::error(
-                        "export-unsafe-label",
+                    Finding::new(
+                        Code::ExportUnsafeLabel,
                         Target::Node(node.name.clone()),
                         format!("label {key:?}={value:?} of node `{}` cannot go into a shell command; it is left out of the exports", node.name),
                     )
@@ -411,7 +411,7 @@ fn nas_folders(
         .filter(|root| {
             let ok = shell::is_safe_path(root);
             if !ok {
-                findings.push(Finding::error("export-unsafe-path", Target::Plan, format!("shared folder {root:?} is not an absolute path Swarmplan can put in a shell command; it is left out")));
+                findings.push(Finding::new(Code::ExportUnsafePath, Target::Plan, format!("shared folder {root:?} is not an absolute path Swarmplan can put in a shell command; it is left out")));
             }
             ok
         })
@@ -434,8 +434,8 @@ fn nas_folders(
                     continue;
                 }
                 if !shell::is_safe_path(source) {
-                    findings.push(Finding::error(
-                        "export-unsafe-path",
+                    findings.push(Finding::new(
+                        Code::ExportUnsafePath,
                         Target::Service { stack: compose.stack.clone(), service: service.name.clone() },
                         format!("bind-mount source {source:?} cannot go into a shell command; it is left out of the NAS script"),
                     ));
@@ -447,8 +447,8 @@ fn nas_folders(
     }
     for path in plan.export.owners.keys() {
         if !folders.iter().any(|f| f == path.trim_end_matches('/')) {
-            findings.push(Finding::warning(
-                "owner-without-folder",
+            findings.push(Finding::new(
+                Code::OwnerWithoutFolder,
                 Target::Plan,
                 format!("an owner is set for {path:?}, which no stack bind-mounts under a shared folder; it is not in the NAS script"),
             ));
@@ -483,8 +483,8 @@ fn nas_folders(
             .map(|(_, o)| o);
         let Some(owner) = owner else { continue };
         if !is_owner(owner.owner()) {
-            findings.push(Finding::error(
-                "export-unsafe-value",
+            findings.push(Finding::new(
+                Code::ExportUnsafeValue,
                 Target::Plan,
                 format!(
                     "owner {:?} of {folder} is not UID, UID:GID or a user name; the chown is left out",

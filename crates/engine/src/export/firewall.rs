@@ -14,7 +14,7 @@
 use super::shell::{self, quote};
 use super::{script_prelude, Task};
 use crate::compose::{self, PortMode};
-use crate::findings::{Finding, Target};
+use crate::findings::{Code, Finding, Target};
 use crate::plan::{Node, Plan, PortRange, Protocol, Role};
 use serde::Serialize;
 use std::collections::BTreeSet;
@@ -232,8 +232,8 @@ pub fn port_matrix(plan: &Plan, tasks: &[Task]) -> PortMatrix {
             for port in &service.ports {
                 let Some(published) = port.published else {
                     b.findings.push(
-                        Finding::info(
-                            "port-unpublished",
+                        Finding::new(
+                            Code::PortUnpublished,
                             target.clone(),
                             format!("`{name}` publishes target port {} without a published port: Swarm picks one in 30000-32767, which the firewall scripts do not open", port.target),
                         )
@@ -298,8 +298,8 @@ pub fn port_matrix(plan: &Plan, tasks: &[Task]) -> PortMatrix {
             name => match plan.node(name) {
                 Some(node) => vec![node.name.as_str()],
                 None => {
-                    b.findings.push(Finding::error(
-                        "unknown-node",
+                    b.findings.push(Finding::new(
+                        Code::UnknownNode,
                         Target::Zone(rule.from.clone()),
                         format!("a firewall rule for port {} opens it on `{name}`, which is not `all`, `managers`, `workers` or a node of the plan", rule.port),
                     ));
@@ -340,8 +340,8 @@ pub fn port_matrix(plan: &Plan, tasks: &[Task]) -> PortMatrix {
         if is_control && user_facing {
             let from = source_text(plan, &opening.from);
             findings.push(
-                Finding::warning(
-                    "control-plane-exposed",
+                Finding::new(
+                    Code::ControlPlaneExposed,
                     match &opening.from {
                         Source::Zone(z) => Target::Zone(z.clone()),
                         _ => Target::Plan,
@@ -358,8 +358,8 @@ pub fn port_matrix(plan: &Plan, tasks: &[Task]) -> PortMatrix {
     let (_, missing) = cluster_addresses(plan);
     if !missing.is_empty() && !plan.nodes.is_empty() {
         findings.push(
-            Finding::warning(
-                "firewall-unrestricted",
+            Finding::new(
+                Code::FirewallUnrestricted,
                 Target::Node(missing[0].clone()),
                 format!(
                     "node(s) {} have no IP in the plan, so Swarm's ports (2377, 7946, 4789{}) cannot be limited to the cluster's addresses and are opened to anywhere",
@@ -374,8 +374,8 @@ pub fn port_matrix(plan: &Plan, tasks: &[Task]) -> PortMatrix {
         for address in addresses {
             if normalise_address(address).is_none() {
                 findings.push(
-                    Finding::error(
-                        "invalid-zone-address",
+                    Finding::new(
+                        Code::InvalidZoneAddress,
                         Target::Zone(zone.clone()),
                         format!("zone `{zone}` lists {address:?}, which is not an IP address or CIDR; the firewall scripts leave it out"),
                     )

@@ -2,7 +2,7 @@
 //! `firewall-offline-cmd`), read and checked against the node's part of the port matrix.
 
 use super::firewall::{admits, normalise_address, Admits, Opening, PortMatrix, Proto};
-use crate::findings::{Finding, Target};
+use crate::findings::{Code, Finding, Target};
 use crate::plan::{Plan, PortRange};
 use serde::Serialize;
 
@@ -192,8 +192,8 @@ pub fn check_node(plan: &Plan, matrix: &PortMatrix, node: &str, list_all: &str) 
     };
     let target = Target::Node(node.to_owned());
     if plan.node(node).is_none() {
-        check.findings.push(Finding::error(
-            "unknown-node",
+        check.findings.push(Finding::new(
+            Code::UnknownNode,
             target,
             format!("the plan has no node `{node}`"),
         ));
@@ -355,16 +355,16 @@ pub fn check_node(plan: &Plan, matrix: &PortMatrix, node: &str, list_all: &str) 
     }
     for line in &check.missing {
         let code = if line.starts_with("esp") {
-            "esp-missing"
+            Code::EspMissing
         } else {
-            "firewall-missing"
+            Code::FirewallMissing
         };
-        let mut finding = Finding::error(
+        let mut finding = Finding::new(
             code,
             target.clone(),
             format!("{node}'s firewall lacks {line}"),
         );
-        if code == "esp-missing" {
+        if code == Code::EspMissing {
             finding =
                 finding.hint("an overlay is encrypted (--opt encrypted): allow IP protocol 50 (ESP) between the nodes");
         } else {
@@ -373,15 +373,15 @@ pub fn check_node(plan: &Plan, matrix: &PortMatrix, node: &str, list_all: &str) 
         check.findings.push(finding);
     }
     for line in &check.wider {
-        check.findings.push(Finding::warning(
-            "firewall-wider",
+        check.findings.push(Finding::new(
+            Code::FirewallWider,
             target.clone(),
             format!("on {node}, {line}"),
         ));
     }
     for line in &check.unneeded {
-        check.findings.push(Finding::warning(
-            "firewall-unneeded",
+        check.findings.push(Finding::new(
+            Code::FirewallUnneeded,
             target.clone(),
             line.clone(),
         ));

@@ -9,7 +9,7 @@ use super::simulate::State;
 use super::upgrade::node_chain;
 use super::{Effect, Expect, Phase, RunsOn, Step};
 use crate::export::shell::quote;
-use crate::findings::{Finding, Target};
+use crate::findings::{Code, Finding, Target};
 use crate::plan::{ActivePassive, Node, Plan, UpgradeStrategy};
 
 pub fn steps(plan: &Plan) -> (StepGraph, Vec<Finding>) {
@@ -21,12 +21,12 @@ pub fn steps(plan: &Plan) -> (StepGraph, Vec<Finding>) {
         .and_then(|u| u.active_passive.clone())
         .unwrap_or_default();
     if plan.upgrade.as_ref().map(|u| u.strategy) != Some(UpgradeStrategy::ActivePassive) {
-        findings.push(Finding::info("runbook-strategy", Target::Plan, "the plan's upgrade strategy is not active-passive: this runbook treats its first node as the active one").hint("set `upgrade: { strategy: active-passive }`, or use the upgrade runbook"));
+        findings.push(Finding::new(Code::RunbookStrategy, Target::Plan, "the plan's upgrade strategy is not active-passive: this runbook treats its first node as the active one").hint("set `upgrade: { strategy: active-passive }`, or use the upgrade runbook"));
     }
     let nodes = safe_nodes(plan, &mut findings);
     let Some(primary) = primary_node(&nodes, &settings, &mut findings) else {
-        findings.push(Finding::error(
-            "runbook-no-pair",
+        findings.push(Finding::new(
+            Code::RunbookNoPair,
             Target::Plan,
             "an active/passive update needs two nodes",
         ));
@@ -39,8 +39,8 @@ pub fn steps(plan: &Plan) -> (StepGraph, Vec<Finding>) {
         .collect();
     let Some(standby) = standbys.first().copied() else {
         findings.push(
-            Finding::error(
-                "runbook-no-pair",
+            Finding::new(
+                Code::RunbookNoPair,
                 Target::Plan,
                 "an active/passive update needs a standby node besides the primary",
             )
@@ -157,7 +157,7 @@ fn primary_node<'p>(
         Some(name) => {
             let found = nodes.iter().find(|n| &n.name == name).copied();
             if found.is_none() {
-                findings.push(Finding::error("runbook-unknown-primary", Target::Plan, format!("upgrade.active_passive.primary names `{name}`, which is not a node of the plan")));
+                findings.push(Finding::new(Code::RunbookUnknownPrimary, Target::Plan, format!("upgrade.active_passive.primary names `{name}`, which is not a node of the plan")));
             }
             found
         }

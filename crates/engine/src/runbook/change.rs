@@ -32,7 +32,7 @@ use crate::export::commands::{
 };
 use crate::export::firewall::{node_script, port_matrix};
 use crate::export::shell::{self, quote};
-use crate::findings::{Finding, Target};
+use crate::findings::{Code, Finding, Target};
 use crate::plan::{Availability, Node, Plan, Role, Stack};
 use crate::yaml::Value;
 
@@ -43,16 +43,16 @@ pub fn steps(before: &Plan, after: &Plan) -> (StepGraph, Vec<Finding>) {
     let old_nodes = safe_nodes(before, &mut findings);
     let new_nodes = safe_nodes(after, &mut findings);
     let Some(lead) = leader(&old_nodes) else {
-        findings.push(Finding::error(
-            "runbook-no-manager",
+        findings.push(Finding::new(
+            Code::RunbookNoManager,
             Target::Plan,
             "the current plan has no manager node: there is no swarm to change",
         ));
         return (graph, findings);
     };
     let Some(new_lead) = leader(&new_nodes) else {
-        findings.push(Finding::error(
-            "runbook-no-manager",
+        findings.push(Finding::new(
+            Code::RunbookNoManager,
             Target::Plan,
             "the new plan has no manager node: a swarm cannot run without one",
         ));
@@ -60,8 +60,8 @@ pub fn steps(before: &Plan, after: &Plan) -> (StepGraph, Vec<Finding>) {
     };
     let changes = diff(before, after, &Options::default());
     if changes.is_empty() {
-        findings.push(Finding::info(
-            "runbook-no-change",
+        findings.push(Finding::new(
+            Code::RunbookNoChange,
             Target::Plan,
             "the two plans describe the same cluster: the runbook only checks it",
         ));
@@ -394,7 +394,7 @@ impl<'p> Builder<'p, '_> {
             if shell::is_safe_label(&key, true) && values_ok {
                 safe.push((key, change));
             } else {
-                super::push_unique(&mut self.findings, Finding::error("runbook-unsafe-label", Target::Node(node.to_owned()), format!("label {key:?} of node `{node}` cannot go into a shell command; the runbook leaves it out")));
+                super::push_unique(&mut self.findings, Finding::new(Code::RunbookUnsafeLabel, Target::Node(node.to_owned()), format!("label {key:?} of node `{node}` cannot go into a shell command; the runbook leaves it out")));
             }
         }
         safe

@@ -3,7 +3,7 @@
 //! stable as plans grow and reads like the builder's intent.
 
 use super::Step;
-use crate::findings::{Finding, Target};
+use crate::findings::{Code, Finding, Target};
 use petgraph::graph::{DiGraph, NodeIndex};
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -25,8 +25,8 @@ impl StepGraph {
     pub fn add(&mut self, step: Step, after: &[String]) -> String {
         let id = step.id.clone();
         if self.index(&id).is_some() {
-            self.findings.push(Finding::error(
-                "runbook-duplicate-step",
+            self.findings.push(Finding::new(
+                Code::RunbookDuplicateStep,
                 Target::Plan,
                 format!("two runbook steps are named `{id}`; the second is left out"),
             ));
@@ -86,8 +86,8 @@ impl StepGraph {
         }
         if order.len() < count {
             let stuck: Vec<usize> = (0..count).filter(|i| !order.contains(i)).collect();
-            findings.push(Finding::error(
-                "runbook-cycle",
+            findings.push(Finding::new(
+                Code::RunbookCycle,
                 Target::Plan,
                 format!(
                     "runbook steps {} wait for each other; they are listed in the order they were built",

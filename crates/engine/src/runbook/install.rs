@@ -11,7 +11,7 @@ use crate::export::commands::{
     label_line, network_line, remote_address, stack_environment,
 };
 use crate::export::{shell, shell::quote, stack_files};
-use crate::findings::{Finding, Target};
+use crate::findings::{Code, Finding, Target};
 use crate::plan::{Node, Plan, Role};
 
 /// Where the bash runbook copies the bundle's folders on a node.
@@ -22,8 +22,8 @@ pub fn steps(plan: &Plan) -> (StepGraph, Vec<Finding>) {
     let mut graph = StepGraph::new();
     let nodes = safe_nodes(plan, &mut findings);
     let Some(first) = leader(&nodes) else {
-        findings.push(Finding::error(
-            "runbook-no-manager",
+        findings.push(Finding::new(
+            Code::RunbookNoManager,
             Target::Plan,
             "the plan has no manager node: there is no swarm to create",
         ));
@@ -213,7 +213,7 @@ fn label_step(node: &Node, on: &RunsOn, findings: &mut Vec<Finding>) -> Option<S
         .filter(|(k, v)| {
             let ok = shell::is_safe_label(k, true) && shell::is_safe_label(v, false);
             if !ok {
-                findings.push(Finding::error("runbook-unsafe-label", Target::Node(node.name.clone()), format!("label {k:?}={v:?} of node `{}` cannot go into a shell command; the runbook leaves it out", node.name)));
+                findings.push(Finding::new(Code::RunbookUnsafeLabel, Target::Node(node.name.clone()), format!("label {k:?}={v:?} of node `{}` cannot go into a shell command; the runbook leaves it out", node.name)));
             }
             ok
         })

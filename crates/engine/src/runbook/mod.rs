@@ -20,7 +20,7 @@ pub mod render;
 pub mod simulate;
 pub mod upgrade;
 
-use crate::findings::Finding;
+use crate::findings::{Code, Finding};
 use crate::plan::Plan;
 use serde::Serialize;
 use std::fmt;
@@ -474,14 +474,14 @@ fn kind_title(kind: Kind) -> &'static str {
 /// The analysis' findings about quorum and failure domains: what an upgrade window makes
 /// worse, stated again in the runbook.
 fn quorum_findings(plan: &Plan) -> Vec<Finding> {
-    const CODES: [&str; 7] = [
-        "single-manager",
-        "even-managers",
-        "host-loss-breaks-quorum",
-        "rack-loss-breaks-quorum",
-        "site-loss-breaks-quorum",
-        "single-rack",
-        "single-site",
+    const CODES: [Code; 7] = [
+        Code::SingleManager,
+        Code::EvenManagers,
+        Code::HostLossBreaksQuorum,
+        Code::RackLossBreaksQuorum,
+        Code::SiteLossBreaksQuorum,
+        Code::SingleRack,
+        Code::SingleSite,
     ];
     crate::analyze(plan, &crate::Options::default())
         .findings

@@ -5,7 +5,7 @@
 use super::graph::StepGraph;
 use super::{Effect, Expect, Phase, RunsOn, Stage, Step};
 use crate::export::shell::{self, quote};
-use crate::findings::{Finding, Target};
+use crate::findings::{Code, Finding, Target};
 use crate::plan::{Node, Plan, Role};
 
 /// The nodes whose names can go into a shell command; the others are findings.
@@ -17,8 +17,8 @@ pub fn safe_nodes<'p>(plan: &'p Plan, findings: &mut Vec<Finding>) -> Vec<&'p No
             if !ok {
                 super::push_unique(
                     findings,
-                    Finding::error(
-                        "runbook-unsafe-name",
+                    Finding::new(
+                        Code::RunbookUnsafeName,
                         Target::Node(n.name.clone()),
                         format!("node name {:?} cannot go into a shell command; the runbooks leave the node out", n.name),
                     )

@@ -11,7 +11,7 @@
 use super::{Effect, Step};
 use crate::analysis::{analyze, Options, ServiceStatus};
 use crate::constraint::{self, Key, Operator};
-use crate::findings::{Finding, Target};
+use crate::findings::{Code, Finding, Target};
 use crate::plan::{Availability, Plan, Role};
 use crate::quorum;
 use crate::yaml::{Mapping, Value};
@@ -263,8 +263,8 @@ fn step_findings(plan: &Plan, step: &Step, check: &Check, seen: &[Finding]) -> V
         .map_or(Target::Plan, |(node, _)| Target::Node(node.clone()));
     if !check.quorum && !already(&out, "runbook-quorum-lost", &node_target) {
         out.push(
-            Finding::error(
-                "runbook-quorum-lost",
+            Finding::new(
+                Code::RunbookQuorumLost,
                 node_target,
                 format!(
                     "step `{}` ({}): {} of {} managers reachable, quorum needs {}: the swarm cannot be managed until the step is undone",
@@ -301,8 +301,8 @@ fn step_findings(plan: &Plan, step: &Step, check: &Check, seen: &[Finding]) -> V
             .or(drained)
             .unwrap_or("");
         out.push(
-            Finding::warning(
-                "runbook-service-below-replicas",
+            Finding::new(
+                Code::RunbookServiceBelowReplicas,
                 target,
                 format!(
                     "step `{}` ({}) leaves {below} replicas running: no other node can take its tasks",
@@ -352,8 +352,8 @@ fn narrow_window(state: &State, step: &Step, seen: &[Finding]) -> Option<Finding
     }
     let names: Vec<&str> = up.iter().map(|n| n.name.as_str()).collect();
     Some(
-        Finding::warning(
-            "runbook-narrow-window",
+        Finding::new(
+            Code::RunbookNarrowWindow,
             target,
             format!(
                 "during step `{}` ({}), the reachable managers {} are all in {kind} {name}: losing it then stops the swarm",

@@ -16,7 +16,7 @@ use crate::compose::{self, MountKind, PortMode, UpdateOrder};
 use crate::export::commands::{deploy_line, deploy_order, stack_environment};
 use crate::export::shell::{self, quote};
 use crate::export::stack_files;
-use crate::findings::{Finding, Target};
+use crate::findings::{Code, Finding, Target};
 use crate::plan::{Node, Plan, Role, UpgradeStrategy};
 use crate::quorum;
 use crate::yaml::Value;
@@ -28,14 +28,14 @@ pub fn steps(plan: &Plan) -> (StepGraph, Vec<Finding>) {
     let mut findings = Vec::new();
     let mut graph = StepGraph::new();
     match &plan.upgrade {
-        None => findings.push(Finding::info("runbook-no-upgrade", Target::Plan, "the plan has no `upgrade:` section: the runbook upgrades the nodes and leaves the stacks' images as they are").hint("add `upgrade: { images: { IMAGE: NEW-REFERENCE } }`")),
-        Some(u) if u.strategy == UpgradeStrategy::ActivePassive => findings.push(Finding::info("runbook-strategy", Target::Plan, "the plan's upgrade strategy is active-passive: the failover runbook follows it").hint("swarmplan runbook PLAN failover")),
+        None => findings.push(Finding::new(Code::RunbookNoUpgrade, Target::Plan, "the plan has no `upgrade:` section: the runbook upgrades the nodes and leaves the stacks' images as they are").hint("add `upgrade: { images: { IMAGE: NEW-REFERENCE } }`")),
+        Some(u) if u.strategy == UpgradeStrategy::ActivePassive => findings.push(Finding::new(Code::RunbookStrategy, Target::Plan, "the plan's upgrade strategy is active-passive: the failover runbook follows it").hint("swarmplan runbook PLAN failover")),
         Some(_) => {}
     }
     let nodes = safe_nodes(plan, &mut findings);
     let Some(lead) = leader(&nodes) else {
-        findings.push(Finding::error(
-            "runbook-no-manager",
+        findings.push(Finding::new(
+            Code::RunbookNoManager,
             Target::Plan,
             "the plan has no manager node: there is no swarm to upgrade",
         ));
@@ -154,12 +154,12 @@ fn promotions<'p>(nodes: &[&'p Node], lead: &Node, findings: &mut Vec<Finding>) 
     }
     if chosen.len() < need {
         findings.push(
-            Finding::error("runbook-too-few-managers", Target::Node(lead.name.clone()), format!("{} manager(s) and {} worker(s): upgrading a manager stops the swarm's management, and there are not enough workers to promote for the upgrade", managers.len(), chosen.len()))
+            Finding::new(Code::RunbookTooFewManagers, Target::Node(lead.name.clone()), format!("{} manager(s) and {} worker(s): upgrading a manager stops the swarm's management, and there are not enough workers to promote for the upgrade", managers.len(), chosen.len()))
                 .hint(format!("add {} node(s) as managers, each on its own host, to have three", need - chosen.len())),
         );
         return Vec::new();
     }
-    findings.push(Finding::info("runbook-promote", Target::Node(lead.name.clone()), format!("{} manager(s) cannot lose one: the upgrade promotes {} for its duration and demotes them at the end", managers.len(), chosen.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(", "))).hint("three managers on three hosts need no promotion"));
+    findings.push(Finding::new(Code::RunbookPromote, Target::Node(lead.name.clone()), format!("{} manager(s) cannot lose one: the upgrade promotes {} for its duration and demotes them at the end", managers.len(), chosen.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(", "))).hint("three managers on three hosts need no promotion"));
     chosen
 }
 
@@ -237,7 +237,7 @@ pub(super) fn node_chain(
             after.push(down);
         } else {
             restart_notes.push(format!("{stack}/{service}"));
-            super::push_unique(findings, Finding::info("runbook-brief-restart", Target::Service { stack: stack.clone(), service: service.clone() }, format!("{stack}/{service} has one replica and keeps state (or has no room for a second): it restarts on another node when {} is drained", target.name)).hint("give it a second replica if the application allows, or accept a short interruption"));
+            super::push_unique(findings, Finding::new(Code::RunbookBriefRestart, Target::Service { stack: stack.clone(), service: service.clone() }, format!("{stack}/{service} has one replica and keeps state (or has no room for a second): it restarts on another node when {} is drained", target.name)).hint("give it a second replica if the application allows, or accept a short interruption"));
         }
     }
     let mut steps = before;

@@ -6,6 +6,7 @@
 //! user's intent into an edit against the current plan, checking names as they go. No DOM here.
 
 use swarmplan_engine::plan::{Host, Node, Plan, Role, Stack};
+use swarmplan_engine::validate;
 
 /// One change to a plan. Indices are positions in the plan's lists at the time the edit applies.
 #[derive(Debug, Clone, PartialEq)]
@@ -182,20 +183,13 @@ fn site_taken(plan: &Plan, name: &str) -> bool {
     plan.hosts.iter().any(|h| h.site.as_deref() == Some(name))
 }
 
-/// Checks a name a user typed: not empty, no spaces or characters YAML or a shell would trip on.
+/// Checks a name a user typed with the engine's own rule (`validate::name_problem`): the app
+/// accepts no name that the analysis would then flag.
 pub fn check_name(name: &str) -> Result<(), EditError> {
-    if name.is_empty() {
-        return Err(EditError("a name cannot be empty".to_owned()));
+    match validate::name_problem(name) {
+        Some(problem) => Err(EditError(problem)),
+        None => Ok(()),
     }
-    if !name
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
-    {
-        return Err(EditError(format!(
-            "`{name}`: use letters, digits, `-`, `_` and `.` only"
-        )));
-    }
-    Ok(())
 }
 
 fn host_index(plan: &Plan, name: &str) -> Option<usize> {
@@ -648,6 +642,31 @@ nodes:
         // The implicit host of a node that names none.
         let after = check_round_trip(rename_host(&plan(), "loner", "box").unwrap());
         assert_eq!(after.node("loner").unwrap().host_name(), "box");
+    }
+
+    /// Names the engine flags (`invalid-name`) used to pass the app's looser check: a leading
+    /// `-` or `.`, and names longer than a hostname.
+    #[test]
+    fn the_app_refuses_exactly_the_names_the_engine_flags() {
+        let long = "a".repeat(64);
+        for name in [
+            "esx1",
+            "a.b_c-d",
+            "-esx",
+            ".hidden",
+            "bad name",
+            "",
+            "é",
+            long.as_str(),
+        ] {
+            assert_eq!(
+                check_name(name).is_ok(),
+                swarmplan_engine::validate::is_valid_name(name),
+                "{name:?}"
+            );
+        }
+        assert!(rename_host(&plan(), "a", "-b").is_err());
+        assert!(rename_node(&plan(), "m1", &long).is_err());
     }
 
     #[test]

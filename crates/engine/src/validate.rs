@@ -5,14 +5,32 @@ use crate::plan::Plan;
 use std::collections::BTreeSet;
 
 /// Docker's rule for a node hostname and a stack name is looser than DNS; Swarmplan holds names
-/// to what is safe everywhere they go: a hostname label, a shell word, a file name.
+/// to what is safe everywhere they go: a hostname label, a shell word, a file name. The app holds
+/// a name typed on the canvas or in the inspector to the same rule, with the same words.
+pub fn name_problem(name: &str) -> Option<String> {
+    if name.is_empty() {
+        Some("a name cannot be empty".to_owned())
+    } else if name.len() > 63 {
+        Some(format!(
+            "`{name}` is longer than 63 characters, the most a hostname takes"
+        ))
+    } else if !name
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
+    {
+        Some(format!(
+            "`{name}`: use letters, digits, `-`, `_` and `.` only"
+        ))
+    } else if !name.as_bytes()[0].is_ascii_alphanumeric() {
+        Some(format!("`{name}` must start with a letter or digit"))
+    } else {
+        None
+    }
+}
+
+/// Whether a name follows [`name_problem`]'s rule.
 pub fn is_valid_name(name: &str) -> bool {
-    !name.is_empty()
-        && name.len() <= 63
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
-        && name.as_bytes()[0].is_ascii_alphanumeric()
+    name_problem(name).is_none()
 }
 
 /// A rack name is one rack, and one failure domain, wherever it appears: hosts in different

@@ -1,10 +1,42 @@
-//! The order stacks are deployed in: a dependency graph of `after:` edges (petgraph), sorted
-//! topologically with plan order breaking ties, so that the order is stable as plans grow.
+//! Stable topological order: a dependency graph (petgraph) sorted so that, among nodes ready at
+//! the same time, the one added first goes first. The order then stays put as plans grow and
+//! reads like the author's intent. Stacks (`after:`) and runbook steps are both ordered by it.
 
 use crate::plan::Plan;
-use petgraph::graph::DiGraph;
+use petgraph::graph::{DiGraph, NodeIndex};
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
+
+/// Every node of `graph` in a topological order, insertion order breaking ties (Kahn's
+/// algorithm with a min-heap of node indices); then the nodes caught in a cycle, in insertion
+/// order. Returns the order and how many of its last nodes are in the cycle.
+pub fn stable_order<N, E>(graph: &DiGraph<N, E>) -> (Vec<NodeIndex>, usize) {
+    let count = graph.node_count();
+    let mut indegree: Vec<usize> = graph
+        .node_indices()
+        .map(|n| graph.neighbors_directed(n, petgraph::Incoming).count())
+        .collect();
+    let mut ready: BinaryHeap<Reverse<usize>> = (0..count)
+        .filter(|&i| indegree[i] == 0)
+        .map(Reverse)
+        .collect();
+    let mut order: Vec<NodeIndex> = Vec::with_capacity(count);
+    let mut placed = vec![false; count];
+    while let Some(Reverse(i)) = ready.pop() {
+        order.push(NodeIndex::new(i));
+        placed[i] = true;
+        for next in graph.neighbors_directed(NodeIndex::new(i), petgraph::Outgoing) {
+            let j = next.index();
+            indegree[j] -= 1;
+            if indegree[j] == 0 {
+                ready.push(Reverse(j));
+            }
+        }
+    }
+    let stuck = count - order.len();
+    order.extend((0..count).filter(|&i| !placed[i]).map(NodeIndex::new));
+    (order, stuck)
+}
 
 /// Stack indices in deployment order, and the stacks caught in a cycle of `after:` (deployed
 /// last, in plan order, since no order satisfies them).
@@ -26,29 +58,12 @@ pub fn stack_order(plan: &Plan) -> StackOrder {
             }
         }
     }
-    // Kahn's algorithm with a min-heap of plan indices: the earliest ready stack goes first.
-    let mut indegree: Vec<usize> = nodes
+    let (sorted, stuck) = stable_order(&graph);
+    let order: Vec<usize> = sorted.iter().map(|&n| graph[n]).collect();
+    let names = order[order.len() - stuck..]
         .iter()
-        .map(|&n| graph.neighbors_directed(n, petgraph::Incoming).count())
+        .map(|&i| plan.stacks[i].name.clone())
         .collect();
-    let mut ready: BinaryHeap<Reverse<usize>> = (0..nodes.len())
-        .filter(|&i| indegree[i] == 0)
-        .map(Reverse)
-        .collect();
-    let mut order = Vec::with_capacity(nodes.len());
-    while let Some(Reverse(i)) = ready.pop() {
-        order.push(i);
-        for next in graph.neighbors_directed(nodes[i], petgraph::Outgoing) {
-            let j = graph[next];
-            indegree[j] -= 1;
-            if indegree[j] == 0 {
-                ready.push(Reverse(j));
-            }
-        }
-    }
-    let cycle: Vec<usize> = (0..nodes.len()).filter(|i| !order.contains(i)).collect();
-    let names = cycle.iter().map(|&i| plan.stacks[i].name.clone()).collect();
-    order.extend(cycle);
     StackOrder {
         order,
         cycle: names,

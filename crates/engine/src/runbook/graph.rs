@@ -1,12 +1,11 @@
-//! The order of a runbook's steps: a dependency graph (petgraph), sorted topologically. Among
-//! steps that are ready at the same time, the one added first goes first, so that the order is
-//! stable as plans grow and reads like the builder's intent.
+//! The order of a runbook's steps: a dependency graph (petgraph), sorted by `order::stable_order`.
+//! Among steps that are ready at the same time, the one added first goes first, so that the order
+//! is stable as plans grow and reads like the builder's intent.
 
 use super::Step;
 use crate::findings::{Code, Finding, Target};
+use crate::order::stable_order;
 use petgraph::graph::{DiGraph, NodeIndex};
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
 
 /// Steps and the steps each must follow.
 #[derive(Debug, Default)]
@@ -57,52 +56,34 @@ impl StepGraph {
         self.graph.node_indices().find(|&i| self.graph[i].id == id)
     }
 
-    /// The steps in order: Kahn's algorithm with a min-heap of insertion indices. Steps caught
-    /// in a cycle (a builder's mistake) come last, in insertion order, with a finding.
+    /// The steps in order. Steps caught in a cycle (a builder's mistake) come last, in insertion
+    /// order, with a finding.
     pub fn into_order(self) -> (Vec<Step>, Vec<Finding>) {
         let StepGraph {
             graph,
             mut findings,
         } = self;
-        let count = graph.node_count();
-        let mut indegree: Vec<usize> = graph
-            .node_indices()
-            .map(|n| graph.neighbors_directed(n, petgraph::Incoming).count())
-            .collect();
-        let mut ready: BinaryHeap<Reverse<usize>> = (0..count)
-            .filter(|&i| indegree[i] == 0)
-            .map(Reverse)
-            .collect();
-        let mut order: Vec<usize> = Vec::with_capacity(count);
-        while let Some(Reverse(i)) = ready.pop() {
-            order.push(i);
-            for next in graph.neighbors_directed(NodeIndex::new(i), petgraph::Outgoing) {
-                let j = next.index();
-                indegree[j] -= 1;
-                if indegree[j] == 0 {
-                    ready.push(Reverse(j));
-                }
-            }
-        }
-        if order.len() < count {
-            let stuck: Vec<usize> = (0..count).filter(|i| !order.contains(i)).collect();
+        let (order, stuck) = stable_order(&graph);
+        if stuck > 0 {
             findings.push(Finding::new(
                 Code::RunbookCycle,
                 Target::Plan,
                 format!(
                     "runbook steps {} wait for each other; they are listed in the order they were built",
-                    stuck
+                    order[order.len() - stuck..]
                         .iter()
-                        .map(|&i| graph[NodeIndex::new(i)].id.as_str())
+                        .map(|&i| graph[i].id.as_str())
                         .collect::<Vec<_>>()
                         .join(", ")
                 ),
             ));
-            order.extend(stuck);
         }
         let (nodes, _) = graph.into_nodes_edges();
         let mut slots: Vec<Option<Step>> = nodes.into_iter().map(|n| Some(n.weight)).collect();
-        let steps = order.into_iter().filter_map(|i| slots[i].take()).collect();
+        let steps = order
+            .into_iter()
+            .filter_map(|i| slots[i.index()].take())
+            .collect();
         (steps, findings)
     }
 }

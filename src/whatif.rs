@@ -1,9 +1,10 @@
 //! Live what-ifs: the user fails any set of hosts, racks and sites, and sees where Swarm puts the
-//! tasks, which nodes are lost and how every service fares. The engine computes the scenario
-//! (`analysis::what_if`); this module merges it with the baseline for the canvas and panels.
+//! tasks, which nodes are lost and how every service fares. The engine answers all of it
+//! (`analysis::what_if`: the scenario and every service's status during it); this module only
+//! lays that answer out for the canvas and panels.
 
 use std::collections::{BTreeMap, BTreeSet};
-use swarmplan_engine::analysis::{what_if, FailureScenario};
+use swarmplan_engine::analysis::{what_if, FailureScenario, ServiceStatus};
 use swarmplan_engine::placement::Task;
 use swarmplan_engine::topology::{self, DomainKind};
 use swarmplan_engine::{Analysis, Plan};
@@ -65,31 +66,21 @@ pub fn lost_hosts(plan: &Plan, failed: &BTreeSet<Failed>) -> Vec<String> {
         .collect()
 }
 
-/// One service as the panels show it, with or without failures.
+/// One service as the panels show it, with or without failures: the engine's status, and its
+/// colour on the canvas.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ServiceRow {
     /// `stack/service`.
     pub id: String,
-    pub mode: &'static str,
-    pub desired: u64,
-    pub running: u64,
-    pub nodes: Vec<String>,
-    pub hosts: Vec<String>,
-    /// Its colour on the canvas: an index into the palette.
+    pub status: ServiceStatus,
+    /// An index into the palette.
     pub colour: usize,
 }
 
 impl ServiceRow {
+    /// The engine's health word: `healthy`, `degraded`, `down` or `idle`.
     pub fn state(&self) -> &'static str {
-        if self.desired == 0 {
-            "idle"
-        } else if self.running == 0 {
-            "down"
-        } else if self.running < self.desired {
-            "degraded"
-        } else {
-            "ok"
-        }
+        self.status.health.name()
     }
 }
 
@@ -122,6 +113,21 @@ fn id(task: &Task) -> String {
     format!("{}/{}", task.stack, task.service)
 }
 
+/// The engine's service statuses as rows, with their colours.
+fn rows(colours: &BTreeMap<String, usize>, statuses: &[ServiceStatus]) -> Vec<ServiceRow> {
+    statuses
+        .iter()
+        .map(|status| {
+            let id = status.id();
+            ServiceRow {
+                colour: colours.get(&id).copied().unwrap_or(0),
+                id,
+                status: status.clone(),
+            }
+        })
+        .collect()
+}
+
 impl WhatIf {
     /// The plan's own placement, with nothing failed: what the page shows on every keystroke.
     pub fn baseline(analysis: &Analysis) -> Self {
@@ -132,22 +138,7 @@ impl WhatIf {
             lost_hosts: BTreeSet::new(),
             lost_nodes: BTreeSet::new(),
             chips: chips(&colours, placed),
-            services: analysis
-                .services
-                .iter()
-                .map(|s| {
-                    let id = s.id();
-                    ServiceRow {
-                        colour: colours[&id],
-                        id,
-                        mode: s.mode,
-                        desired: s.desired,
-                        running: s.running,
-                        nodes: s.nodes.clone(),
-                        hosts: s.hosts.clone(),
-                    }
-                })
-                .collect(),
+            services: rows(&colours, &analysis.services),
         }
     }
 
@@ -158,70 +149,18 @@ impl WhatIf {
         if lost.is_empty() {
             return WhatIf::baseline(analysis);
         }
-        let scenario = what_if(plan, &lost);
+        let outage = what_if(plan, &lost);
+        let scenario = outage.scenario;
         let colours = colours(analysis);
         let lost_nodes: BTreeSet<String> = scenario.lost_nodes.iter().cloned().collect();
-        let host_of: BTreeMap<&str, &str> = plan
-            .nodes
-            .iter()
-            .map(|n| (n.name.as_str(), n.host_name()))
-            .collect();
         let kept = analysis
             .placement
             .iter()
             .filter(|t| !lost_nodes.contains(&t.node))
             .map(|t| (t, false));
         let moved = scenario.rescheduled.iter().map(|t| (t, true));
-        let chips = chips(&colours, kept.clone().chain(moved.clone()));
-        // The tasks each service (`stack/service`) runs.
-        let mut running: BTreeMap<String, Vec<&Task>> = BTreeMap::new();
-        for (task, _) in kept.chain(moved) {
-            running.entry(id(task)).or_default().push(task);
-        }
-        let mut lost_of_service: BTreeMap<String, u64> = BTreeMap::new();
-        for task in analysis
-            .placement
-            .iter()
-            .filter(|t| lost_nodes.contains(&t.node))
-        {
-            *lost_of_service.entry(id(task)).or_default() += 1;
-        }
-
-        let services = analysis
-            .services
-            .iter()
-            .map(|s| {
-                let service = s.id();
-                let tasks = running.get(&service).map(Vec::as_slice).unwrap_or(&[]);
-                let mut nodes: Vec<String> = vec![];
-                let mut hosts: Vec<String> = vec![];
-                for task in tasks {
-                    if !nodes.contains(&task.node) {
-                        nodes.push(task.node.clone());
-                    }
-                    let host = host_of.get(task.node.as_str()).copied().unwrap_or("");
-                    if !hosts.iter().any(|h| h == host) {
-                        hosts.push(host.to_owned());
-                    }
-                }
-                // A global service's tasks on lost nodes are not moved: they are no longer wanted.
-                let desired = if s.mode == "global" {
-                    s.desired
-                        .saturating_sub(lost_of_service.get(&service).copied().unwrap_or(0))
-                } else {
-                    s.desired
-                };
-                ServiceRow {
-                    colour: colours[&service],
-                    id: service,
-                    mode: s.mode,
-                    desired,
-                    running: tasks.len() as u64,
-                    nodes,
-                    hosts,
-                }
-            })
-            .collect();
+        let chips = chips(&colours, kept.chain(moved));
+        let services = rows(&colours, &outage.services);
         WhatIf {
             lost_hosts: lost.into_iter().collect(),
             scenario: Some(scenario),
@@ -305,7 +244,7 @@ stacks:
         let w = compute(&[]);
         assert!(w.scenario.is_none() && w.lost_nodes.is_empty());
         assert_eq!(w.chips["m1"].len(), 2, "one web task and the agent");
-        assert_eq!(row(&w, "s/web").state(), "ok");
+        assert_eq!(row(&w, "s/web").state(), "healthy");
         assert!(w.chips.values().flatten().all(|c| !c.moved));
     }
 
@@ -318,10 +257,13 @@ stacks:
         assert_eq!(moved.len(), 1);
         assert_eq!(moved[0].service, "s/web");
         let web = row(&w, "s/web");
-        assert_eq!((web.running, web.desired, web.state()), (3, 3, "ok"));
-        assert_eq!(web.hosts, ["h2", "h3"]);
+        assert_eq!(
+            (web.status.running, web.status.desired, web.state()),
+            (3, 3, "healthy")
+        );
+        assert_eq!(web.status.hosts, ["h2", "h3"]);
         let agent = row(&w, "s/agent");
-        assert_eq!((agent.running, agent.desired), (2, 2));
+        assert_eq!((agent.status.running, agent.status.desired), (2, 2));
         assert!(w.scenario.as_ref().unwrap().quorum);
     }
 
@@ -339,7 +281,7 @@ stacks:
         assert!(!scenario.quorum);
         assert_eq!(scenario.managers_left, 1);
         // Without quorum nothing is rescheduled.
-        assert_eq!(row(&w, "s/web").running, 1);
+        assert_eq!(row(&w, "s/web").status.running, 1);
         assert_eq!(row(&w, "s/web").state(), "degraded");
     }
 

@@ -187,10 +187,10 @@ pub fn Inspector() -> impl IntoView {
                     .with(|w| w.services.iter().find(|s| &s.id == id).cloned())?;
                 let content = view! {
                     <dl class="facts">
-                        <dt>"Mode"</dt><dd>{row.mode}</dd>
-                        <dt>"Placed"</dt><dd>{format!("{} of {}", row.running, row.desired)}</dd>
-                        <dt>"Nodes"</dt><dd>{row.nodes.join(", ")}</dd>
-                        <dt>"Hosts"</dt><dd>{row.hosts.join(", ")}</dd>
+                        <dt>"Mode"</dt><dd>{row.status.mode.name()}</dd>
+                        <dt>"Placed"</dt><dd>{format!("{} of {}", row.status.running, row.status.desired)}</dd>
+                        <dt>"Nodes"</dt><dd>{row.status.nodes.join(", ")}</dd>
+                        <dt>"Hosts"</dt><dd>{row.status.hosts.join(", ")}</dd>
                     </dl>
                     <p class="muted">"Its tasks are outlined on the canvas."</p>
                 };

@@ -29,13 +29,13 @@ pub fn ServicesPanel() -> impl IntoView {
                                     <span class=format!("swatch svc-{}", s.colour) aria-hidden="true"></span>
                                     {s.id.clone()}
                                 </button>
-                                <span class="svc-mode">{s.mode}</span>
+                                <span class="svc-mode">{s.status.mode.name()}</span>
                             </th>
-                            <td class="num" data-testid="svc-placed">{format!("{}/{}", s.running, s.desired)}</td>
+                            <td class="num" data-testid="svc-placed">{format!("{}/{}", s.status.running, s.status.desired)}</td>
                             <td><span class=format!("pill pill-{state}")>{state}</span></td>
                             <td class="wrap">
-                                <span class="svc-nodes">{s.nodes.join(", ")}</span>
-                                {(!s.hosts.is_empty()).then(|| view! { <span class="svc-hosts" data-testid="svc-hosts">{format!("on {}", s.hosts.join(", "))}</span> })}
+                                <span class="svc-nodes">{s.status.nodes.join(", ")}</span>
+                                {(!s.status.hosts.is_empty()).then(|| view! { <span class="svc-hosts" data-testid="svc-hosts">{format!("on {}", s.status.hosts.join(", "))}</span> })}
                             </td>
                         </tr>
                     }

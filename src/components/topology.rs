@@ -15,6 +15,7 @@ use leptos::prelude::*;
 use leptos::wasm_bindgen::{closure::Closure, JsCast};
 use send_wrapper::SendWrapper;
 use std::collections::BTreeSet;
+use swarmplan_engine::analysis::Health;
 use swarmplan_engine::plan::{Availability, Role};
 use swarmplan_engine::topology::DomainKind;
 use swarmplan_engine::Analysis;
@@ -724,8 +725,8 @@ pub fn Verdict() -> impl IntoView {
             if moved > 0 {
                 effects.push(format!("{moved} task{} rescheduled", if moved == 1 { "" } else { "s" }));
             }
-            let down = w.services.iter().filter(|s| s.state() == "down").count();
-            let degraded = w.services.iter().filter(|s| s.state() == "degraded").count();
+            let down = w.services.iter().filter(|s| s.status.health == Health::Down).count();
+            let degraded = w.services.iter().filter(|s| s.status.health == Health::Degraded).count();
             if down > 0 {
                 effects.push(format!("{down} service{} down", if down == 1 { "" } else { "s" }));
             }

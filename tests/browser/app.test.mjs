@@ -8,7 +8,9 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
@@ -16,6 +18,8 @@ import { serveStatic } from './serve.mjs';
 
 const DIST = process.env.SWARMPLAN_DIST;
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+/** The `swarmplan` command, built from the same engine: the page must show what it prints. */
+const CLI = process.env.SWARMPLAN_CLI;
 const ARTIFACTS = path.join(path.dirname(fileURLToPath(import.meta.url)), 'artifacts');
 const VIEWPORT = { width: 1440, height: 960 };
 /** How long the app may take to react to an edit (the wasm runs in a 2-core CI box). */
@@ -658,6 +662,85 @@ test('failing hosts moves their tasks; the banner and services change with them'
   await until(page, () => document.querySelector('[data-testid="whatif-banner"]').dataset.state === 'idle', null, 'restored');
   assert.deepEqual(await tasksOn('app1'), app1Tasks, 'the tasks are back where they were');
   assert.deepEqual(app.requestsSinceLoad(), [], 'no request at all after the page loaded');
+  await app.close();
+});
+
+/** `swarmplan ARGS...`; its stdout, whatever its exit code (1 means errors were found). */
+function swarmplanCli(...args) {
+  assert.ok(CLI, 'set SWARMPLAN_CLI to the swarmplan binary (cargo xtask test does)');
+  const run = spawnSync(CLI, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  assert.ok(run.status === 0 || run.status === 1, `swarmplan ${args.join(' ')}: ${run.stderr}`);
+  return run.stdout;
+}
+
+/** What a failure stops or degrades, in the words of the failure-domains table. */
+function servicesText(failure) {
+  const parts = [];
+  if (failure.services.down.length) parts.push(`down: ${failure.services.down.join(', ')}`);
+  if (failure.services.degraded.length) parts.push(`degraded: ${failure.services.degraded.join(', ')}`);
+  return parts.length ? parts.join('; ') : '—';
+}
+
+test('every example and every single-domain failure render as `swarmplan analyze --json` reports them', async () => {
+  const scratch = await mkdtemp(path.join(os.tmpdir(), 'swarmplan-page-vs-cli-'));
+  const app = await openApp();
+  const { page } = app;
+  const select = page.locator('[data-testid="example-select"]');
+  const ids = (await select.locator('option').evaluateAll((options) => options.map((o) => o.value))).filter(Boolean);
+  assert.equal(ids.length, 5, 'five examples');
+  let compared = 0;
+  for (const id of ids) {
+    const file = path.join(scratch, `${id}.yaml`);
+    await writeFile(file, swarmplanCli('example', id));
+    const analysis = JSON.parse(swarmplanCli('analyze', file, '--json'));
+    await testid(page, 'mode-select').click();
+    await select.selectOption(id);
+    const name = (await readFile(file, 'utf8')).match(/^name: (.+)$/m)[1];
+    await until(page, (name) => document.querySelector('[data-testid="plan-name"]').textContent.trim() === name, name, `${id} is loaded`);
+    assert.equal((await testid(page, 'survival-summary').textContent()).trim(), analysis.survival.summary, `${id}: the survival summary`);
+    const worst = analysis.failures.some((f) => f.domain !== 'hosts' && !f.quorum)
+      ? 'lost'
+      : analysis.failures.some((f) => f.domain !== 'hosts' && (f.services.down.length || f.services.degraded.length))
+        ? 'warning'
+        : 'ok';
+    assert.equal(await page.locator('p.survival').getAttribute('data-impact'), worst, `${id}: the summary's colour`);
+
+    const singles = analysis.failures.filter((f) => f.domain !== 'hosts');
+    for (const failure of singles) {
+      const cells = (await page.locator(`[data-testid="failure-domains"] tr[data-domain="${failure.domain}:${failure.name}"] td`).allTextContents()).map((c) => c.trim());
+      const why = `${id}, ${failure.domain} ${failure.name}`;
+      assert.equal(cells[2], String(failure.lost_nodes.length), `${why}: nodes lost`);
+      assert.equal(cells[3], String(failure.managers_left), `${why}: managers left`);
+      assert.equal(cells[4], failure.quorum ? 'yes' : 'no', `${why}: quorum`);
+      assert.equal(cells[5], servicesText(failure), `${why}: what stops or degrades`);
+    }
+
+    // The same failures as what-ifs: the services panel shows each service's health in them.
+    const baseline = new Map(analysis.services.map((s) => [`${s.stack}/${s.service}`, s.health]));
+    await testid(page, 'mode-whatif').click();
+    await testid(page, 'tab-services').click();
+    await testid(page, 'services').waitFor();
+    for (const failure of singles) {
+      const why = `${id}, what if ${failure.domain} ${failure.name} fails`;
+      const shape = failure.domain === 'host' ? `[data-host="${failure.name}"]` : `[data-region="${failure.name}"]`;
+      await canvas(page).locator(shape).first().focus();
+      await page.keyboard.press('Enter');
+      await until(page, () => document.querySelector('[data-testid="whatif-banner"]')?.dataset.state !== 'idle', null, `${why}: the banner reports it`);
+      assert.equal(await testid(page, 'whatif-banner').getAttribute('data-state'), failure.quorum ? 'holds' : 'lost', `${why}: quorum`);
+      assert.match(await testid(page, 'whatif-quorum').textContent(), new RegExp(`${failure.managers_left} of ${analysis.quorum.managers} managers left`), `${why}: managers left`);
+      const states = Object.fromEntries(
+        await testid(page, 'services').locator('tr[data-service]').evaluateAll((rows) => rows.map((r) => [r.dataset.service, r.dataset.state])),
+      );
+      for (const [service, before] of baseline) {
+        const expected = failure.services.down.includes(service) ? 'down' : failure.services.degraded.includes(service) ? 'degraded' : before;
+        assert.equal(states[service], expected, `${why}: ${service}`);
+      }
+      await testid(page, 'whatif-clear').click();
+      await until(page, () => document.querySelector('[data-testid="whatif-banner"]').dataset.state === 'idle', null, `${why}: restored`);
+      compared += 1;
+    }
+  }
+  assert.ok(compared >= 15, `every single-domain failure of every example was compared (${compared})`);
   await app.close();
 });
 

@@ -111,6 +111,16 @@ fn dist() -> Result<PathBuf> {
     Ok(dist)
 }
 
+/// The `swarmplan` command, built in debug as `cargo test` builds it; the browser tests hold the
+/// page against what it prints.
+fn cli_binary() -> Result<PathBuf> {
+    run(cargo().args(["build", "-p", "swarmplan-cli"]))?;
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target"));
+    Ok(target.join("debug").join("swarmplan"))
+}
+
 fn test() -> Result {
     tools::web()?;
     tools::test_judges()?;
@@ -150,5 +160,6 @@ fn test() -> Result {
         .args(["--test", "--test-reporter=spec"])
         .args(&tests)
         .env("SWARMPLAN_DIST", &dist)
+        .env("SWARMPLAN_CLI", cli_binary()?)
         .env("CHROMIUM", tools::CHROMIUM))
 }

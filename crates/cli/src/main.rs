@@ -481,7 +481,7 @@ fn report(analysis: &Analysis) -> String {
                 out,
                 "  {:<32} {:<10} {}/{}  nodes {}  hosts {}",
                 s.id(),
-                s.mode,
+                s.mode.name(),
                 s.running,
                 s.desired,
                 if s.nodes.is_empty() {

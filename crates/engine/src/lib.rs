@@ -5,7 +5,6 @@
 //! around it.
 
 pub mod analysis;
-mod checks;
 pub mod cluster_import;
 mod codes;
 pub mod compose;

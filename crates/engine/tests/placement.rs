@@ -507,7 +507,21 @@ fn what_if_fails_any_set_of_hosts_at_once() {
     let mut out = String::new();
     for lost in [vec![], vec!["h1"], vec!["h1", "h2"]] {
         let lost: Vec<String> = lost.into_iter().map(String::from).collect();
-        let f = swarmplan_engine::analysis::what_if(&plan, &lost);
+        let outage = swarmplan_engine::analysis::what_if(&plan, &lost);
+        let f = &outage.scenario;
+        let statuses: Vec<String> = outage
+            .services
+            .iter()
+            .map(|s| {
+                format!(
+                    "{} {}/{} {}",
+                    s.service,
+                    s.running,
+                    s.desired,
+                    s.health.name()
+                )
+            })
+            .collect();
         let moved: Vec<String> = f
             .rescheduled
             .iter()
@@ -515,7 +529,7 @@ fn what_if_fails_any_set_of_hosts_at_once() {
             .collect();
         writeln!(
             out,
-            "{} [{}]: lost {:?} managers left {} quorum {} down {:?} moved [{}] pending {}",
+            "{} [{}]: lost {:?} managers left {} quorum {} down {:?} moved [{}] pending {} — {}",
             f.domain,
             f.name,
             f.lost_nodes,
@@ -523,21 +537,22 @@ fn what_if_fails_any_set_of_hosts_at_once() {
             f.quorum,
             f.services.down,
             moved.join(" "),
-            f.pending.len()
+            f.pending.len(),
+            statuses.join(", ")
         )
         .unwrap();
     }
     // One host lost is exactly the analysis's own scenario for that host.
-    let h1 = swarmplan_engine::analysis::what_if(&plan, &["h1".to_owned()]);
+    let h1 = swarmplan_engine::analysis::what_if(&plan, &["h1".to_owned()]).scenario;
     let single = analysis.failures.iter().find(|f| f.name == "h1").unwrap();
     assert_eq!(
         (&h1.lost_nodes, &h1.rescheduled, h1.quorum),
         (&single.lost_nodes, &single.rescheduled, single.quorum)
     );
     expect![[r#"
-        hosts []: lost [] managers left 3 quorum true down [] moved [] pending 0
-        hosts [h1]: lost ["m1", "w1"] managers left 2 quorum true down [] moved [web.1→w2] pending 0
-        hosts [h1+h2]: lost ["m1", "m2", "w1", "w2"] managers left 1 quorum false down [] moved [] pending 2
+        hosts []: lost [] managers left 3 quorum true down [] moved [] pending 0 — web 3/3 healthy
+        hosts [h1]: lost ["m1", "w1"] managers left 2 quorum true down [] moved [web.1→w2] pending 0 — web 3/3 healthy
+        hosts [h1+h2]: lost ["m1", "m2", "w1", "w2"] managers left 1 quorum false down [] moved [] pending 2 — web 1/3 degraded
     "#]]
     .assert_eq(&out);
 }

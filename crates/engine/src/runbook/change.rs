@@ -23,7 +23,7 @@ use super::node_steps::{
     self as node, chain, control, inspect, label_inspect, label_rm, leader, safe_nodes,
 };
 use super::{install, upgrade, Effect, Expect, Phase, RunsOn, Step};
-use crate::analysis::{analyze, Options};
+use crate::analysis::{analyze, Options, ServiceMode};
 use crate::compose;
 use crate::diff::{diff, same_node, Change, PlanDiff};
 use crate::export::commands::{
@@ -978,7 +978,7 @@ impl<'p> Builder<'p, '_> {
         for status in analysis
             .services
             .iter()
-            .filter(|s| s.mode == "replicated" && s.desired >= 2)
+            .filter(|s| s.mode == ServiceMode::Replicated && s.desired >= 2)
         {
             let unchanged = self.before_stack(&status.stack).is_some_and(|old| {
                 let new = self.after.stacks.iter().find(|s| s.name == status.stack);

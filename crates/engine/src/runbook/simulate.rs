@@ -9,7 +9,7 @@
 //! node returns, but whether every task has a place is the same question either way.
 
 use super::{Effect, Step};
-use crate::analysis::{analyze, Options, ServiceStatus};
+use crate::analysis::{analyze, Options, ServiceMode, ServiceStatus};
 use crate::constraint::{self, Key, Operator};
 use crate::findings::{Code, Finding, Target};
 use crate::plan::{Availability, Plan, Role};
@@ -189,7 +189,7 @@ impl State {
         let below = self
             .services()
             .iter()
-            .filter(|s| s.mode == "replicated")
+            .filter(|s| s.mode == ServiceMode::Replicated)
             .filter(|s| {
                 let before = baseline
                     .iter()
@@ -456,7 +456,11 @@ pub fn drain_outcome(state: &State, node: &str) -> DrainOutcome {
     after.apply(&Effect::Drain(node.to_owned()));
     let services = after.services();
     let mut outcome = DrainOutcome::default();
-    for status in before.services.iter().filter(|s| s.mode == "replicated") {
+    for status in before
+        .services
+        .iter()
+        .filter(|s| s.mode == ServiceMode::Replicated)
+    {
         if !status.nodes.iter().any(|n| n == node) {
             continue;
         }

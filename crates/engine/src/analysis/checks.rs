@@ -1,12 +1,13 @@
 //! Findings that need placement: what Swarm would do with the plan, and what it cannot see
 //! (physical hosts, racks and sites under its nodes).
 
-use crate::analysis::{FailureScenario, ServiceStatus};
+use super::{FailureScenario, ServiceStatus};
 use crate::compose::{Compose, Mode, MountKind, PortMode, UpdateOrder};
 use crate::constraint::{Key, Operator};
 use crate::findings::{Code, Finding, Target};
 use crate::placement::{Cluster, Spec};
 use crate::plan::{Availability, Plan, Protocol};
+use crate::quorum;
 use crate::topology::DomainKind;
 use crate::units::{Bytes, Cpus};
 use std::collections::BTreeMap;
@@ -458,4 +459,116 @@ pub fn failures(failures: &[FailureScenario]) -> Vec<Finding> {
             .hint("let more nodes meet those services' constraints, on other hosts")
         })
         .collect()
+}
+
+/// The findings about the managers: their count, and the failure domains whose loss breaks
+/// their quorum.
+pub fn quorum(managers: usize, failures: &[FailureScenario]) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    match managers {
+        0 => findings.push(
+            Finding::new(Code::NoManagers, Target::Plan, "the plan has no manager node: a swarm needs at least one")
+                .hint("give three nodes on three different hosts the role manager"),
+        ),
+        1 => findings.push(
+            Finding::new(Code::SingleManager, Target::Plan, "one manager tolerates no loss: if it fails, the swarm can no longer be managed")
+                .hint("use three managers on three different hosts"),
+        ),
+        n if n % 2 == 0 => findings.push(
+            Finding::new(
+                Code::EvenManagers,
+                Target::Plan,
+                format!(
+                    "{n} managers tolerate {} loss(es), no more than {} would: an even count adds a node that must stay up without adding tolerance",
+                    quorum::tolerates(n),
+                    n - 1
+                ),
+            )
+            .hint(format!("use {} or {} managers", n - 1, n + 1)),
+        ),
+        _ => {}
+    }
+    if managers > 7 {
+        findings.push(
+            Finding::new(
+                Code::TooManyManagers,
+                Target::Plan,
+                format!("{managers} managers: Docker advises at most seven, since every manager takes part in each Raft write"),
+            )
+            .hint("keep 3, 5 or 7 managers and make the other nodes workers"),
+        );
+    }
+    if managers > 0 {
+        for failure in failures
+            .iter()
+            .filter(|f| !f.quorum && f.domain != DomainKind::Hosts)
+        {
+            let only_one = failures
+                .iter()
+                .filter(|f| f.domain == failure.domain)
+                .count()
+                == 1;
+            if only_one && failure.domain != DomainKind::Host {
+                // A plan drawn in one rack or one site cannot survive its loss, whatever the
+                // managers do: that is a fact of the design to state, not a mistake to fix.
+                findings.push(
+                    Finding::new(
+                        if failure.domain == DomainKind::Rack {
+                            Code::SingleRack
+                        } else {
+                            Code::SingleSite
+                        },
+                        if failure.domain == DomainKind::Rack {
+                            Target::Rack(failure.name.clone())
+                        } else {
+                            Target::Site(failure.name.clone())
+                        },
+                        format!(
+                            "every host is in {} {}: its loss stops the swarm",
+                            failure.domain, failure.name
+                        ),
+                    )
+                    .hint(format!(
+                        "to survive the loss of a {0}, spread the managers over three {0}s",
+                        failure.domain
+                    )),
+                );
+                continue;
+            }
+            let (code, target) = match failure.domain {
+                DomainKind::Host => (
+                    Code::HostLossBreaksQuorum,
+                    Target::Host(failure.name.clone()),
+                ),
+                DomainKind::Rack => (
+                    Code::RackLossBreaksQuorum,
+                    Target::Rack(failure.name.clone()),
+                ),
+                DomainKind::Site => (
+                    Code::SiteLossBreaksQuorum,
+                    Target::Site(failure.name.clone()),
+                ),
+                DomainKind::Hosts => unreachable!("pairs are filtered out above"),
+            };
+            let lost = managers - failure.managers_left;
+            findings.push(
+                Finding::new(
+                    code,
+                    target,
+                    format!(
+                        "losing {} {} takes {lost} of {managers} managers: {} left, quorum needs {}",
+                        failure.domain,
+                        failure.name,
+                        failure.managers_left,
+                        quorum::majority(managers)
+                    ),
+                )
+                .hint(match quorum::tolerates(managers) {
+                    0 => format!("{managers} manager(s) tolerate no loss: use three managers, each in a different {}", failure.domain),
+                    most => format!("spread the managers so that no {} holds more than {most}", failure.domain),
+                }),
+            );
+        }
+    }
+    findings
 }

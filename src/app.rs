@@ -17,7 +17,7 @@ use crate::whatif::{Failed, WhatIf};
 use crate::{browser, share, storage};
 use leptos::prelude::*;
 use std::collections::BTreeSet;
-use swarmplan_engine::topology::DomainKind;
+use swarmplan_engine::domains::DomainKind;
 use swarmplan_engine::{analyze, Analysis, Options, Plan, Target};
 
 /// What is selected on the canvas (or through a finding).

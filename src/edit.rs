@@ -170,7 +170,7 @@ pub fn fresh_name(prefix: &str, taken: impl Fn(&str) -> bool) -> String {
 }
 
 fn host_taken(plan: &Plan, name: &str) -> bool {
-    swarmplan_engine::topology::host_names(plan)
+    swarmplan_engine::domains::host_names(plan)
         .iter()
         .any(|h| h == name)
 }

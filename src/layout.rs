@@ -5,8 +5,8 @@
 //! the order the plan first names them; hosts are boxes inside them; the nodes of a host are
 //! cards stacked inside its box, in plan order. Nothing here knows about the DOM.
 
+use swarmplan_engine::domains;
 use swarmplan_engine::plan::{Availability, Plan, Role};
-use swarmplan_engine::topology;
 
 /// Space around the whole drawing.
 pub const MARGIN: f64 = 16.0;
@@ -208,7 +208,7 @@ impl Layout {
 }
 
 pub fn layout(plan: &Plan) -> Layout {
-    let names = topology::host_names(plan);
+    let names = domains::host_names(plan);
     let placed: Vec<Placed> = names
         .iter()
         .map(|name| {

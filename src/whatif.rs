@@ -5,8 +5,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use swarmplan_engine::analysis::{what_if, FailureScenario, ServiceStatus};
+use swarmplan_engine::domains::{self, DomainKind};
 use swarmplan_engine::placement::Task;
-use swarmplan_engine::topology::{self, DomainKind};
 use swarmplan_engine::{Analysis, Plan};
 
 /// A failure domain the user switched off: a host, a rack or a site.
@@ -48,7 +48,7 @@ impl Failed {
 /// (renamed or deleted since) take nothing.
 pub fn lost_hosts(plan: &Plan, failed: &BTreeSet<Failed>) -> Vec<String> {
     let mut lost: BTreeSet<&str> = BTreeSet::new();
-    let names = topology::host_names(plan);
+    let names = domains::host_names(plan);
     for domain in failed {
         match domain.kind {
             DomainKind::Host | DomainKind::Hosts => {

@@ -4,7 +4,7 @@
 use crate::app::Ctx;
 use crate::browser;
 use leptos::prelude::*;
-use swarmplan_engine::export::bundle::{bundle_for, zip};
+use swarmplan_engine::bundle::{bundle_for, zip};
 
 #[component]
 pub fn ExportsPanel() -> impl IntoView {

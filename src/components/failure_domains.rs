@@ -4,7 +4,7 @@
 use crate::keyed::{keyed, Keyed};
 use leptos::prelude::*;
 use swarmplan_engine::analysis::{FailureScenario, Impact};
-use swarmplan_engine::topology::DomainKind;
+use swarmplan_engine::domains::DomainKind;
 use swarmplan_engine::Analysis;
 
 /// The colour word of an impact: the summary's and a row's class.

@@ -161,7 +161,7 @@ pub fn Gallery(open: RwSignal<bool>) -> impl IntoView {
         .map(|example| {
             let stats = parse_plan(example.yaml).map(|p| {
                 [
-                    (swarmplan_engine::topology::host_names(&p).len(), "host"),
+                    (swarmplan_engine::domains::host_names(&p).len(), "host"),
                     (p.nodes.len(), "node"),
                     (p.managers().count(), "manager"),
                     (p.stacks.len(), "stack"),

@@ -6,8 +6,8 @@ use crate::components::topology::delete;
 use crate::edit::{self, EditError, Place};
 use crate::whatif::Failed;
 use leptos::prelude::*;
+use swarmplan_engine::domains::DomainKind;
 use swarmplan_engine::plan::{Availability, Host, Node, Role};
-use swarmplan_engine::topology::DomainKind;
 use swarmplan_engine::units::{Bytes, Cpus};
 
 /// Reads `key=value` lines; blank lines are skipped.
@@ -134,7 +134,7 @@ pub fn Inspector() -> impl IntoView {
                 ("Node", name.clone(), node_form(ctx, node, &plan).into_any())
             }
             Selection::Host(name) => {
-                if !swarmplan_engine::topology::host_names(&plan).contains(name) {
+                if !swarmplan_engine::domains::host_names(&plan).contains(name) {
                     return None;
                 }
                 let host = plan
@@ -216,7 +216,7 @@ pub fn Inspector() -> impl IntoView {
 
 fn node_form(ctx: Ctx, node: Node, plan: &swarmplan_engine::Plan) -> impl IntoView {
     let name = node.name.clone();
-    let host_names = swarmplan_engine::topology::host_names(plan);
+    let host_names = swarmplan_engine::domains::host_names(plan);
     let current_host = node.host_name().to_owned();
     let n = name.clone();
     let rename = move |new: String| {

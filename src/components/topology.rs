@@ -16,8 +16,8 @@ use leptos::wasm_bindgen::{closure::Closure, JsCast};
 use send_wrapper::SendWrapper;
 use std::collections::BTreeSet;
 use swarmplan_engine::analysis::Health;
+use swarmplan_engine::domains::DomainKind;
 use swarmplan_engine::plan::{Availability, Role};
-use swarmplan_engine::topology::DomainKind;
 use swarmplan_engine::Analysis;
 
 /// Whether losing this failure domain loses the managers' quorum.
@@ -275,7 +275,7 @@ pub fn host_for_new_node(ctx: Ctx) -> Option<String> {
     match ctx.selection.get_untracked() {
         Some(Selection::Host(host)) => Some(host),
         Some(Selection::Node(node)) => plan.node(&node).map(|n| n.host_name().to_owned()),
-        _ => swarmplan_engine::topology::host_names(&plan).pop(),
+        _ => swarmplan_engine::domains::host_names(&plan).pop(),
     }
 }
 

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use swarmplan_engine::findings::Code;
 use swarmplan_engine::{
-    analyze, examples, export, import, parse_plan, plan_to_yaml, Analysis, Options, Plan,
+    analyze, bundle, examples, export, import, parse_plan, plan_to_yaml, Analysis, Options, Plan,
 };
 
 #[derive(Parser)]
@@ -207,7 +207,7 @@ fn run(command: Command) -> Result<ExitCode, BadInput> {
         Command::Export { plan, out, zip } => {
             let plan = read_plan(&plan)?;
             let analysis = analyze(&plan, &Options::default());
-            let bundle = export::bundle_for(&plan, &analysis);
+            let bundle = bundle::bundle_for(&plan, &analysis);
             for file in &bundle.files {
                 let path = out.join(&file.path);
                 if let Some(parent) = path.parent() {
@@ -220,7 +220,7 @@ fn run(command: Command) -> Result<ExitCode, BadInput> {
                 set_executable(&path, file.executable)?;
             }
             if let Some(zip) = zip {
-                std::fs::write(&zip, export::zip(&bundle))
+                std::fs::write(&zip, bundle::zip(&bundle))
                     .map_err(|e| BadInput(format!("cannot write {}: {e}", zip.display())))?;
             }
             for finding in &bundle.findings {

@@ -2,8 +2,27 @@
 //! in one table. A finding is made from a [`Code`], so a misspelt code does not compile, and
 //! `swarmplan explain CODE` prints the explanation kept here (as `rustc --explain` does).
 
-use crate::findings::Severity;
+use serde::Serialize;
 use std::fmt;
+
+/// How much a finding matters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+    Info,
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "info",
+        })
+    }
+}
 
 macro_rules! codes {
     ($(

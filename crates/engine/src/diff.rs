@@ -4,9 +4,9 @@
 
 use crate::analysis::{analyze, Analysis, Options};
 use crate::compose::{self, Mode, Service};
+use crate::domains::DomainKind;
 use crate::placement::Task;
 use crate::plan::{Node, Plan};
-use crate::topology::DomainKind;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::fmt::{self, Write};

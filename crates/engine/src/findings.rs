@@ -1,26 +1,8 @@
 //! Findings: every check's result, as data. A user's mistake is a finding, never a panic.
 
-pub use crate::codes::Code;
+pub use crate::codes::{Code, Severity};
 use serde::{Serialize, Serializer};
 use std::fmt;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    Error,
-    Warning,
-    Info,
-}
-
-impl fmt::Display for Severity {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-            Severity::Info => "info",
-        })
-    }
-}
 
 /// What a finding is about, so that the app can select and highlight it.
 ///

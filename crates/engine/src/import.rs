@@ -1,8 +1,9 @@
 //! Importing stack files into a plan: a compose file, as operators write them for
 //! `docker stack deploy`, becomes a plan stack, kept whole.
 
+use crate::load::parse_compose;
 use crate::plan::Stack;
-use crate::yaml::{parse_value, PlanError, Value};
+use crate::yaml::{PlanError, Value};
 
 /// The top-level keys of a compose file that `docker stack deploy` accepts.
 const TOP_LEVEL: &[&str] = &[
@@ -22,8 +23,7 @@ fn line_of_key(text: &str, key: &str) -> Option<usize> {
 /// Reads a compose file into a stack named `name`. Anchors and merge keys are resolved;
 /// `${VAR}` references are kept as written.
 pub fn stack_from_compose(name: &str, text: &str) -> Result<Stack, PlanError> {
-    let mut compose = parse_value(text)?;
-    crate::compose::normalize_file_modes(&mut compose);
+    let compose = parse_compose(text)?;
     let Value::Mapping(top) = &compose else {
         return Err(PlanError {
             message: "a stack file is a YAML mapping with `services:`".into(),

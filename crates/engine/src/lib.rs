@@ -5,27 +5,30 @@
 //! around it.
 
 pub mod analysis;
+pub mod bundle;
 pub mod cluster_import;
 mod codes;
 pub mod compose;
 pub mod constraint;
 pub mod diff;
+pub mod domains;
 pub mod examples;
 pub mod export;
 pub mod findings;
 pub mod import;
+pub mod load;
 pub mod order;
 pub mod placement;
 pub mod plan;
 pub mod quorum;
 pub mod runbook;
 pub mod sizing;
-pub mod topology;
 pub mod units;
 pub mod validate;
 pub mod yaml;
 
 pub use analysis::{analyze, Analysis, Options};
 pub use findings::{Finding, Severity, Target};
+pub use load::parse_plan;
 pub use plan::Plan;
-pub use yaml::{parse_plan, plan_to_yaml, PlanError};
+pub use yaml::{plan_to_yaml, PlanError};

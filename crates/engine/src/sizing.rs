@@ -11,10 +11,10 @@
 use crate::analysis::{analyze, Analysis, Options};
 use crate::compose::{self, Mode, Resources, Service};
 use crate::constraint::{self, Key, Operator};
+use crate::domains::DomainKind;
 use crate::findings::{Code, Finding, Severity, Target};
 use crate::plan::{Availability, Host, Node, Plan, Role, Stack};
 use crate::quorum;
-use crate::topology::DomainKind;
 use crate::units::{Bytes, Cpus};
 use indexmap::IndexMap;
 use serde::Serialize;

@@ -1,5 +1,7 @@
-//! Reading and writing plans as YAML. The YAML library is used here and nowhere else in the
-//! engine, so that it can be replaced in one place.
+//! Reading and writing plans as YAML. The YAML library's reader and writer are called here and
+//! nowhere else in the engine, so that it can be replaced in one place (`plan.rs` names its value
+//! type for the compose files it keeps whole). A leaf: it knows the plan's types, not what a
+//! compose file means; `load.rs` prepares each stack's compose file after the plan is read.
 //!
 //! The library is `serde_yaml_ng`, a maintained fork of the archived `serde_yaml`: the same
 //! `Value`/`Mapping` types (ordered, so compose files keep their key order), merge-key support
@@ -23,7 +25,11 @@ pub struct PlanError {
 }
 
 impl PlanError {
-    fn at(message: impl Into<String>, line: Option<usize>, column: Option<usize>) -> Self {
+    pub(crate) fn at(
+        message: impl Into<String>,
+        line: Option<usize>,
+        column: Option<usize>,
+    ) -> Self {
         PlanError {
             message: message.into(),
             line,
@@ -72,8 +78,9 @@ impl std::error::Error for PlanError {}
 /// responsive.
 pub const MAX_PLAN_BYTES: usize = 16 * 1024 * 1024;
 
-/// Reads a plan. Merge keys (`<<`) in compose files are resolved, as Docker resolves them.
-pub fn parse_plan(text: &str) -> Result<Plan, PlanError> {
+/// Reads a plan document: the typed plan, with its format version checked. Its stacks' compose
+/// files are as written; `load::parse_plan` prepares them.
+pub fn parse_plan_document(text: &str) -> Result<Plan, PlanError> {
     check_size(text)?;
     // One pass over the text when it is a plan of a version this Swarmplan reads; otherwise
     // the format version explains the problem first, and then the plan's own error.
@@ -84,18 +91,14 @@ pub fn parse_plan(text: &str) -> Result<Plan, PlanError> {
             serde_yaml_ng::from_str(text).map_err(|e| PlanError::from_yaml(&e))?;
         check_version(text, &document)?;
     }
-    let mut plan = typed.map_err(|e| PlanError::from_yaml(&e))?;
-    for stack in &mut plan.stacks {
-        let at_stack =
-            |e: String| PlanError::at(format!("stack `{}`: {e}", stack.name), None, None);
-        stack
-            .compose
-            .apply_merge()
-            .map_err(|e| at_stack(e.to_string()))?;
-        check_keys(&stack.compose).map_err(at_stack)?;
-        crate::compose::normalize_file_modes(&mut stack.compose);
-    }
-    Ok(plan)
+    typed.map_err(|e| PlanError::from_yaml(&e))
+}
+
+/// Resolves merge keys (`<<`), as Docker resolves them, and refuses keys that are not plain
+/// scalars (see `check_keys`).
+pub fn prepare_value(value: &mut Value) -> Result<(), String> {
+    value.apply_merge().map_err(|e| e.to_string())?;
+    check_keys(value)
 }
 
 /// Writes a plan. Reading the result gives back the same plan.
@@ -118,15 +121,23 @@ fn check_size(text: &str) -> Result<(), PlanError> {
     Ok(())
 }
 
-/// Reads any YAML document into a value, with the same error shape as plans.
+/// Reads any YAML document into a value, with the same error shape as plans, and prepares it
+/// (`prepare_value`).
 pub fn parse_value(text: &str) -> Result<Value, PlanError> {
     check_size(text)?;
     let mut value: Value = serde_yaml_ng::from_str(text).map_err(|e| PlanError::from_yaml(&e))?;
-    value
-        .apply_merge()
-        .map_err(|e| PlanError::at(e.to_string(), None, None))?;
-    check_keys(&value).map_err(|e| PlanError::at(e, None, None))?;
+    prepare_value(&mut value).map_err(|e| PlanError::at(e, None, None))?;
     Ok(value)
+}
+
+/// A scalar's text: a string, a number or a boolean as written.
+pub fn scalar_text(value: &Value) -> Option<String> {
+    match value {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
 }
 
 /// Refuses a mapping key that is itself a mapping, a list or a tagged value (YAML's `? key`):
@@ -146,7 +157,7 @@ fn check_keys(value: &Value) -> Result<(), String> {
                         return Err(Vec::new());
                     }
                     walk(item).map_err(|mut path| {
-                        path.push(crate::compose::as_text(key).unwrap_or_else(|| "null".into()));
+                        path.push(scalar_text(key).unwrap_or_else(|| "null".into()));
                         path
                     })?;
                 }

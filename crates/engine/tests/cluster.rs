@@ -9,8 +9,8 @@
 use swarmplan_engine::analysis::Health;
 use swarmplan_engine::cluster_import::{import_cluster, parse_json, ClusterImport};
 use swarmplan_engine::diff::{diff, Outcome, PlanDiff};
+use swarmplan_engine::domains::DomainKind;
 use swarmplan_engine::plan::{Availability, Host, Node, Role};
-use swarmplan_engine::topology::DomainKind;
 use swarmplan_engine::units::{Bytes, Cpus};
 use swarmplan_engine::{analyze, parse_plan, plan_to_yaml, Options, Plan};
 

@@ -9,7 +9,8 @@ mod judges;
 
 use expect_test::expect_file;
 use std::collections::BTreeSet;
-use swarmplan_engine::export::{bundle_for, firewall, listall, stack_files, Bundle};
+use swarmplan_engine::bundle::{bundle_for, Bundle};
+use swarmplan_engine::export::{firewall, listall, stack_files};
 use swarmplan_engine::{analyze, examples::EXAMPLES, parse_plan, Options, Plan};
 
 /// A golden file's path; its folder is created so that `UPDATE_EXPECT=1` can write it.

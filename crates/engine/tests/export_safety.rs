@@ -5,7 +5,7 @@
 mod judges;
 
 use proptest::prelude::*;
-use swarmplan_engine::export::{bundle, zip, Bundle};
+use swarmplan_engine::bundle::{bundle, zip, Bundle};
 use swarmplan_engine::{analyze, examples, parse_plan, Options, Plan};
 
 const HOSTILE: [&str; 7] = [

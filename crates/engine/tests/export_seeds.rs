@@ -1,6 +1,6 @@
 //! The seed guides' own artefacts, reproduced from their example plans.
 
-use swarmplan_engine::export::{bundle_for, Bundle};
+use swarmplan_engine::bundle::{bundle_for, Bundle};
 use swarmplan_engine::{analyze, examples, parse_plan, Options, Severity};
 
 fn bundle(id: &str) -> Bundle {

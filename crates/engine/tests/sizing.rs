@@ -3,10 +3,10 @@
 
 use proptest::prelude::*;
 use swarmplan_engine::analysis::Analysis;
+use swarmplan_engine::domains::DomainKind;
 use swarmplan_engine::import::stack_from_compose;
 use swarmplan_engine::plan::{Role, Stack};
 use swarmplan_engine::sizing::{size, Request, Sizing, Survive, VmSize};
-use swarmplan_engine::topology::DomainKind;
 use swarmplan_engine::{analyze, examples, parse_plan, plan_to_yaml, Options, Severity};
 
 /// The stacks of the MSactivator example (seed 001): the Elasticsearch cluster and the msa

@@ -4,11 +4,11 @@
 use super::{FailureScenario, ServiceStatus};
 use crate::compose::{Compose, Mode, MountKind, PortMode, UpdateOrder};
 use crate::constraint::{Key, Operator};
+use crate::domains::DomainKind;
 use crate::findings::{Code, Finding, Target};
 use crate::placement::{Cluster, Spec};
 use crate::plan::{Availability, Plan, Protocol};
 use crate::quorum;
-use crate::topology::DomainKind;
 use crate::units::{Bytes, Cpus};
 use std::collections::BTreeMap;
 

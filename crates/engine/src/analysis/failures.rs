@@ -6,11 +6,11 @@ use super::{
     Survival,
 };
 use crate::compose::Mode;
+use crate::domains::{Domain, DomainKind};
 use crate::order::stack_order;
 use crate::placement::{Cluster, Placed, Spec, Waiting};
 use crate::plan::{Availability, Plan, Role};
 use crate::quorum;
-use crate::topology::{Domain, DomainKind};
 use serde::Serialize;
 use std::collections::BTreeMap;
 

@@ -11,12 +11,12 @@ mod failures;
 pub use failures::{what_if, Outage};
 
 use crate::compose::{self, Compose};
+use crate::domains::{self, DomainKind};
 use crate::findings::{Code, Finding, Severity, Target};
 use crate::order::{stack_order, StackOrder};
 use crate::placement::{self, Cluster, Pending, Spec, Task};
 use crate::plan::Plan;
 use crate::quorum::Quorum;
-use crate::topology::{self, DomainKind};
 use crate::validate;
 use failures::Baseline;
 use serde::Serialize;
@@ -265,9 +265,9 @@ pub fn analyze(plan: &Plan, options: &Options) -> Analysis {
     let uneven = cluster.place_all();
     let baseline = Baseline::of(plan, &cluster);
 
-    let mut domains = topology::single_domains(plan);
+    let mut domains = domains::single_domains(plan);
     if options.host_pairs {
-        domains.extend(topology::host_pairs(plan));
+        domains.extend(domains::host_pairs(plan));
     }
     let failures: Vec<FailureScenario> = domains.iter().map(|d| baseline.fail(d)).collect();
     let survival = failures::survival(&failures, managers);

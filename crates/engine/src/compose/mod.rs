@@ -7,7 +7,7 @@ pub mod interpolate;
 use crate::findings::{Code, Finding, Target};
 use crate::plan::{Protocol, Stack};
 use crate::units::{Bytes, Cpus};
-use crate::yaml::{Mapping, Value};
+use crate::yaml::{scalar_text as as_text, Mapping, Value};
 use indexmap::IndexMap;
 use interpolate::{Problem, Variable};
 use serde::Serialize;
@@ -137,16 +137,6 @@ pub struct Compose {
 impl Compose {
     pub fn service(&self, name: &str) -> Option<&Service> {
         self.services.iter().find(|s| s.name == name)
-    }
-}
-
-/// A scalar's text: a string, a number or a boolean as written.
-pub(crate) fn as_text(value: &Value) -> Option<String> {
-    match value {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        Value::Bool(b) => Some(b.to_string()),
-        _ => None,
     }
 }
 

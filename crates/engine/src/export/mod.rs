@@ -1,5 +1,6 @@
 //! Exports: pure functions from a plan (and where tasks run) to the files an operator runs at
-//! the site. Nothing here reads a file or a clock; the same plan gives the same bytes.
+//! the site. Nothing here reads a file or a clock; the same plan gives the same bytes. The
+//! bundle (`crate::bundle`) gathers them with the runbooks.
 //!
 //! - [`stack_files`]: one compose file per stack, or the three-file split of the Digital Access
 //!   guide.
@@ -8,17 +9,13 @@
 //! - [`firewall`]: the required port matrix, per-node and per-role `firewall-cmd` scripts, the
 //!   port table in Markdown and CSV.
 //! - [`listall`]: a node's `firewall-cmd --list-all`, read and checked against the matrix.
-//! - [`bundle`]: all of it as one ordered file tree and a `.zip`.
 //! - [`shell`]: the quoting and the name checks every script goes through.
 
-pub mod bundle;
 pub mod commands;
 pub mod firewall;
 pub mod listall;
 pub mod shell;
 pub mod stack_files;
-
-pub use bundle::{bundle, bundle_for, zip, Bundle, ExportFile};
 
 /// Where a task runs: the placement's answer, which the firewall needs for host-mode published
 /// ports (open only on the nodes that run the task).

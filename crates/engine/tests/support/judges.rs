@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use swarmplan_engine::export::Bundle;
+use swarmplan_engine::bundle::Bundle;
 
 /// Runs a judge; panics with a clear message when the program is not installed.
 pub fn judge(program: &str, args: &[&str], dir: Option<&Path>, env: &[(String, String)]) -> Output {

@@ -1,4 +1,4 @@
-//! Every export at once, as an ordered file tree (the `swarmplan export --out DIR` layout) and
+//! Every export at once, exports and runbooks, as an ordered file tree (the `swarmplan export --out DIR` layout) and
 //! as the `.zip` the app downloads for an offline site.
 //!
 //! ```text
@@ -12,8 +12,10 @@
 //! runbooks/KIND.md, .sh      install, and upgrade or failover: checklist and script
 //! runbooks/upgrade-stacks/   stack files with the new image tags
 //! ```
+//!
+//! It sits above both `export/` and `runbook/`, which it gathers; neither imports it.
 
-use super::{commands, firewall, shell, stack_files, Task};
+use crate::export::{commands, firewall, shell, stack_files, Task};
 use crate::findings::{Code, Finding, Target};
 use crate::plan::{Plan, Role};
 use serde::Serialize;

@@ -6,15 +6,9 @@ use crate::storage;
 use leptos::prelude::*;
 use swarmplan_engine::runbook::{self, Command, Expect, Kind, Step};
 
+/// Whether a command is done by hand, and its text.
 fn command_text(command: &Command) -> (bool, String) {
-    match command {
-        Command::Shell(line) | Command::UserShell(line) => (false, line.clone()),
-        Command::Script(path) => (false, format!("sudo bash {path}")),
-        Command::Manual(text) => (true, text.clone()),
-        Command::Copy { node, path } => {
-            (false, format!("# copy {path} to {node}:swarmplan/{path}"))
-        }
-    }
+    (matches!(command, Command::Manual(_)), command.text())
 }
 
 fn expect_text(expect: &Expect) -> String {

@@ -151,6 +151,12 @@ codes! {
         "The stack's compose file has a value that `docker stack deploy` would refuse (the \
          message says where and why, in Docker's words). Fix the value; Swarmplan keeps the rest \
          of the file as written.";
+    NetworkReservedName = "network-reserved-name", Error,
+        "a stack network with a name Docker keeps",
+        "Every engine has the networks `host`, `bridge` and `none`, and Swarm creates `ingress` and \
+         `docker_gwbridge` on every node. A stack may join `host` as an external network (the \
+         install runbook then refers to it and creates nothing), but a network of its own with one \
+         of these names cannot be created, and services cannot be attached to Swarm's own.";
     VariableRequired = "variable-required", Error,
         "a stack file needs a variable the plan does not set",
         "The compose file uses `${NAME:?message}` or `${NAME?message}`: Docker refuses to deploy \

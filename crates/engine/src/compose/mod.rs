@@ -108,6 +108,20 @@ pub struct Network {
     pub attachable: bool,
 }
 
+/// The networks every Docker engine has from the start: a stack may join them (as external
+/// networks) but never creates them.
+pub const PREDEFINED_NETWORKS: [&str; 3] = ["host", "bridge", "none"];
+
+/// The networks Swarm itself creates on every node: a service cannot be attached to them.
+pub const SWARM_NETWORKS: [&str; 2] = ["ingress", "docker_gwbridge"];
+
+impl Network {
+    /// One of Docker's own networks (`host`, `bridge`, `none`), joined and never created.
+    pub fn is_predefined(&self) -> bool {
+        self.external && PREDEFINED_NETWORKS.contains(&self.name.as_str())
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Volume {
     pub key: String,
@@ -219,6 +233,9 @@ pub fn read(stack: &Stack) -> Compose {
                 .collect()
         })
         .unwrap_or_default();
+    for network in &networks {
+        reserved_network(&mut reader, &stack.name, network);
+    }
     let volumes = mapping(&resolved, "volumes")
         .map(|m| {
             m.iter()
@@ -547,6 +564,31 @@ fn mount(entry: &Value) -> Option<Mount> {
     }
 }
 
+/// A stack network whose name Docker keeps for itself: its own network named `host`, `bridge`
+/// or `none` (Docker already has one), or any network named `ingress` or `docker_gwbridge`
+/// (Swarm's own, which services cannot join).
+fn reserved_network(reader: &mut Reader, stack: &str, network: &Network) {
+    let name = network.name.as_str();
+    let why = if SWARM_NETWORKS.contains(&name) {
+        "is Swarm's own network, which a service cannot be attached to"
+    } else if PREDEFINED_NETWORKS.contains(&name) && !network.external {
+        "is a network every Docker engine already has: join it as an external network instead of creating one"
+    } else {
+        return;
+    };
+    reader.findings.push(
+        Finding::new(
+            Code::NetworkReservedName,
+            Target::Stack(stack.to_owned()),
+            format!("network `{}` of stack `{stack}` is named `{name}`, which {why}", network.key),
+        )
+        .hint(format!(
+            "give the network another name, or for `host` write `{}: {{ external: true, name: host }}`",
+            network.key
+        )),
+    );
+}
+
 fn network(stack: &str, key: &str, body: &Value) -> Network {
     let external = match body.get("external") {
         Some(Value::Bool(b)) => *b,
@@ -690,6 +732,32 @@ services:
         let compose = read(&stack("services:\n  a:\n    ports: ['http:80', '1-65535:1-65535', {target: 1, mode: bridge}, '80/sctp']\n"));
         assert_eq!(compose.findings.len(), 4, "{:#?}", compose.findings);
         assert!(compose.findings.iter().all(|f| f.code == "compose-invalid"));
+    }
+
+    /// The active/passive example joins Docker's own `host` network; the install once tried to
+    /// create it (`docker network create --driver overlay host`) and stopped there.
+    #[test]
+    fn docker_networks_are_joined_and_reserved_names_are_findings() {
+        let joined = read(&stack(
+            "services:\n  lb: { image: x, networks: [hostnet] }\nnetworks:\n  hostnet: { external: true, name: host }\n",
+        ));
+        assert!(joined.networks[0].is_predefined());
+        assert!(joined.findings.is_empty(), "{:#?}", joined.findings);
+        let reserved = read(&stack(
+            "services:\n  a: { image: x }\nnetworks:\n  own: { name: bridge }\n  mesh: { external: true, name: ingress }\n  fine: {}\n",
+        ));
+        let named: Vec<(&str, &str)> = reserved
+            .findings
+            .iter()
+            .map(|f| (f.code.name(), f.message.split('`').nth(1).unwrap_or("")))
+            .collect();
+        assert_eq!(
+            named,
+            [
+                ("network-reserved-name", "own"),
+                ("network-reserved-name", "mesh")
+            ]
+        );
     }
 
     #[test]

@@ -110,11 +110,17 @@ pub fn label_line(node: &str, key: &str, value: &str) -> String {
     )
 }
 
-/// Every external network the stacks use, once, with the options any of them asks for.
+/// Every external network the stacks use, once, with the options any of them asks for: the
+/// networks to create before the stacks deploy. Docker's own (`host`, `bridge`, `none`) are
+/// joined, never created.
 pub fn external_networks(composes: &[compose::Compose]) -> IndexMap<String, compose::Network> {
     let mut networks: IndexMap<String, compose::Network> = IndexMap::new();
     for compose in composes {
-        for network in compose.networks.iter().filter(|n| n.external) {
+        for network in compose
+            .networks
+            .iter()
+            .filter(|n| n.external && !n.is_predefined())
+        {
             let entry = networks
                 .entry(network.name.clone())
                 .or_insert_with(|| network.clone());

@@ -4,11 +4,11 @@
 
 use super::graph::StepGraph;
 use super::node_steps::{label_inspect, label_rm, leader, safe_nodes};
-use super::{Expect, Phase, RunsOn, Step};
+use super::{Expect, Phase, RunsOn, Step, Token};
 use crate::compose;
 use crate::export::commands::{
-    advertise_flag, deploy_line, deploy_order, external_networks, init_line, join_token,
-    label_line, network_line, remote_address, stack_environment,
+    advertise_flag, deploy_line, deploy_order, external_networks, init_line, label_line,
+    network_line, remote_address, stack_environment,
 };
 use crate::export::{shell, shell::quote, stack_files};
 use crate::findings::{Code, Finding, Target};
@@ -177,18 +177,30 @@ pub(super) fn firewall_step(node: &Node) -> Step {
 }
 
 pub(super) fn join_step(node: &Node, first: &Node) -> Step {
-    let (variable, placeholder) = join_token(node.role);
-    let advertise = advertise_flag(node);
+    let token = Token {
+        role: node.role,
+        from: first.name.clone(),
+    };
+    let why = format!(
+        "the token is asked of {} (`{}`) as the step runs, and kept in the script's memory only",
+        first.name,
+        token.query()
+    );
     Step::new(
         format!("join-{}", node.name),
         format!("Join {} as a {}", node.name, node.role),
         Phase::Swarm,
         RunsOn::Node(node.name.clone()),
     )
-    .shell(format!(
-        "docker swarm join --token \"${{{variable}:-{placeholder}}}\"{advertise} {}",
-        quote(&remote_address(Some(first)))
-    ))
+    .with_token(
+        token,
+        "docker swarm join --token",
+        format!(
+            "{} {}",
+            advertise_flag(node),
+            quote(&remote_address(Some(first)))
+        ),
+    )
     .verify(local_state(), Expect::Contains("active".into()))
     .rollback(format!(
         "docker swarm leave{}; then docker node rm {} on {}",
@@ -200,10 +212,7 @@ pub(super) fn join_step(node: &Node, first: &Node) -> Step {
         node.name,
         first.name
     ))
-    .why(format!(
-        "set {variable} to the output of `docker swarm join-token -q {}` on {} before this step",
-        node.role, first.name
-    ))
+    .why(why)
 }
 
 fn label_step(node: &Node, on: &RunsOn, findings: &mut Vec<Finding>) -> Option<Step> {

@@ -21,7 +21,7 @@ pub mod simulate;
 pub mod upgrade;
 
 use crate::findings::{Code, Finding};
-use crate::plan::Plan;
+use crate::plan::{Plan, Role};
 use serde::Serialize;
 use std::fmt;
 
@@ -182,6 +182,56 @@ pub enum Command {
     Manual(String),
     /// Copies a folder of the bundle (path from its root) to `swarmplan/PATH` on a node.
     Copy { node: String, path: String },
+    /// A shell line with the swarm's join token as one of its words: `before TOKEN after`
+    /// (`before` and `after` quoted already), run where the step runs.
+    WithToken {
+        token: Token,
+        before: String,
+        after: String,
+    },
+}
+
+impl Command {
+    /// The command as a person reads it, in a checklist or the app: a token shows as its
+    /// placeholder (`<WORKER-TOKEN>`).
+    pub fn text(&self) -> String {
+        match self {
+            Command::Shell(line) | Command::UserShell(line) => line.clone(),
+            Command::Script(path) => format!("sudo bash {path}"),
+            Command::Manual(text) => text.clone(),
+            Command::Copy { node, path } => format!("copy {path} to {node}:swarmplan/{path}"),
+            Command::WithToken {
+                token,
+                before,
+                after,
+            } => format!("{before} {}{after}", token.placeholder()),
+        }
+    }
+}
+
+/// A join token: fetched at run time from a manager over the runbook's own transport
+/// (`docker swarm join-token -q ROLE`), and kept in the running script's memory only. It is never
+/// a value in a plan, a file or an export.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Token {
+    pub role: Role,
+    /// The manager it is asked of.
+    pub from: String,
+}
+
+impl Token {
+    /// `<MANAGER-TOKEN>` or `<WORKER-TOKEN>`.
+    pub fn placeholder(&self) -> &'static str {
+        match self.role {
+            Role::Manager => "<MANAGER-TOKEN>",
+            Role::Worker => "<WORKER-TOKEN>",
+        }
+    }
+
+    /// The command that prints it, on `from`.
+    pub fn query(&self) -> String {
+        format!("docker swarm join-token -q {}", self.role)
+    }
 }
 
 /// What a verification expects of its command's output.
@@ -305,6 +355,21 @@ impl Step {
 
     pub fn user_shell(mut self, line: impl Into<String>) -> Self {
         self.commands.push(Command::UserShell(line.into()));
+        self
+    }
+
+    /// A shell line with a join token between `before` and `after`.
+    pub fn with_token(
+        mut self,
+        token: Token,
+        before: impl Into<String>,
+        after: impl Into<String>,
+    ) -> Self {
+        self.commands.push(Command::WithToken {
+            token,
+            before: before.into(),
+            after: after.into(),
+        });
         self
     }
 

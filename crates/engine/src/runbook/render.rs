@@ -75,6 +75,15 @@ fn step_markdown(md: &mut String, step: &Step) {
                     "  - copy the bundle's `{path}` to `{node}:swarmplan/{path}` (`scp -r`)"
                 );
             }
+            Command::WithToken { token, .. } => {
+                let _ = writeln!(
+                    md,
+                    "  - `{}` (the token: `{}` on `{}`; the script fetches it and keeps it in memory)",
+                    one_line(&command.text()),
+                    token.query(),
+                    token.from
+                );
+            }
         }
     }
     if let Some(verify) = &step.verify {
@@ -228,6 +237,15 @@ fn step_bash(text: &mut String, step: &Step) {
             Command::Script(path) => format!("on_script {node} {}", quote(path)),
             Command::Manual(what) => format!("manual {}", quote(&one_line(what))),
             Command::Copy { node, path } => format!("copy_to {} {}", quote(node), quote(path)),
+            Command::WithToken {
+                token,
+                before,
+                after,
+            } => format!(
+                "on {node} {before} \"$(join_token {} {})\"{after}",
+                quote(&token.from),
+                token.role
+            ),
         };
         let _ = writeln!(text, "  {line}");
     }
@@ -277,6 +295,16 @@ on() {
     "$@"
   else
     "${ssh_command[@]}" "${address[$node]:-$node}" "$(printf '%q ' "$@")"
+  fi
+}
+
+# join_token NODE ROLE: the swarm's join token for ROLE, asked of the manager NODE. It is only
+# ever in this script's memory: never in a file, a variable of the environment, or the log.
+join_token() {
+  if [[ $dry_run == 1 ]]; then
+    printf '<%s-TOKEN>' "${2^^}"
+  else
+    on "$1" docker swarm join-token -q "$2"
   fi
 }
 

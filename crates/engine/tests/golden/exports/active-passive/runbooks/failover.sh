@@ -39,6 +39,16 @@ on() {
   fi
 }
 
+# join_token NODE ROLE: the swarm's join token for ROLE, asked of the manager NODE. It is only
+# ever in this script's memory: never in a file, a variable of the environment, or the log.
+join_token() {
+  if [[ $dry_run == 1 ]]; then
+    printf '<%s-TOKEN>' "${2^^}"
+  else
+    on "$1" docker swarm join-token -q "$2"
+  fi
+}
+
 # Runs a script of the bundle on a node, with sudo.
 on_script() {
   if [[ $dry_run == 1 ]]; then

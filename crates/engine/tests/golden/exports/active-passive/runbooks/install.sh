@@ -39,6 +39,16 @@ on() {
   fi
 }
 
+# join_token NODE ROLE: the swarm's join token for ROLE, asked of the manager NODE. It is only
+# ever in this script's memory: never in a file, a variable of the environment, or the log.
+join_token() {
+  if [[ $dry_run == 1 ]]; then
+    printf '<%s-TOKEN>' "${2^^}"
+  else
+    on "$1" docker swarm join-token -q "$2"
+  fi
+}
+
 # Runs a script of the bundle on a node, with sudo.
 on_script() {
   if [[ $dry_run == 1 ]]; then
@@ -136,7 +146,6 @@ steps=(
   nodes-ready
   label-zva5n1
   label-zva5n2
-  network-host
   copy-stacks
   deploy-skudonet
 )
@@ -184,7 +193,7 @@ if step init-zva5n1 'Create the swarm on zva5n1' 'docker swarm leave --force'; t
 fi
 
 if step join-zva5n2 'Join zva5n2 as a worker' 'docker swarm leave; then docker node rm zva5n2 on zva5n1'; then
-  on zva5n2 docker swarm join --token "${WORKER_TOKEN:-<WORKER-TOKEN>}" --advertise-addr 192.168.100.25 192.168.100.24:2377
+  on zva5n2 docker swarm join --token "$(join_token zva5n1 worker)" --advertise-addr 192.168.100.25 192.168.100.24:2377
   check zva5n2 contains active 1 -- docker info --format '{{.Swarm.LocalNodeState}}'
 fi
 
@@ -202,11 +211,6 @@ if step label-zva5n2 'Label zva5n2' 'docker node update --label-rm skudonet zva5
   on zva5n1 docker node update --label-add skudonet=true zva5n2
   on zva5n1 docker node update --label-add lb-role=backup zva5n2
   check zva5n1 contains true 1 -- docker node inspect --format '{{index .Spec.Labels "skudonet"}}' zva5n2
-fi
-
-if step network-host 'Create network host' 'docker network rm host'; then
-  on zva5n1 docker network create --driver overlay host
-  check zva5n1 contains overlay 1 -- docker network inspect --format '{{.Driver}}' host
 fi
 
 if step copy-stacks 'Copy the stack files to zva5n1' ''; then

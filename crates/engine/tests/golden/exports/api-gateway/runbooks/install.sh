@@ -39,6 +39,16 @@ on() {
   fi
 }
 
+# join_token NODE ROLE: the swarm's join token for ROLE, asked of the manager NODE. It is only
+# ever in this script's memory: never in a file, a variable of the environment, or the log.
+join_token() {
+  if [[ $dry_run == 1 ]]; then
+    printf '<%s-TOKEN>' "${2^^}"
+  else
+    on "$1" docker swarm join-token -q "$2"
+  fi
+}
+
 # Runs a script of the bundle on a node, with sudo.
 on_script() {
   if [[ $dry_run == 1 ]]; then
@@ -192,12 +202,12 @@ if step init-node-a 'Create the swarm on node-a' 'docker swarm leave --force'; t
 fi
 
 if step join-node-b 'Join node-b as a manager' 'docker swarm leave --force; then docker node rm node-b on node-a'; then
-  on node-b docker swarm join --token "${MANAGER_TOKEN:-<MANAGER-TOKEN>}" --advertise-addr 10.20.0.12 10.20.0.11:2377
+  on node-b docker swarm join --token "$(join_token node-a manager)" --advertise-addr 10.20.0.12 10.20.0.11:2377
   check node-b contains active 1 -- docker info --format '{{.Swarm.LocalNodeState}}'
 fi
 
 if step join-node-c 'Join node-c as a manager' 'docker swarm leave --force; then docker node rm node-c on node-a'; then
-  on node-c docker swarm join --token "${MANAGER_TOKEN:-<MANAGER-TOKEN>}" --advertise-addr 10.20.0.13 10.20.0.11:2377
+  on node-c docker swarm join --token "$(join_token node-a manager)" --advertise-addr 10.20.0.13 10.20.0.11:2377
   check node-c contains active 1 -- docker info --format '{{.Swarm.LocalNodeState}}'
 fi
 

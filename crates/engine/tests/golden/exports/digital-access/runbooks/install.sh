@@ -39,6 +39,16 @@ on() {
   fi
 }
 
+# join_token NODE ROLE: the swarm's join token for ROLE, asked of the manager NODE. It is only
+# ever in this script's memory: never in a file, a variable of the environment, or the log.
+join_token() {
+  if [[ $dry_run == 1 ]]; then
+    printf '<%s-TOKEN>' "${2^^}"
+  else
+    on "$1" docker swarm join-token -q "$2"
+  fi
+}
+
 # Runs a script of the bundle on a node, with sudo.
 on_script() {
   if [[ $dry_run == 1 ]]; then
@@ -191,12 +201,12 @@ if step init-da-manager 'Create the swarm on da-manager' 'docker swarm leave --f
 fi
 
 if step join-da-node1 'Join da-node1 as a worker' 'docker swarm leave; then docker node rm da-node1 on da-manager'; then
-  on da-node1 docker swarm join --token "${WORKER_TOKEN:-<WORKER-TOKEN>}" --advertise-addr 192.168.253.140 192.168.253.139:2377
+  on da-node1 docker swarm join --token "$(join_token da-manager worker)" --advertise-addr 192.168.253.140 192.168.253.139:2377
   check da-node1 contains active 1 -- docker info --format '{{.Swarm.LocalNodeState}}'
 fi
 
 if step join-da-node2 'Join da-node2 as a worker' 'docker swarm leave; then docker node rm da-node2 on da-manager'; then
-  on da-node2 docker swarm join --token "${WORKER_TOKEN:-<WORKER-TOKEN>}" --advertise-addr 192.168.253.141 192.168.253.139:2377
+  on da-node2 docker swarm join --token "$(join_token da-manager worker)" --advertise-addr 192.168.253.141 192.168.253.139:2377
   check da-node2 contains active 1 -- docker info --format '{{.Swarm.LocalNodeState}}'
 fi
 

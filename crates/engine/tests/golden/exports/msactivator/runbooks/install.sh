@@ -39,6 +39,16 @@ on() {
   fi
 }
 
+# join_token NODE ROLE: the swarm's join token for ROLE, asked of the manager NODE. It is only
+# ever in this script's memory: never in a file, a variable of the environment, or the log.
+join_token() {
+  if [[ $dry_run == 1 ]]; then
+    printf '<%s-TOKEN>' "${2^^}"
+  else
+    on "$1" docker swarm join-token -q "$2"
+  fi
+}
+
 # Runs a script of the bundle on a node, with sudo.
 on_script() {
   if [[ $dry_run == 1 ]]; then
@@ -291,67 +301,67 @@ if step init-man1 'Create the swarm on man1' 'docker swarm leave --force'; then
 fi
 
 if step join-man2 'Join man2 as a manager' 'docker swarm leave --force; then docker node rm man2 on man1'; then
-  on man2 docker swarm join --token "${MANAGER_TOKEN:-<MANAGER-TOKEN>}" --advertise-addr 10.31.1.173 10.31.1.172:2377
+  on man2 docker swarm join --token "$(join_token man1 manager)" --advertise-addr 10.31.1.173 10.31.1.172:2377
   check man2 contains active 1 -- docker info --format '{{.Swarm.LocalNodeState}}'
 fi
 
 if step join-man3 'Join man3 as a manager' 'docker swarm leave --force; then docker node rm man3 on man1'; then
-  on man3 docker swarm join --token "${MANAGER_TOKEN:-<MANAGER-TOKEN>}" --advertise-addr 10.31.1.174 10.31.1.172:2377
+  on man3 docker swarm join --token "$(join_token man1 manager)" --advertise-addr 10.31.1.174 10.31.1.172:2377
   check man3 contains active 1 -- docker info --format '{{.Swarm.LocalNodeState}}'
 fi
 
 if step join-app1 'Join app1 as a worker' 'docker swarm leave; then docker node rm app1 on man1'; then
-  on app1 docker swarm join --token "${WORKER_TOKEN:-<WORKER-TOKEN>}" --advertise-addr 10.31.1.181 10.31.1.172:2377
+  on app1 docker swarm join --token "$(join_token man1 worker)" --advertise-addr 10.31.1.181 10.31.1.172:2377
   check app1 contains active 1 -- docker info --format '{{.Swarm.LocalNodeState}}'
 fi
 
 if step join-app2 'Join app2 as a worker' 'docker swarm leave; then docker node rm app2 on man1'; then
-  on app2 docker swarm join --token "${WORKER_TOKEN:-<WORKER-TOKEN>}" --advertise-addr 10.31.1.182 10.31.1.172:2377
+  on app2 docker swarm join --token "$(join_token man1 worker)" --advertise-addr 10.31.1.182 10.31.1.172:2377
   check app2 contains active 1 -- docker info --format '{{.Swarm.LocalNodeState}}'
 fi
 
 if step join-app3 'Join app3 as a worker' 'docker swarm leave; then docker node rm app3 on man1'; then
-  on app3 docker swarm join --token "${WORKER_TOKEN:-<WORKER-TOKEN>}" --advertise-addr 10.31.1.183 10.31.1.172:2377
+  on app3 docker swarm join --token "$(join_token man1 worker)" --advertise-addr 10.31.1.183 10.31.1.172:2377
   check app3 contains active 1 -- docker info --format '{{.Swarm.LocalNodeState}}'
 fi
 
 if step join-db1 'Join db1 as a worker' 'docker swarm leave; then docker node rm db1 on man1'; then
-  on db1 docker swarm join --token "${WORKER_TOKEN:-<WORKER-TOKEN>}" --advertise-addr 10.31.1.191 10.31.1.172:2377
+  on db1 docker swarm join --token "$(join_token man1 worker)" --advertise-addr 10.31.1.191 10.31.1.172:2377
   check db1 contains active 1 -- docker info --format '{{.Swarm.LocalNodeState}}'
 fi
 
 if step join-db2 'Join db2 as a worker' 'docker swarm leave; then docker node rm db2 on man1'; then
-  on db2 docker swarm join --token "${WORKER_TOKEN:-<WORKER-TOKEN>}" --advertise-addr 10.31.1.192 10.31.1.172:2377
+  on db2 docker swarm join --token "$(join_token man1 worker)" --advertise-addr 10.31.1.192 10.31.1.172:2377
   check db2 contains active 1 -- docker info --format '{{.Swarm.LocalNodeState}}'
 fi
 
 if step join-es-master1 'Join es-master1 as a worker' 'docker swarm leave; then docker node rm es-master1 on man1'; then
-  on es-master1 docker swarm join --token "${WORKER_TOKEN:-<WORKER-TOKEN>}" --advertise-addr 10.31.1.201 10.31.1.172:2377
+  on es-master1 docker swarm join --token "$(join_token man1 worker)" --advertise-addr 10.31.1.201 10.31.1.172:2377
   check es-master1 contains active 1 -- docker info --format '{{.Swarm.LocalNodeState}}'
 fi
 
 if step join-es-master2 'Join es-master2 as a worker' 'docker swarm leave; then docker node rm es-master2 on man1'; then
-  on es-master2 docker swarm join --token "${WORKER_TOKEN:-<WORKER-TOKEN>}" --advertise-addr 10.31.1.202 10.31.1.172:2377
+  on es-master2 docker swarm join --token "$(join_token man1 worker)" --advertise-addr 10.31.1.202 10.31.1.172:2377
   check es-master2 contains active 1 -- docker info --format '{{.Swarm.LocalNodeState}}'
 fi
 
 if step join-es-master3 'Join es-master3 as a worker' 'docker swarm leave; then docker node rm es-master3 on man1'; then
-  on es-master3 docker swarm join --token "${WORKER_TOKEN:-<WORKER-TOKEN>}" --advertise-addr 10.31.1.203 10.31.1.172:2377
+  on es-master3 docker swarm join --token "$(join_token man1 worker)" --advertise-addr 10.31.1.203 10.31.1.172:2377
   check es-master3 contains active 1 -- docker info --format '{{.Swarm.LocalNodeState}}'
 fi
 
 if step join-es-data1 'Join es-data1 as a worker' 'docker swarm leave; then docker node rm es-data1 on man1'; then
-  on es-data1 docker swarm join --token "${WORKER_TOKEN:-<WORKER-TOKEN>}" --advertise-addr 10.31.1.211 10.31.1.172:2377
+  on es-data1 docker swarm join --token "$(join_token man1 worker)" --advertise-addr 10.31.1.211 10.31.1.172:2377
   check es-data1 contains active 1 -- docker info --format '{{.Swarm.LocalNodeState}}'
 fi
 
 if step join-es-data2 'Join es-data2 as a worker' 'docker swarm leave; then docker node rm es-data2 on man1'; then
-  on es-data2 docker swarm join --token "${WORKER_TOKEN:-<WORKER-TOKEN>}" --advertise-addr 10.31.1.212 10.31.1.172:2377
+  on es-data2 docker swarm join --token "$(join_token man1 worker)" --advertise-addr 10.31.1.212 10.31.1.172:2377
   check es-data2 contains active 1 -- docker info --format '{{.Swarm.LocalNodeState}}'
 fi
 
 if step join-es-data3 'Join es-data3 as a worker' 'docker swarm leave; then docker node rm es-data3 on man1'; then
-  on es-data3 docker swarm join --token "${WORKER_TOKEN:-<WORKER-TOKEN>}" --advertise-addr 10.31.1.213 10.31.1.172:2377
+  on es-data3 docker swarm join --token "$(join_token man1 worker)" --advertise-addr 10.31.1.213 10.31.1.172:2377
   check es-data3 contains active 1 -- docker info --format '{{.Swarm.LocalNodeState}}'
 fi
 

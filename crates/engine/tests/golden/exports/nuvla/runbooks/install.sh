@@ -39,6 +39,16 @@ on() {
   fi
 }
 
+# join_token NODE ROLE: the swarm's join token for ROLE, asked of the manager NODE. It is only
+# ever in this script's memory: never in a file, a variable of the environment, or the log.
+join_token() {
+  if [[ $dry_run == 1 ]]; then
+    printf '<%s-TOKEN>' "${2^^}"
+  else
+    on "$1" docker swarm join-token -q "$2"
+  fi
+}
+
 # Runs a script of the bundle on a node, with sudo.
 on_script() {
   if [[ $dry_run == 1 ]]; then
@@ -238,37 +248,37 @@ if step init-manager1 'Create the swarm on manager1' 'docker swarm leave --force
 fi
 
 if step join-manager2 'Join manager2 as a manager' 'docker swarm leave --force; then docker node rm manager2 on manager1'; then
-  on manager2 docker swarm join --token "${MANAGER_TOKEN:-<MANAGER-TOKEN>}" --advertise-addr 10.40.0.12 10.40.0.11:2377
+  on manager2 docker swarm join --token "$(join_token manager1 manager)" --advertise-addr 10.40.0.12 10.40.0.11:2377
   check manager2 contains active 1 -- docker info --format '{{.Swarm.LocalNodeState}}'
 fi
 
 if step join-manager3 'Join manager3 as a manager' 'docker swarm leave --force; then docker node rm manager3 on manager1'; then
-  on manager3 docker swarm join --token "${MANAGER_TOKEN:-<MANAGER-TOKEN>}" --advertise-addr 10.40.0.13 10.40.0.11:2377
+  on manager3 docker swarm join --token "$(join_token manager1 manager)" --advertise-addr 10.40.0.13 10.40.0.11:2377
   check manager3 contains active 1 -- docker info --format '{{.Swarm.LocalNodeState}}'
 fi
 
 if step join-frontend1 'Join frontend1 as a worker' 'docker swarm leave; then docker node rm frontend1 on manager1'; then
-  on frontend1 docker swarm join --token "${WORKER_TOKEN:-<WORKER-TOKEN>}" --advertise-addr 10.40.0.21 10.40.0.11:2377
+  on frontend1 docker swarm join --token "$(join_token manager1 worker)" --advertise-addr 10.40.0.21 10.40.0.11:2377
   check frontend1 contains active 1 -- docker info --format '{{.Swarm.LocalNodeState}}'
 fi
 
 if step join-frontend2 'Join frontend2 as a worker' 'docker swarm leave; then docker node rm frontend2 on manager1'; then
-  on frontend2 docker swarm join --token "${WORKER_TOKEN:-<WORKER-TOKEN>}" --advertise-addr 10.40.0.22 10.40.0.11:2377
+  on frontend2 docker swarm join --token "$(join_token manager1 worker)" --advertise-addr 10.40.0.22 10.40.0.11:2377
   check frontend2 contains active 1 -- docker info --format '{{.Swarm.LocalNodeState}}'
 fi
 
 if step join-job1 'Join job1 as a worker' 'docker swarm leave; then docker node rm job1 on manager1'; then
-  on job1 docker swarm join --token "${WORKER_TOKEN:-<WORKER-TOKEN>}" --advertise-addr 10.40.0.31 10.40.0.11:2377
+  on job1 docker swarm join --token "$(join_token manager1 worker)" --advertise-addr 10.40.0.31 10.40.0.11:2377
   check job1 contains active 1 -- docker info --format '{{.Swarm.LocalNodeState}}'
 fi
 
 if step join-job2 'Join job2 as a worker' 'docker swarm leave; then docker node rm job2 on manager1'; then
-  on job2 docker swarm join --token "${WORKER_TOKEN:-<WORKER-TOKEN>}" --advertise-addr 10.40.0.32 10.40.0.11:2377
+  on job2 docker swarm join --token "$(join_token manager1 worker)" --advertise-addr 10.40.0.32 10.40.0.11:2377
   check job2 contains active 1 -- docker info --format '{{.Swarm.LocalNodeState}}'
 fi
 
 if step join-db1 'Join db1 as a worker' 'docker swarm leave; then docker node rm db1 on manager1'; then
-  on db1 docker swarm join --token "${WORKER_TOKEN:-<WORKER-TOKEN>}" --advertise-addr 10.40.0.41 10.40.0.11:2377
+  on db1 docker swarm join --token "$(join_token manager1 worker)" --advertise-addr 10.40.0.41 10.40.0.11:2377
   check db1 contains active 1 -- docker info --format '{{.Swarm.LocalNodeState}}'
 fi
 

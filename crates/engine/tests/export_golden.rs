@@ -4,6 +4,9 @@
 //!
 //! Refresh the golden files with `UPDATE_EXPECT=1 cargo test -p swarmplan-engine --test export_golden`.
 
+// A test is a shell around the engine: it reads and writes files, as the command line does.
+#![allow(clippy::disallowed_methods, clippy::disallowed_types)]
+
 #[path = "support/judges.rs"]
 mod judges;
 

@@ -14,6 +14,9 @@
 //! A circle (two modules importing each other) cannot satisfy this, so the test also keeps the
 //! engine free of them.
 
+// A test is a shell around the engine: it reads and writes files, as the command line does.
+#![allow(clippy::disallowed_methods, clippy::disallowed_types)]
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 

@@ -82,14 +82,12 @@ enum Command {
     /// simulation finds an error.
     Runbook {
         plan: PathBuf,
-        /// install, upgrade, failover or change.
-        kind: String,
+        kind: RunbookKind,
         /// The plan of the cluster as it runs now (change runbooks only).
         #[arg(long)]
         from: Option<PathBuf>,
-        /// markdown (a checklist), bash (a script) or json (the steps and their simulation).
-        #[arg(long, default_value = "markdown")]
-        format: String,
+        #[arg(long, value_enum, default_value_t = RunbookFormat::Markdown)]
+        format: RunbookFormat,
     },
     /// Size a topology for stack files: managers and worker VMs over N servers that survive
     /// the loss asked for. Prints the plan; the alternatives' summaries go to stderr.
@@ -124,6 +122,42 @@ enum Command {
         /// The example's id; without it, the list.
         id: Option<String>,
     },
+}
+
+/// Which runbook to print.
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum RunbookKind {
+    /// Build the cluster and deploy the stacks.
+    Install,
+    /// A rolling upgrade of every node and of the stacks' images.
+    Upgrade,
+    /// An active/passive update: standby first, fail over, former primary.
+    Failover,
+    /// From the cluster of the plan given with --from to PLAN's.
+    Change,
+}
+
+impl RunbookKind {
+    fn kind(self) -> swarmplan_engine::runbook::Kind {
+        use swarmplan_engine::runbook::Kind;
+        match self {
+            RunbookKind::Install => Kind::Install,
+            RunbookKind::Upgrade => Kind::Upgrade,
+            RunbookKind::Failover => Kind::Failover,
+            RunbookKind::Change => Kind::Change,
+        }
+    }
+}
+
+/// How to print a runbook.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum RunbookFormat {
+    /// A checklist.
+    Markdown,
+    /// A script, with --dry-run and --from STEP.
+    Bash,
+    /// The steps and their simulation.
+    Json,
 }
 
 /// A failure that ends the command with exit code 2.
@@ -286,7 +320,7 @@ fn run(command: Command) -> Result<ExitCode, BadInput> {
             kind,
             from,
             format,
-        } => runbook_command(&plan, &kind, from.as_deref(), &format),
+        } => runbook_command(&plan, kind.kind(), from.as_deref(), format),
         Command::Size(args) => size::run(args),
         Command::ImportCluster {
             nodes,
@@ -351,18 +385,11 @@ fn run(command: Command) -> Result<ExitCode, BadInput> {
 /// `swarmplan runbook PLAN KIND [--from BEFORE] [--format F]`.
 fn runbook_command(
     plan: &Path,
-    kind: &str,
+    kind: swarmplan_engine::runbook::Kind,
     from: Option<&Path>,
-    format: &str,
+    format: RunbookFormat,
 ) -> Result<ExitCode, BadInput> {
     use swarmplan_engine::runbook::{self, Kind};
-    let kind = Kind::parse(kind).ok_or_else(|| {
-        let kinds: Vec<&str> = Kind::ALL.iter().map(|k| k.name()).collect();
-        BadInput(format!(
-            "no runbook `{kind}`; the runbooks are: {}",
-            kinds.join(", ")
-        ))
-    })?;
     let before = match (kind, from) {
         (Kind::Change, Some(from)) => Some(read_plan(from)?),
         (Kind::Change, None) => {
@@ -384,20 +411,15 @@ fn runbook_command(
         None => runbook::runbook(&plan, kind),
     };
     match format {
-        "markdown" => print!("{}", runbook::markdown(&book)),
-        "bash" => match &before {
+        RunbookFormat::Markdown => print!("{}", runbook::markdown(&book)),
+        RunbookFormat::Bash => match &before {
             Some(before) => print!("{}", runbook::change_bash(before, &plan, &book)),
             None => print!("{}", runbook::bash(&plan, &book)),
         },
-        "json" => println!(
+        RunbookFormat::Json => println!(
             "{}",
             serde_json::to_string_pretty(&book).expect("a runbook always serializes")
         ),
-        other => {
-            return Err(BadInput(format!(
-                "no format `{other}`; use markdown, bash or json"
-            )))
-        }
     }
     let errors = book
         .findings

@@ -21,9 +21,9 @@ pub struct SizeArgs {
     /// Sites the racks, or the servers, stand in.
     #[arg(long, default_value_t = 0)]
     pub sites: usize,
-    /// The failure to survive: host, 2hosts, rack or site.
-    #[arg(long)]
-    pub survive: String,
+    /// The failure to survive.
+    #[arg(long, value_enum)]
+    pub survive: SurviveArg,
     /// VM sizes on offer, CPUS:MEMORY, comma-separated (default 2:4GiB,4:8GiB,8:16GiB,16:32GiB).
     #[arg(long)]
     pub vm_sizes: Option<String>,
@@ -41,10 +41,36 @@ pub struct SizeArgs {
     pub stacks: Vec<PathBuf>,
 }
 
+/// The failure a sized topology must survive.
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum SurviveArg {
+    /// Any one physical server.
+    #[value(alias = "server")]
+    Host,
+    /// Any two physical servers at once.
+    #[value(name = "2hosts", aliases = ["two-hosts", "2servers"])]
+    TwoHosts,
+    /// A whole rack.
+    Rack,
+    /// A whole site.
+    Site,
+}
+
+impl From<SurviveArg> for Survive {
+    fn from(arg: SurviveArg) -> Survive {
+        match arg {
+            SurviveArg::Host => Survive::Host,
+            SurviveArg::TwoHosts => Survive::TwoHosts,
+            SurviveArg::Rack => Survive::Rack,
+            SurviveArg::Site => Survive::Site,
+        }
+    }
+}
+
 /// Prints the chosen alternative's plan on stdout and every alternative's summary on stderr;
 /// exit 1 when no topology survives what was asked.
 pub fn run(args: SizeArgs) -> Result<ExitCode, BadInput> {
-    let survive = Survive::parse(&args.survive).map_err(BadInput)?;
+    let survive = Survive::from(args.survive);
     let mut stacks = Vec::new();
     for path in &args.stacks {
         stacks.push(read_stack(path)?);

@@ -63,7 +63,11 @@ fn size_exits_one_when_impossible_and_two_on_bad_input() {
     assert!(text(&output.stderr).contains("at least 5 servers; 4 given"));
     let output = swarmplan(&["size", "--servers", "3", "--survive", "moon", &stack]);
     assert_eq!(output.status.code(), Some(2));
-    assert!(text(&output.stderr).contains("host, 2hosts, rack or site"));
+    assert!(
+        text(&output.stderr).contains("[possible values: host, 2hosts, rack, site]"),
+        "{}",
+        text(&output.stderr)
+    );
 }
 
 #[test]

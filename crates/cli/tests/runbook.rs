@@ -72,9 +72,12 @@ fn unknown_kind_or_format_is_bad_input() {
     let out = swarmplan(&["runbook", &example("nuvla"), "reboot"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr)
-        .contains("the runbooks are: install, upgrade, failover"));
+        .contains("[possible values: install, upgrade, failover, change]"));
     let out = swarmplan(&["runbook", &example("nuvla"), "install", "--format", "pdf"]);
     assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("[possible values: markdown, bash, json]")
+    );
     let out = swarmplan(&["runbook", "/nonexistent.yaml", "install"]);
     assert_eq!(out.status.code(), Some(2));
 }

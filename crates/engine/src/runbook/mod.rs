@@ -52,11 +52,6 @@ impl Kind {
             Kind::Change => "change",
         }
     }
-
-    /// `install`, `upgrade`, `failover` or `change`.
-    pub fn parse(text: &str) -> Option<Kind> {
-        Kind::ALL.into_iter().find(|k| k.name() == text)
-    }
 }
 
 impl fmt::Display for Kind {

@@ -15,7 +15,7 @@ const HANG_SECONDS: u64 = 10;
 /// Each target and the folders that seed it.
 const TARGETS: &[(&str, &[&str])] = &[
     ("plan", &["examples/plans"]),
-    ("compose", &["../shared/corpus/stacks"]),
+    ("compose", &["tests/corpus/stacks"]),
     ("constraint", &[]),
     ("list_all", &["crates/engine/tests/golden/exports"]),
 ];

@@ -1,4 +1,5 @@
-//! Real stack files written by others (../shared/corpus/stacks): each imports, Docker's own
+//! Real stack files written by others (tests/corpus/stacks, with their sources and licences):
+//! each imports, Docker's own
 //! loader prints the same for the original and for Swarmplan's re-export, and its analysis in a
 //! small HA cluster is kept as a golden file.
 
@@ -20,28 +21,21 @@ const VARIABLES: &[(&str, &str)] = &[
     ("ADMIN_HASHED_PASSWORD", "$apr1$a$b"),
 ];
 
-fn corpus() -> Option<Vec<PathBuf>> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/stacks");
-    let Ok(_) = std::fs::read_dir(&dir) else {
-        eprintln!(
-            "SKIPPED: {} is absent, so the corpus tests have nothing to read",
-            dir.display()
-        );
-        return None;
-    };
+/// Every corpus file; the corpus is part of the repository, so its absence is a failure.
+fn corpus() -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/corpus/stacks");
+    let entries = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("the corpus {} cannot be read: {e}", dir.display()));
     let dir = dir
         .canonicalize()
         .expect("the corpus folder has a canonical path");
-    let Ok(entries) = std::fs::read_dir(&dir) else {
-        return None;
-    };
     let mut files: Vec<PathBuf> = entries
-        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter_map(|e| e.ok().map(|e| dir.join(e.file_name())))
         .filter(|p| p.extension().is_some_and(|e| e == "yml"))
         .collect();
     files.sort();
-    assert!(!files.is_empty(), "{} has no stack files", dir.display());
-    Some(files)
+    assert_eq!(files.len(), 17, "{} has the seventeen stack files", dir.display());
+    files
 }
 
 /// `docker stack config -c FILE`, run in the file's folder so relative paths resolve alike:
@@ -94,7 +88,7 @@ fn imported_plan(file: &Path, into: Option<&str>) -> String {
 
 #[test]
 fn every_corpus_file_imports_and_reexports_what_docker_reads() {
-    let Some(files) = corpus() else { return };
+    let files = corpus();
     let scratch = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("corpus");
     let total = files.len();
     let mut accepted = 0;
@@ -126,7 +120,7 @@ fn every_corpus_file_imports_and_reexports_what_docker_reads() {
 
 #[test]
 fn every_corpus_file_has_a_golden_analysis() {
-    let Some(files) = corpus() else { return };
+    let files = corpus();
     let cluster = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/cluster.yaml");
     for file in files {
         let text = imported_plan(&file, Some(cluster.to_str().unwrap()));

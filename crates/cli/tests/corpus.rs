@@ -34,7 +34,12 @@ fn corpus() -> Vec<PathBuf> {
         .filter(|p| p.extension().is_some_and(|e| e == "yml"))
         .collect();
     files.sort();
-    assert_eq!(files.len(), 17, "{} has the seventeen stack files", dir.display());
+    assert_eq!(
+        files.len(),
+        17,
+        "{} has the seventeen stack files",
+        dir.display()
+    );
     files
 }
 

@@ -192,10 +192,6 @@ impl<'p> Builder<'p, '_> {
                 "Create the new VMs {} with Docker Engine installed and a fixed IP, on the servers the plan names",
                 joining.join(", ")
             ));
-            step = step.manual(format!(
-                "Set MANAGER_TOKEN and WORKER_TOKEN to the output of `docker swarm join-token -q manager` and `docker swarm join-token -q worker` on {}",
-                self.lead.name
-            ));
         }
         step.rollback("nothing has changed yet")
     }

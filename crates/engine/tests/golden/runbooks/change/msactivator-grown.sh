@@ -39,6 +39,16 @@ on() {
   fi
 }
 
+# join_token NODE ROLE: the swarm's join token for ROLE, asked of the manager NODE. It is only
+# ever in this script's memory: never in a file, a variable of the environment, or the log.
+join_token() {
+  if [[ $dry_run == 1 ]]; then
+    printf '<%s-TOKEN>' "${2^^}"
+  else
+    on "$1" docker swarm join-token -q "$2"
+  fi
+}
+
 # Runs a script of the bundle on a node, with sudo.
 on_script() {
   if [[ $dry_run == 1 ]]; then
@@ -195,7 +205,6 @@ if step prerequisites Prerequisites 'nothing has changed yet'; then
   manual 'Take a snapshot (or backup) of every VM before the change'
   manual 'Export the new plan'\''s bundle (swarmplan export PLAN --out DIR) and run this runbook from its runbooks folder'
   manual 'Create the new VMs man4 with Docker Engine installed and a fixed IP, on the servers the plan names'
-  manual 'Set MANAGER_TOKEN and WORKER_TOKEN to the output of `docker swarm join-token -q manager` and `docker swarm join-token -q worker` on man1'
 fi
 
 if step check-managers 'Check that every manager is Leader or Reachable' 'nothing has changed: repair the unreachable manager before the change'; then
@@ -290,7 +299,7 @@ if step firewall-es-data3 'Open the firewall of es-data3' 'sudo firewall-cmd --r
 fi
 
 if step join-man4 'Join man4 as a manager' 'docker swarm leave --force; then docker node rm man4 on man1'; then
-  on man4 docker swarm join --token "${MANAGER_TOKEN:-<MANAGER-TOKEN>}" --advertise-addr 10.31.1.175 10.31.1.172:2377
+  on man4 docker swarm join --token "$(join_token man1 manager)" --advertise-addr 10.31.1.175 10.31.1.172:2377
   check man4 contains active 1 -- docker info --format '{{.Swarm.LocalNodeState}}'
 fi
 

@@ -1,0 +1,482 @@
+//! The cluster while tasks are placed: every node's state, the filters in Swarm's order with
+//! Docker's explanations, and the overlay a failure scenario lays on its baseline.
+
+use super::spec::Spec;
+use super::spread::{uneven, Shape, Walk};
+use super::{Pending, Placed, Task, Waiting};
+use crate::compose::Mode;
+use crate::plan::{Availability, Plan, Protocol};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::rc::Rc;
+
+/// The filters, in Swarm's order. Each node that fails is counted at the first filter it fails.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(super) enum Filter {
+    Ready,
+    Resources,
+    Constraints,
+    Platform,
+    HostPort,
+    MaxReplicas,
+}
+
+impl Filter {
+    const ALL: [Filter; 6] = [
+        Filter::Ready,
+        Filter::Resources,
+        Filter::Constraints,
+        Filter::Platform,
+        Filter::HostPort,
+        Filter::MaxReplicas,
+    ];
+
+    /// Swarm's own explanation for `nodes` nodes failing this filter.
+    fn explain(self, nodes: usize) -> String {
+        let count = |one: &str, many: &str| {
+            if nodes == 1 {
+                one.to_owned()
+            } else {
+                many.replace("{}", &nodes.to_string())
+            }
+        };
+        match self {
+            Filter::Ready => count(
+                "1 node not available for new tasks",
+                "{} nodes not available for new tasks",
+            ),
+            Filter::Resources => count(
+                "insufficient resources on 1 node",
+                "insufficient resources on {} nodes",
+            ),
+            Filter::Constraints => count(
+                "scheduling constraints not satisfied on 1 node",
+                "scheduling constraints not satisfied on {} nodes",
+            ),
+            Filter::Platform => count(
+                "unsupported platform on 1 node",
+                "unsupported platform on {} nodes",
+            ),
+            Filter::HostPort => count(
+                "host-mode port already in use on 1 node",
+                "host-mode port already in use on {} nodes",
+            ),
+            Filter::MaxReplicas => "max replicas per node limit exceed".to_owned(),
+        }
+    }
+}
+
+/// What the scheduler knows of one node.
+#[derive(Debug, Clone)]
+pub(super) struct NodeState {
+    up: bool,
+    /// Up and active: Swarm's first filter, kept here so the hot path need not read the plan.
+    ready: bool,
+    cpus_free: Option<u64>,
+    memory_free: Option<u64>,
+    pub(super) tasks: u32,
+    pub(super) host_ports: Vec<(u16, Protocol)>,
+}
+
+/// For one shape, per branch (only leaves hold any): the ready nodes ordered by (tasks, node).
+/// Nodes that run no task of a service come out of it in the order Swarm prefers them for that
+/// service, so a leaf's best candidates are found without looking at every node.
+type Order = Vec<BTreeSet<(u32, u32)>>;
+
+/// The cluster while tasks are placed: every node's state, and the tasks placed so far. A
+/// failure scenario is a cluster on top of a baseline, whose tasks on nodes still up it keeps.
+pub struct Cluster<'p> {
+    pub(super) plan: &'p Plan,
+    pub(super) specs: &'p [Spec<'p>],
+    pub(super) nodes: Vec<NodeState>,
+    /// The spread tree shapes of the specs, by id, each with its candidate order.
+    pub(super) shapes: Vec<Option<(Rc<Shape<'p>>, Order)>>,
+    base: Option<&'p Cluster<'p>>,
+    /// This cluster's own tasks (for a scenario: those it rescheduled).
+    pub placed: Vec<Placed>,
+    by_spec: BTreeMap<usize, Vec<u32>>,
+    pub waiting: Vec<Waiting>,
+    /// Per node, the tasks of the service being placed: all zero between placements.
+    pub(super) counts: Vec<u32>,
+}
+
+#[cfg(test)]
+thread_local! {
+    /// Tests force either way of finding a leaf's candidates, to show that both agree.
+    pub(super) static SCAN_ELIGIBLE: std::cell::Cell<Option<bool>> = const { std::cell::Cell::new(None) };
+}
+
+impl<'p> Cluster<'p> {
+    /// A cluster with every node up and no task, for `specs` as built by [`specs`].
+    pub fn new(plan: &'p Plan, specs: &'p [Spec<'p>]) -> Self {
+        let nodes: Vec<NodeState> = plan
+            .nodes
+            .iter()
+            .map(|n| NodeState {
+                up: true,
+                ready: n.availability == Availability::Active,
+                cpus_free: n.cpus.map(|c| c.millis()),
+                memory_free: n.memory.map(|m| m.0),
+                tasks: 0,
+                host_ports: Vec::new(),
+            })
+            .collect();
+        let mut shapes: Vec<Option<(Rc<Shape>, Order)>> = Vec::new();
+        for spec in specs {
+            let id = spec.shape.id;
+            if shapes.len() <= id {
+                shapes.resize_with(id + 1, || None);
+            }
+            shapes[id].get_or_insert_with(|| {
+                let shape = spec.shape.clone();
+                let mut order: Order = vec![BTreeSet::new(); shape.branches.len()];
+                for (i, node) in nodes.iter().enumerate() {
+                    if node.ready {
+                        order[shape.leaf_of[i] as usize].insert((0, i as u32));
+                    }
+                }
+                (shape, order)
+            });
+        }
+        Cluster {
+            plan,
+            specs,
+            counts: vec![0; nodes.len()],
+            nodes,
+            shapes,
+            base: None,
+            placed: Vec::new(),
+            by_spec: BTreeMap::new(),
+            waiting: Vec::new(),
+        }
+    }
+
+    /// The cluster with `lost` nodes down, on top of `base`: the tasks on surviving nodes stay.
+    pub fn without(base: &'p Cluster<'p>, lost: &[usize]) -> Self {
+        let mut nodes = base.nodes.clone();
+        let mut shapes = base.shapes.clone();
+        for &i in lost {
+            if nodes[i].ready {
+                for (shape, order) in shapes.iter_mut().flatten() {
+                    order[shape.leaf_of[i] as usize].remove(&(nodes[i].tasks, i as u32));
+                }
+            }
+            nodes[i].up = false;
+            nodes[i].ready = false;
+        }
+        Cluster {
+            plan: base.plan,
+            specs: base.specs,
+            counts: vec![0; nodes.len()],
+            nodes,
+            shapes,
+            base: Some(base),
+            placed: Vec::new(),
+            by_spec: BTreeMap::new(),
+            waiting: Vec::new(),
+        }
+    }
+
+    pub fn specs(&self) -> &'p [Spec<'p>] {
+        self.specs
+    }
+
+    /// Every task of a service that runs: the baseline's on nodes still up, then this cluster's.
+    pub fn tasks_of(&self, spec: usize) -> impl Iterator<Item = Placed> + '_ {
+        let inherited = self.base.into_iter().flat_map(move |base| {
+            base.by_spec
+                .get(&spec)
+                .into_iter()
+                .flatten()
+                .map(move |&t| base.placed[t as usize])
+                .filter(|t| self.nodes[t.node].up)
+        });
+        let own = self.by_spec.get(&spec).into_iter().flatten();
+        inherited.chain(own.map(|&t| self.placed[t as usize]))
+    }
+
+    /// Takes the scratch counts and fills them with a service's tasks per node; returns them
+    /// with the nodes that run any.
+    fn load_counts(&mut self, spec: usize) -> (Vec<u32>, Vec<usize>) {
+        let mut counts = std::mem::take(&mut self.counts);
+        let mut holders = Vec::new();
+        for task in self.tasks_of(spec) {
+            if counts[task.node] == 0 {
+                holders.push(task.node);
+            }
+            counts[task.node] += 1;
+        }
+        (counts, holders)
+    }
+
+    /// Gives the scratch counts back, zeroed.
+    fn unload_counts(&mut self, mut counts: Vec<u32>, holders: &[usize]) {
+        for &node in holders {
+            counts[node] = 0;
+        }
+        self.counts = counts;
+    }
+
+    pub(super) fn assign(&mut self, node: usize, spec: usize, slot: u64, counts: &mut [u32]) {
+        let service = &self.specs[spec];
+        let state = &mut self.nodes[node];
+        let reservations = service.service.reservations;
+        if let Some(free) = &mut state.cpus_free {
+            *free = free.saturating_sub(reservations.cpus.millis());
+        }
+        if let Some(free) = &mut state.memory_free {
+            *free = free.saturating_sub(reservations.memory.0);
+        }
+        for (shape, order) in self.shapes.iter_mut().flatten() {
+            let leaf = &mut order[shape.leaf_of[node] as usize];
+            leaf.remove(&(state.tasks, node as u32));
+            leaf.insert((state.tasks + 1, node as u32));
+        }
+        state.tasks += 1;
+        state.host_ports.extend(service.host_ports.iter().copied());
+        counts[node] += 1;
+        let own = self.by_spec.entry(spec).or_default();
+        own.push(self.placed.len() as u32);
+        self.placed.push(Placed { spec, slot, node });
+    }
+
+    /// The first filter a node fails for a task of `spec`, or `None` when it can take it.
+    pub(super) fn filter(&self, node: usize, spec: &Spec, counts: &[u32]) -> Option<Filter> {
+        let state = &self.nodes[node];
+        let plan_node = &self.plan.nodes[node];
+        if !state.up || plan_node.availability != Availability::Active {
+            return Some(Filter::Ready);
+        }
+        let reservations = spec.service.reservations;
+        let short = |free: Option<u64>, wanted: u64| free.is_some_and(|free| wanted > free);
+        if short(state.cpus_free, reservations.cpus.millis())
+            || short(state.memory_free, reservations.memory.0)
+        {
+            return Some(Filter::Resources);
+        }
+        if !spec.matches[node] {
+            return Some(Filter::Constraints);
+        }
+        if spec
+            .host_ports
+            .iter()
+            .any(|port| state.host_ports.contains(port))
+        {
+            return Some(Filter::HostPort);
+        }
+        if spec
+            .service
+            .max_replicas_per_node
+            .is_some_and(|max| u64::from(counts[node]) >= max)
+        {
+            return Some(Filter::MaxReplicas);
+        }
+        None
+    }
+
+    /// Whether a node can take a task of `spec` now: `filter` without the explanation, cheapest
+    /// and most selective checks first.
+    pub(super) fn fits(&self, node: usize, spec: &Spec, counts: &[u32]) -> bool {
+        let state = &self.nodes[node];
+        let reservations = spec.service.reservations;
+        let room = |free: Option<u64>, wanted: u64| free.is_none_or(|free| wanted <= free);
+        spec.matches[node]
+            && state.ready
+            && room(state.cpus_free, reservations.cpus.millis())
+            && room(state.memory_free, reservations.memory.0)
+            && spec
+                .max_replicas_per_node
+                .is_none_or(|max| u64::from(counts[node]) < max)
+            && !spec
+                .host_ports
+                .iter()
+                .any(|port| state.host_ports.contains(port))
+    }
+
+    /// Docker's "no suitable node (…)" for the cluster as it is now.
+    fn explain(&self, spec: &Spec, counts: &[u32]) -> String {
+        let mut failures: BTreeMap<Filter, usize> = BTreeMap::new();
+        for node in 0..self.nodes.len() {
+            if let Some(filter) = self.filter(node, spec, counts) {
+                *failures.entry(filter).or_default() += 1;
+            }
+        }
+        let mut ordered: Vec<(Filter, usize)> = Filter::ALL
+            .iter()
+            .filter_map(|f| failures.get(f).map(|n| (*f, *n)))
+            .collect();
+        // Most failures first; Swarm's sort is not stable, Swarmplan keeps filter order on ties.
+        ordered.sort_by_key(|&(_, failures)| std::cmp::Reverse(failures));
+        let explanation: Vec<String> = ordered.into_iter().map(|(f, n)| f.explain(n)).collect();
+        if explanation.is_empty() {
+            "no suitable node".to_owned()
+        } else {
+            format!("no suitable node ({})", explanation.join("; "))
+        }
+    }
+
+    fn wait(&mut self, spec: usize, slots: impl IntoIterator<Item = u64>, reason: &str) {
+        for slot in slots {
+            self.waiting.push(Waiting {
+                spec,
+                slot,
+                reason: reason.to_owned(),
+            });
+        }
+    }
+
+    /// Places the given slots of a replicated service.
+    pub fn place_replicated(&mut self, spec: usize, slots: Vec<u64>) {
+        self.place(spec, slots, false);
+    }
+
+    /// Places the given slots of a replicated service. With `describe`, for a spread that ends
+    /// uneven (a branch had no room for its share), returns how the tasks fell per branch, e.g.
+    /// "4/3/2 over dc1/dc2/dc3".
+    fn place(&mut self, spec_index: usize, slots: Vec<u64>, describe: bool) -> Option<String> {
+        let spec = &self.specs[spec_index];
+        if let Err(error) = &spec.constraints {
+            let reason = format!("service not created: {error}");
+            self.wait(spec_index, slots, &reason);
+            return None;
+        }
+        if slots.is_empty() {
+            return None;
+        }
+        let shape: &Shape = &spec.shape;
+        let (mut counts, mut holders) = self.load_counts(spec_index);
+        // Swarm's decision tree: each branch's tasks of the service when the tree is built.
+        let tasks = shape.per_branch(&holders, &counts);
+        let candidates = (describe && !shape.levels.is_empty())
+            .then(|| self.branches_with_candidates(spec, shape, &counts));
+        let mut queue: VecDeque<u64> = slots.into();
+        let wanted = queue.len();
+        let eligible = spec.eligible.len();
+        #[cfg_attr(not(test), allow(unused_mut))]
+        let mut scan_eligible = eligible * eligible <= wanted * self.nodes.len();
+        #[cfg(test)]
+        if let Some(forced) = SCAN_ELIGIBLE.get() {
+            scan_eligible = forced;
+        }
+        let mut walk = Walk {
+            cluster: self,
+            spec,
+            spec_index,
+            shape,
+            tasks: &tasks,
+            counts: &mut counts,
+            holders: &mut holders,
+            queue: &mut queue,
+            max_assignments: wanted,
+            scan_eligible,
+            kept: BTreeMap::new(),
+        };
+        walk.subtree(0, wanted);
+        if !queue.is_empty() {
+            let reason = self.explain(spec, &counts);
+            self.wait(spec_index, queue, &reason);
+        }
+        let description = candidates.and_then(|candidates| {
+            uneven(
+                shape,
+                0,
+                0,
+                &candidates,
+                &shape.per_branch(&holders, &counts),
+            )
+        });
+        self.unload_counts(counts, &holders);
+        description
+    }
+
+    /// Per branch of a spread tree, whether any of its nodes could take a task of `spec` now.
+    fn branches_with_candidates(&self, spec: &Spec, shape: &Shape, counts: &[u32]) -> Vec<bool> {
+        let (_, order) = self.shapes[shape.id]
+            .as_ref()
+            .expect("every spec's shape has an order");
+        let mut candidates = vec![false; shape.branches.len()];
+        // Children come after their parent in depth-first order: fill from the leaves up.
+        for (index, branch) in shape.branches.iter().enumerate().rev() {
+            candidates[index] = if branch.children.is_empty() {
+                order[index]
+                    .iter()
+                    .any(|&(_, node)| self.fits(node as usize, spec, counts))
+            } else {
+                branch.children.iter().any(|&c| candidates[c as usize])
+            };
+        }
+        candidates
+    }
+
+    /// Places a global service: one task on every ready, active node that meets its constraints.
+    pub fn place_global(&mut self, spec_index: usize) {
+        let spec = &self.specs[spec_index];
+        if let Err(error) = &spec.constraints {
+            let reason = format!("service not created: {error}");
+            self.wait(spec_index, [0], &reason);
+            return;
+        }
+        let (mut counts, _) = self.load_counts(spec_index);
+        for i in 0..self.nodes.len() {
+            let node = &self.plan.nodes[i];
+            if !self.nodes[i].up
+                || node.availability != Availability::Active
+                || counts[i] > 0
+                || !spec.matches[i]
+            {
+                continue;
+            }
+            match self.filter(i, spec, &counts) {
+                None => self.assign(i, spec_index, 0, &mut counts),
+                Some(filter) => {
+                    let reason =
+                        format!("no suitable node ({}) on {}", filter.explain(1), node.name);
+                    self.wait(spec_index, [0], &reason);
+                }
+            }
+        }
+        counts.fill(0);
+        self.counts = counts;
+    }
+
+    /// Places every service, in the order of the specs (stacks in deployment order, services in
+    /// file order). Returns the uneven spreads, by service.
+    pub fn place_all(&mut self) -> Vec<(usize, String)> {
+        let mut uneven = Vec::new();
+        for index in 0..self.specs.len() {
+            match self.specs[index].service.mode {
+                Mode::Global => self.place_global(index),
+                Mode::Replicated(replicas) => {
+                    if let Some(description) = self.place(index, (1..=replicas).collect(), true) {
+                        uneven.push((index, description));
+                    }
+                }
+            }
+        }
+        uneven
+    }
+
+    /// The tasks as names, for the analysis.
+    pub fn named(&self, tasks: &[Placed]) -> Vec<Task> {
+        tasks
+            .iter()
+            .map(|t| Task {
+                stack: self.specs[t.spec].stack.to_owned(),
+                service: self.specs[t.spec].service.name.clone(),
+                slot: t.slot,
+                node: self.plan.nodes[t.node].name.clone(),
+            })
+            .collect()
+    }
+
+    pub fn named_waiting(&self) -> Vec<Pending> {
+        self.waiting
+            .iter()
+            .map(|w| Pending {
+                stack: self.specs[w.spec].stack.to_owned(),
+                service: self.specs[w.spec].service.name.clone(),
+                slot: w.slot,
+                reason: w.reason.clone(),
+            })
+            .collect()
+    }
+}

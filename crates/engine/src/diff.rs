@@ -6,7 +6,7 @@ use crate::analysis::{analyze, Analysis, Options};
 use crate::compose::{self, Mode, Service};
 use crate::domains::DomainKind;
 use crate::placement::Task;
-use crate::plan::{Node, Plan};
+use crate::plan::{Node, Plan, ServiceId};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::fmt::{self, Write};
@@ -313,7 +313,7 @@ fn services_of(plan: &Plan) -> Vec<(String, Service)> {
             compose::read(stack)
                 .services
                 .into_iter()
-                .map(move |s| (format!("{}/{}", stack.name, s.name), s))
+                .map(move |s| (ServiceId::new(&stack.name, &s.name).to_string(), s))
         })
         .collect()
 }

@@ -1,6 +1,7 @@
 //! Findings: every check's result, as data. A user's mistake is a finding, never a panic.
 
 pub use crate::codes::{Code, Severity};
+use crate::plan::ServiceId;
 use serde::{Serialize, Serializer};
 use std::fmt;
 
@@ -28,7 +29,9 @@ impl fmt::Display for Target {
             Target::Site(n) => write!(f, "site:{n}"),
             Target::Node(n) => write!(f, "node:{n}"),
             Target::Stack(n) => write!(f, "stack:{n}"),
-            Target::Service { stack, service } => write!(f, "service:{stack}/{service}"),
+            Target::Service { stack, service } => {
+                write!(f, "service:{}", ServiceId::new(stack, service))
+            }
             Target::Zone(n) => write!(f, "zone:{n}"),
         }
     }

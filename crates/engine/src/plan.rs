@@ -77,6 +77,26 @@ impl Plan {
     }
 }
 
+/// A service's name as Swarmplan writes it everywhere: `stack/service` (Docker's own is
+/// `stack_service`). Findings, analyses, runbooks and the app name services this way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ServiceId<'a> {
+    pub stack: &'a str,
+    pub service: &'a str,
+}
+
+impl<'a> ServiceId<'a> {
+    pub fn new(stack: &'a str, service: &'a str) -> Self {
+        ServiceId { stack, service }
+    }
+}
+
+impl fmt::Display for ServiceId<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.stack, self.service)
+    }
+}
+
 /// A physical server.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

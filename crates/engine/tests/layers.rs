@@ -2,8 +2,8 @@
 //! modules on floors below its own (and its own submodules). The floors, bottom up:
 //!
 //! 0. `units`, `codes`, `quorum`, `examples`: values with no knowledge of a plan;
-//! 1. `plan`, `findings`: the plan's types, and what a check says about them;
-//! 2. `yaml`: reading and writing them;
+//! 1. `plan`: the plan's types;
+//! 2. `yaml`, `findings`: reading and writing them, and what a check says about them;
 //! 3. `constraint`, `domains`, `order`, `compose`, `validate`: what a plan says;
 //! 4. `load`, `placement`, `cluster_import`: reading plans and stacks whole, Swarm's scheduler;
 //! 5. `analysis`, `import`: what the plan does;
@@ -22,8 +22,8 @@ use std::path::{Path, PathBuf};
 
 const FLOORS: &[&[&str]] = &[
     &["units", "codes", "quorum", "examples"],
-    &["plan", "findings"],
-    &["yaml"],
+    &["plan"],
+    &["yaml", "findings"],
     &["constraint", "domains", "order", "compose", "validate"],
     &["load", "placement", "cluster_import"],
     &["analysis", "import"],

@@ -19,10 +19,6 @@ fn service_target(spec: &Spec) -> Target {
     }
 }
 
-fn id(spec: &Spec) -> String {
-    format!("{}/{}", spec.stack, spec.service.name)
-}
-
 pub fn placement(
     plan: &Plan,
     composes: &[Compose],
@@ -46,7 +42,7 @@ pub fn placement(
     }
     for (index, spec) in specs.iter().enumerate() {
         let target = service_target(spec);
-        let name = id(spec);
+        let name = spec.id();
         match &spec.constraints {
             Err(error) => findings.push(
                 Finding::new(Code::ConstraintInvalid, target.clone(), format!("service {name}: {error}; Docker refuses to create the service"))
@@ -89,7 +85,7 @@ fn constraint_findings(
                 Finding::new(
                     Code::ConstraintKeyUnknown,
                     service_target(spec),
-                    format!("service {}: constraint key `{key}` is not one Swarm knows, so it matches no node", id(spec)),
+                    format!("service {}: constraint key `{key}` is not one Swarm knows, so it matches no node", spec.id()),
                 )
                 .hint("use node.id, node.hostname, node.ip, node.role, node.platform.os, node.platform.arch, node.labels.<name> or engine.labels.<name>"),
             ),
@@ -101,7 +97,7 @@ fn constraint_findings(
                         Finding::new(
                             Code::LabelMissing,
                             service_target(spec),
-                            format!("service {} needs {} == {}, but no node has the label `{label}`", id(spec), constraint.raw_key, constraint.value),
+                            format!("service {} needs {} == {}, but no node has the label `{label}`", spec.id(), constraint.raw_key, constraint.value),
                         )
                         .hint(format!("docker node update --label-add {label}={} NODE", constraint.value)),
                     );
@@ -126,7 +122,7 @@ fn spread_findings(plan: &Plan, spec: &Spec, uneven: Option<&str>) -> Vec<Findin
                 findings.push(Finding::new(
                     Code::SpreadIgnored,
                     service_target(spec),
-                    format!("service {}: Swarm spreads only over node.labels.* and engine.labels.*; `spread: {descriptor}` is ignored", id(spec)),
+                    format!("service {}: Swarm spreads only over node.labels.* and engine.labels.*; `spread: {descriptor}` is ignored", spec.id()),
                 ));
                 continue;
             }
@@ -151,7 +147,7 @@ fn spread_findings(plan: &Plan, spec: &Spec, uneven: Option<&str>) -> Vec<Findin
                     service_target(spec),
                     format!(
                         "service {} spreads over `{label}`, which node(s) {} lack: Swarm makes them a branch of their own and gives it a share of the tasks",
-                        id(spec),
+                        spec.id(),
                         missing.join(", ")
                     ),
                 )
@@ -166,7 +162,7 @@ fn spread_findings(plan: &Plan, spec: &Spec, uneven: Option<&str>) -> Vec<Findin
                 service_target(spec),
                 format!(
                     "service {}: its spread ends uneven, {how}: a branch without room for its share (drained, paused, full or constrained-out nodes) hands it to the other branches, in an order Swarm does not fix",
-                    id(spec)
+                    spec.id()
                 ),
             )
             .hint("for an even split, give every node the spread label and keep only nodes that can run the service in each branch"),
@@ -268,7 +264,7 @@ fn reservation_too_large(plan: &Plan, spec: &Spec) -> Vec<Finding> {
         service_target(spec),
         format!(
             "service {} reserves {} per task: no node can run it",
-            id(spec),
+            spec.id(),
             problems.join(" and ")
         ),
     )
@@ -344,7 +340,7 @@ fn start_first_stall(plan: &Plan, spec: &Spec) -> Vec<Finding> {
         service_target(spec),
         format!(
             "service {}: a start-first update starts each new task before stopping the old one, but its {replicas} replicas already fill {eligible} eligible node(s) at {max} per node; the update stalls",
-            id(spec)
+            spec.id()
         ),
     )
     .hint("use update_config.order: stop-first, raise max_replicas_per_node, or add an eligible node")]
@@ -375,7 +371,7 @@ fn local_volumes(composes: &[Compose], spec: &Spec) -> Vec<Finding> {
                     service_target(spec),
                     format!(
                         "service {} keeps {} in local volume `{source}`: each node has its own copy, and a task rescheduled after a failure starts without its data",
-                        id(spec),
+                        spec.id(),
                         mount.target
                     ),
                 )
@@ -401,8 +397,8 @@ fn port_conflicts(specs: &[Spec]) -> Vec<Finding> {
                 &mut host
             };
             let users = map.entry((published, port.protocol)).or_default();
-            if !users.contains(&id(spec)) {
-                users.push(id(spec));
+            if !users.contains(&spec.id()) {
+                users.push(spec.id());
             }
         }
     }

@@ -15,7 +15,7 @@ use crate::domains::{self, DomainKind};
 use crate::findings::{Code, Finding, Severity, Target};
 use crate::order::{stack_order, StackOrder};
 use crate::placement::{self, Cluster, Pending, Spec, Task};
-use crate::plan::Plan;
+use crate::plan::{Plan, ServiceId};
 use crate::quorum::Quorum;
 use crate::validate;
 use failures::Baseline;
@@ -147,7 +147,7 @@ pub struct ServiceStatus {
 
 impl ServiceStatus {
     pub fn id(&self) -> String {
-        format!("{}/{}", self.stack, self.service)
+        ServiceId::new(&self.stack, &self.service).to_string()
     }
 }
 

@@ -15,7 +15,7 @@ use super::shell::{self, quote};
 use super::{script_prelude, Task};
 use crate::compose::{self, PortMode};
 use crate::findings::{Code, Finding, Target};
-use crate::plan::{Node, Plan, PortRange, Protocol, Role};
+use crate::plan::{Node, Plan, PortRange, Protocol, Role, ServiceId};
 use serde::Serialize;
 use std::collections::BTreeSet;
 use std::net::IpAddr;
@@ -224,7 +224,7 @@ pub fn port_matrix(plan: &Plan, tasks: &[Task]) -> PortMatrix {
     };
     for compose in &composes {
         for service in &compose.services {
-            let name = format!("{}/{}", compose.stack, service.name);
+            let name = ServiceId::new(&compose.stack, &service.name).to_string();
             let target = Target::Service {
                 stack: compose.stack.clone(),
                 service: service.name.clone(),

@@ -5,7 +5,7 @@
 use super::spread::{Shape, SpreadLevel};
 use crate::compose::{PortMode, Service};
 use crate::constraint::{self, Constraint, Key};
-use crate::plan::{Plan, Protocol};
+use crate::plan::{Plan, Protocol, ServiceId};
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
@@ -129,6 +129,6 @@ fn spread_level<'a>(plan: &'a Plan, engine: bool, descriptor: &'a str) -> Spread
 
 impl Spec<'_> {
     pub fn id(&self) -> String {
-        format!("{}/{}", self.stack, self.service.name)
+        ServiceId::new(self.stack, &self.service.name).to_string()
     }
 }

@@ -17,7 +17,7 @@ use crate::export::commands::{deploy_line, deploy_order, stack_environment};
 use crate::export::shell::{self, quote};
 use crate::export::stack_files;
 use crate::findings::{Code, Finding, Target};
-use crate::plan::{Node, Plan, Role, UpgradeStrategy};
+use crate::plan::{Node, Plan, Role, ServiceId, UpgradeStrategy};
 use crate::quorum;
 use crate::yaml::Value;
 
@@ -236,7 +236,7 @@ pub(super) fn node_chain(
             before.push(up);
             after.push(down);
         } else {
-            restart_notes.push(format!("{stack}/{service}"));
+            restart_notes.push(ServiceId::new(&stack, &service).to_string());
             super::push_unique(findings, Finding::new(Code::RunbookBriefRestart, Target::Service { stack: stack.clone(), service: service.clone() }, format!("{stack}/{service} has one replica and keeps state (or has no room for a second): it restarts on another node when {} is drained", target.name)).hint("give it a second replica if the application allows, or accept a short interruption"));
         }
     }

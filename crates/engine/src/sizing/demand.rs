@@ -5,7 +5,7 @@ use super::request::VmSize;
 use crate::compose::{self, Mode, Resources, Service};
 use crate::constraint::{self, Key, Operator};
 use crate::findings::{Finding, Severity};
-use crate::plan::Stack;
+use crate::plan::{ServiceId, Stack};
 use crate::units::{Bytes, Cpus};
 
 /// Nodes a role with only global services gets: enough for a cluster of three (Elasticsearch
@@ -161,7 +161,7 @@ impl Demand {
                     .cloned(),
             );
             for service in &compose.services {
-                let id = format!("{}/{}", stack.name, service.name);
+                let id = ServiceId::new(&stack.name, &service.name).to_string();
                 let home = home_of(service);
                 let load = match &home {
                     Home::Managers => &mut demand.managers,

@@ -17,7 +17,7 @@ pub use request::{default_vm_sizes, Request, Survive, VmSize};
 
 use crate::analysis::Analysis;
 use crate::findings::{Code, Finding, Target};
-use crate::plan::Plan;
+use crate::plan::{Plan, ServiceId};
 use crate::units::{Bytes, Cpus};
 use demand::Demand;
 use draft::{manager_count, Draft, Layout, Strategy};
@@ -194,7 +194,7 @@ fn waiting_services(analysis: &Analysis, survive: Survive) -> Vec<String> {
         .iter()
         .chain(scenarios.flat_map(|f| f.pending.iter()));
     for p in pending {
-        let id = format!("{}/{}", p.stack, p.service);
+        let id = ServiceId::new(&p.stack, &p.service).to_string();
         if !waiting.contains(&id) {
             waiting.push(id);
         }
@@ -222,7 +222,7 @@ fn unplaceable(analysis: &Analysis, waiting: &[String], survive: Survive) -> Vec
             .pending
             .iter()
             .chain(scenarios.flat_map(|f| f.pending.iter()))
-            .find(|p| format!("{}/{}", p.stack, p.service) == id)
+            .find(|p| ServiceId::new(&p.stack, &p.service).to_string() == id)
             .map(|p| p.reason.clone())
             .unwrap_or_else(|| "its tasks do not all run".to_owned())
     };

@@ -4,7 +4,7 @@
 use crate::compose::{self, Resources};
 use crate::domains::DomainKind;
 use crate::findings::{Code, Finding, Target};
-use crate::plan::Stack;
+use crate::plan::{ServiceId, Stack};
 use crate::units::{Bytes, Cpus};
 use serde::Serialize;
 use std::fmt;
@@ -179,7 +179,7 @@ pub(super) fn unreserved(stacks: &[Stack]) -> Option<Finding> {
         for service in compose::read(stack).services {
             all += 1;
             if service.reservations == Resources::default() {
-                unreserved.push(format!("{}/{}", stack.name, service.name));
+                unreserved.push(ServiceId::new(&stack.name, &service.name).to_string());
             }
         }
     }

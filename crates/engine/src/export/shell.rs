@@ -73,6 +73,19 @@ pub fn comment(text: &str) -> String {
         .collect()
 }
 
+/// The head of every generated script: bash, the shellcheck checks it disables (with why, at the
+/// caller), one comment line per entry of `comments`, and strict mode.
+pub fn script_head(disable: &str, comments: &[&str]) -> String {
+    let mut text = format!("#!/usr/bin/env bash\n# shellcheck disable={disable}\n");
+    for line in comments {
+        text.push_str("# ");
+        text.push_str(&comment(line));
+        text.push('\n');
+    }
+    text.push_str("set -euo pipefail\n\n");
+    text
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -28,6 +28,20 @@ pub fn name_problem(name: &str) -> Option<String> {
     }
 }
 
+/// Lower-case letters, digits and single `-` between them: a name fit for a hostname or a file,
+/// made from any text (a role's labels, a plan's name).
+pub fn slug(text: &str) -> String {
+    let mut out = String::new();
+    for c in text.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    out.trim_matches('-').to_owned()
+}
+
 /// Whether a name follows [`name_problem`]'s rule.
 pub fn is_valid_name(name: &str) -> bool {
     name_problem(name).is_none()

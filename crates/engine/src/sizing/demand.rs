@@ -7,6 +7,7 @@ use crate::constraint::{self, Key, Operator};
 use crate::findings::{Finding, Severity};
 use crate::plan::{ServiceId, Stack};
 use crate::units::{Bytes, Cpus};
+use crate::validate::slug;
 
 /// Nodes a role with only global services gets: enough for a cluster of three (Elasticsearch
 /// masters, consul servers) without growing with the number of servers.
@@ -259,17 +260,4 @@ pub(super) fn role_names(roles: &[(RoleKey, Load)]) -> Vec<String> {
         names.push(name);
     }
     names
-}
-
-/// Lower-case letters, digits and `-`: a name fit for a hostname.
-fn slug(text: &str) -> String {
-    let mut out = String::new();
-    for c in text.chars() {
-        if c.is_ascii_alphanumeric() {
-            out.push(c.to_ascii_lowercase());
-        } else if !out.ends_with('-') {
-            out.push('-');
-        }
-    }
-    out.trim_matches('-').to_owned()
 }

@@ -1,8 +1,9 @@
 //! The plan: Swarmplan's one source of truth, as written in a `.swarmplan.yaml` file.
 //!
-//! These types are the contract of SPEC section 1. Everything a user can write is kept: fields
-//! Swarmplan models are typed here, and each stack's compose file is kept whole as a YAML value
-//! so that keys Swarmplan does not model are written back unchanged.
+//! These types are the plan format's contract (`docs/plan-format.md` is generated from them).
+//! Everything a user can write is kept: fields Swarmplan models are typed here, and each stack's
+//! compose file is kept whole as a YAML value so that keys Swarmplan does not model are written
+//! back unchanged.
 
 use crate::units::{Bytes, Cpus};
 use indexmap::IndexMap;

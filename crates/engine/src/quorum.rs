@@ -17,7 +17,8 @@ pub fn holds(managers: usize, left: usize) -> bool {
     managers > 0 && left >= majority(managers)
 }
 
-/// The largest manager count the table shows (and that Docker advises against exceeding).
+/// The largest manager count the table shows. Docker advises at most seven managers
+/// (`too-many-managers`); the table goes on to nine so that a plan past the advice still sees its row.
 pub const TABLE_SIZE: usize = 9;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

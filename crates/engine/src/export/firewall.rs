@@ -1,4 +1,5 @@
-//! The firewall: the port matrix a plan needs (SPEC section 2), and what it turns into.
+//! The firewall: the port matrix a plan needs (Swarm's own ports, published ports from their
+//! zones, the plan's rules), and what it turns into.
 //!
 //! - 2377/tcp on managers, from every node; 7946/tcp+udp and 4789/udp on every node, from
 //!   every node; ESP (IP protocol 50) among the nodes when an overlay is encrypted;

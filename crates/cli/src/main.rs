@@ -112,6 +112,12 @@ enum Command {
         #[arg(long)]
         host_pairs: bool,
     },
+    /// The plan format: its JSON Schema (for editors that check YAML against one), or with
+    /// --markdown its reference, as docs/plan-format.md has it.
+    Schema {
+        #[arg(long)]
+        markdown: bool,
+    },
     /// What a finding code means and how to resolve it; without a code, every code.
     Explain {
         /// A finding's code, as `swarmplan check` prints it between brackets.
@@ -333,6 +339,18 @@ fn run(command: Command) -> Result<ExitCode, BadInput> {
             json,
             host_pairs,
         } => cluster::compare(&before, &after, json, host_pairs),
+        Command::Schema { markdown: true } => {
+            print!("{}", swarmplan_engine::schema::plan_format_markdown());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Schema { markdown: false } => {
+            let schema = swarmplan_engine::schema::plan_schema();
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&schema).expect("a schema always serializes")
+            );
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Explain { code: None } => {
             for code in Code::ALL {
                 println!(

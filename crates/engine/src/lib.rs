@@ -22,6 +22,8 @@ pub mod placement;
 pub mod plan;
 pub mod quorum;
 pub mod runbook;
+#[cfg(feature = "schema")]
+pub mod schema;
 pub mod sizing;
 pub mod units;
 pub mod validate;

@@ -17,11 +17,14 @@ pub const FORMAT_VERSION: u32 = 1;
 
 /// A whole plan.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Plan {
     /// The format version (`swarmplan: 1`).
     pub swarmplan: u32,
+    /// The plan's name, as reports and runbooks title it.
     pub name: String,
+    /// What the plan is for, in a few sentences.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Physical servers: the smallest failure domain.
@@ -33,12 +36,16 @@ pub struct Plan {
     /// Named sources of traffic (CIDRs or addresses) for the firewall.
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     pub zones: IndexMap<String, Vec<String>>,
+    /// The stacks to run, each deployed with `docker stack deploy`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub stacks: Vec<Stack>,
+    /// Openings beyond the ports Swarm needs and the stacks publish.
     #[serde(default, skip_serializing_if = "Firewall::is_empty")]
     pub firewall: Firewall,
+    /// What the upgrade (or active/passive update) runbook changes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub upgrade: Option<Upgrade>,
+    /// External load balancers that nodes leave and rejoin around their upgrade.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub load_balancers: Vec<LoadBalancer>,
     /// How the exports lay out what the plan does not say by itself: split stack files, shared
@@ -100,15 +107,21 @@ impl fmt::Display for ServiceId<'_> {
 
 /// A physical server.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Host {
+    /// The server's name; nodes name it in `host:`.
     pub name: String,
+    /// The rack it stands in: a larger failure domain, known by its name across sites.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rack: Option<String>,
+    /// The site (data centre) it stands in: the largest failure domain.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub site: Option<String>,
+    /// Its CPUs, against which the VMs on it are checked.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cpus: Option<Cpus>,
+    /// Its memory, against which the VMs on it are checked.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub memory: Option<Bytes>,
 }
@@ -127,6 +140,7 @@ impl Host {
 
 /// A swarm node.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Node {
     /// `node.hostname`.
@@ -135,15 +149,20 @@ pub struct Node {
     /// server of its own.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub host: Option<String>,
+    /// `manager` or `worker` (the default).
     #[serde(default)]
     pub role: Role,
     /// `node.ip`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ip: Option<IpAddr>,
+    /// `active` (the default), `pause` or `drain`, as `docker node update --availability` sets
+    /// it.
     #[serde(default, skip_serializing_if = "Availability::is_active")]
     pub availability: Availability,
+    /// The VM's CPUs: what Swarm sees as `NanoCPUs` and checks reservations against.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cpus: Option<Cpus>,
+    /// The VM's memory: what Swarm sees as `MemoryBytes` and checks reservations against.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub memory: Option<Bytes>,
     /// `node.platform.os`; Swarm nodes report `linux` unless told otherwise.
@@ -158,6 +177,7 @@ pub struct Node {
         skip_serializing_if = "IndexMap::is_empty",
         deserialize_with = "scalar_map"
     )]
+    #[cfg_attr(feature = "schema", schemars(schema_with = "schema::scalar_map"))]
     pub labels: IndexMap<String, String>,
     /// `engine.labels.*`.
     #[serde(
@@ -165,6 +185,7 @@ pub struct Node {
         skip_serializing_if = "IndexMap::is_empty",
         deserialize_with = "scalar_map"
     )]
+    #[cfg_attr(feature = "schema", schemars(schema_with = "schema::scalar_map"))]
     pub engine_labels: IndexMap<String, String>,
     /// `node.id`: the ID Swarm gave the node, known once imported from a running cluster.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -211,9 +232,11 @@ impl Node {
     }
 }
 
+/// A node's role in the swarm.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
 )]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     Manager,
@@ -230,9 +253,11 @@ impl fmt::Display for Role {
     }
 }
 
+/// Whether Swarm may schedule tasks on a node (`docker node update --availability`).
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
 )]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Availability {
     #[default]
@@ -259,8 +284,10 @@ impl fmt::Display for Availability {
 
 /// A stack, deployed with `docker stack deploy`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Stack {
+    /// The stack's name: `docker stack deploy … NAME`, and the prefix of its services.
     pub name: String,
     /// Stacks that must be deployed before this one.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -271,9 +298,11 @@ pub struct Stack {
         skip_serializing_if = "IndexMap::is_empty",
         deserialize_with = "scalar_map"
     )]
+    #[cfg_attr(feature = "schema", schemars(schema_with = "schema::scalar_map"))]
     pub variables: IndexMap<String, String>,
     /// The compose file, exactly as `docker stack deploy` reads it.
     #[serde(default = "empty_mapping")]
+    #[cfg_attr(feature = "schema", schemars(schema_with = "schema::compose"))]
     pub compose: serde_yaml_ng::Value,
 }
 
@@ -283,8 +312,10 @@ fn empty_mapping() -> serde_yaml_ng::Value {
 
 /// Extra firewall rules, beyond the ports Swarm itself needs.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Firewall {
+    /// Each an opening: a port from a zone to some nodes.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub rules: Vec<FirewallRule>,
 }
@@ -296,9 +327,12 @@ impl Firewall {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct FirewallRule {
+    /// The port or range to open.
     pub port: PortRange,
+    /// `tcp` (the default) or `udp`.
     #[serde(default)]
     pub proto: Protocol,
     /// A zone name.
@@ -306,6 +340,7 @@ pub struct FirewallRule {
     /// `all`, `managers`, `workers` or a node name.
     #[serde(default = "all_nodes")]
     pub to: String,
+    /// What the opening is for, as the port table says it (`ssh`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub purpose: Option<String>,
 }
@@ -379,9 +414,11 @@ impl<'de> Deserialize<'de> for PortRange {
     }
 }
 
+/// A port's transport protocol.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
 )]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Protocol {
     #[default]
@@ -400,8 +437,11 @@ impl fmt::Display for Protocol {
 
 /// What an upgrade runbook changes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Upgrade {
+    /// `rolling` (the default): nodes one at a time, keeping quorum; or `active-passive`:
+    /// standby first, then fail over.
     #[serde(default)]
     pub strategy: UpgradeStrategy,
     /// Image (without tag) → new image reference.
@@ -419,6 +459,7 @@ pub struct Upgrade {
 /// An active/passive pair: which node is active now, whether the active role returns to it
 /// after the update, and the commands that freeze configuration sync between the two.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ActivePassive {
     /// The node that holds the active (MASTER) role now; without it, the first node.
@@ -435,7 +476,9 @@ pub struct ActivePassive {
     pub unfreeze: Vec<String>,
 }
 
+/// How the upgrade runbook takes the cluster through an update.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum UpgradeStrategy {
     #[default]
@@ -445,6 +488,7 @@ pub enum UpgradeStrategy {
 
 /// Export settings: how stack files are split and which host folders live on shared storage.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ExportSettings {
     /// Stacks written as `docker-compose.yml` + `network.yml` (ports, networks) +
@@ -470,6 +514,7 @@ impl ExportSettings {
 
 /// Who owns a shared folder: `"70"`, `"1000:1000"`, or the long form with `recursive`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(untagged)]
 pub enum FolderOwner {
     Owner(String),
@@ -501,14 +546,18 @@ impl FolderOwner {
 
 /// An external load balancer to take nodes out of during upgrades.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct LoadBalancer {
+    /// The balancer's name, as the runbook's steps say it.
     pub name: String,
+    /// What it is (`nginx`, `haproxy`, `F5`), for the reader.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kind: Option<String>,
     /// The nodes behind it.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub backends: Vec<String>,
+    /// The port it sends traffic to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub port: Option<u16>,
     /// A shell line, run on the operator's workstation, that takes one backend out of the
@@ -557,4 +606,42 @@ impl<'de> Deserialize<'de> for Scalar {
 fn scalar_map<'de, D: Deserializer<'de>>(d: D) -> Result<IndexMap<String, String>, D::Error> {
     let map: IndexMap<String, Scalar> = IndexMap::deserialize(d)?;
     Ok(map.into_iter().map(|(k, v)| (k, v.0)).collect())
+}
+
+/// The schemas of what the derive cannot see: values read leniently, and the compose file kept
+/// whole.
+#[cfg(feature = "schema")]
+mod schema {
+    use schemars::{json_schema, JsonSchema, Schema, SchemaGenerator};
+    use std::borrow::Cow;
+
+    pub fn scalar_map(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "type": "object",
+            "additionalProperties": { "type": ["string", "number", "boolean", "null"] }
+        })
+    }
+
+    pub fn compose(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "type": "object",
+            "description": "A compose (stack) file, as `docker stack deploy` reads it: `services`, `networks`, `volumes`, `configs`, `secrets` and `x-` extensions. Kept whole, keys Swarmplan does not model included."
+        })
+    }
+
+    impl JsonSchema for super::PortRange {
+        fn schema_name() -> Cow<'static, str> {
+            "PortRange".into()
+        }
+
+        fn json_schema(_: &mut SchemaGenerator) -> Schema {
+            json_schema!({
+                "description": "A port (`22`) or an inclusive range of ports (`\"32768-60999\"`).",
+                "oneOf": [
+                    { "type": "integer", "minimum": 1, "maximum": 65535 },
+                    { "type": "string", "pattern": "^[0-9]+(-[0-9]+)?$" }
+                ]
+            })
+        }
+    }
 }

@@ -304,3 +304,41 @@ mod tests {
         assert_eq!(Cpus(125).to_string(), "0.125");
     }
 }
+
+#[cfg(feature = "schema")]
+mod schema {
+    use schemars::{json_schema, JsonSchema, Schema, SchemaGenerator};
+    use std::borrow::Cow;
+
+    impl JsonSchema for super::Bytes {
+        fn schema_name() -> Cow<'static, str> {
+            "Bytes".into()
+        }
+
+        fn json_schema(_: &mut SchemaGenerator) -> Schema {
+            json_schema!({
+                "description": "A size as Docker reads one: a number of bytes, or a number with a unit (`512M` = `512MiB`, `8GiB`, `1.5g`).",
+                "oneOf": [
+                    { "type": "integer", "minimum": 0 },
+                    { "type": "string", "pattern": "^\\s*([0-9]+(\\.[0-9]{1,9})?|\\.[0-9]{1,9})\\s*([kKmMgGtTpP]([iI]?[bB])?|[bB])?\\s*$" }
+                ]
+            })
+        }
+    }
+
+    impl JsonSchema for super::Cpus {
+        fn schema_name() -> Cow<'static, str> {
+            "Cpus".into()
+        }
+
+        fn json_schema(_: &mut SchemaGenerator) -> Schema {
+            json_schema!({
+                "description": "A number of CPUs, to the thousandth: `4`, `0.5` or `\"0.25\"`.",
+                "oneOf": [
+                    { "type": "number", "minimum": 0 },
+                    { "type": "string", "pattern": "^\\s*([0-9]+(\\.[0-9]*)?|\\.[0-9]+)\\s*$" }
+                ]
+            })
+        }
+    }
+}

@@ -3,7 +3,8 @@
 //!
 //! 0. `units`, `codes`, `quorum`, `examples`: values with no knowledge of a plan;
 //! 1. `plan`: the plan's types;
-//! 2. `yaml`, `findings`: reading and writing them, and what a check says about them;
+//! 2. `yaml`, `findings`, `schema`: reading and writing them, what a check says about them, and
+//!    the plan format written down;
 //! 3. `constraint`, `domains`, `order`, `compose`, `validate`: what a plan says;
 //! 4. `load`, `placement`, `cluster_import`: reading plans and stacks whole, Swarm's scheduler;
 //! 5. `analysis`, `import`: what the plan does;
@@ -23,7 +24,7 @@ use std::path::{Path, PathBuf};
 const FLOORS: &[&[&str]] = &[
     &["units", "codes", "quorum", "examples"],
     &["plan"],
-    &["yaml", "findings"],
+    &["yaml", "findings", "schema"],
     &["constraint", "domains", "order", "compose", "validate"],
     &["load", "placement", "cluster_import"],
     &["analysis", "import"],

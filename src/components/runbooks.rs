@@ -17,6 +17,7 @@ fn expect_text(expect: &Expect) -> String {
         Expect::Empty => "no output".to_owned(),
         Expect::EveryLineIs(lines) => format!("every line is one of: {}", lines.join(", ")),
         Expect::AllReplicas => "every service shows N/N replicas".to_owned(),
+        Expect::Succeeds => "the command succeeds".to_owned(),
     }
 }
 

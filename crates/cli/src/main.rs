@@ -141,6 +141,9 @@ enum RunbookKind {
     Failover,
     /// From the cluster of the plan given with --from to PLAN's.
     Change,
+    /// A swarm that lost quorum, made whole again from its surviving manager (the plan's
+    /// leader).
+    Recover,
 }
 
 impl RunbookKind {
@@ -151,6 +154,7 @@ impl RunbookKind {
             RunbookKind::Upgrade => Kind::Upgrade,
             RunbookKind::Failover => Kind::Failover,
             RunbookKind::Change => Kind::Change,
+            RunbookKind::Recover => Kind::Recover,
         }
     }
 }

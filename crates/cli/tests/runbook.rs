@@ -62,9 +62,59 @@ fn bash_and_json_formats() {
 
 #[test]
 fn a_runbook_that_loses_quorum_exits_1() {
-    let out = swarmplan(&["runbook", &example("active-passive"), "failover"]);
+    // Digital Access has one manager, upgraded first in the vendor's order.
+    let out = swarmplan(&["runbook", &example("digital-access"), "upgrade"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stdout(&out).contains("error [runbook-quorum-lost] node:zva5n1"));
+    assert!(stdout(&out).contains("error [runbook-quorum-lost] node:da-manager"));
+}
+
+/// A runbook whose simulation finds quorum lost or a service stopped says so at the top, and
+/// its script runs nothing without --accept-risk.
+#[test]
+fn a_risky_runbook_says_so_and_its_script_needs_accept_risk() {
+    let markdown = stdout(&swarmplan(&[
+        "runbook",
+        &example("digital-access"),
+        "upgrade",
+    ]));
+    let risks = markdown.find("## Risks").expect("a Risks section");
+    assert!(risks < markdown.find("## Findings").unwrap());
+    assert!(markdown.contains("- `upgrade-da-manager` (UPGRADE da-manager, the vendor's way): quorum lost (0 of 1 managers reachable)"), "{markdown}");
+    let script = stdout(&swarmplan(&[
+        "runbook",
+        &example("digital-access"),
+        "upgrade",
+        "--format",
+        "bash",
+    ]));
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("risky");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("upgrade.sh");
+    std::fs::write(&path, script).unwrap();
+    // SSH records every call: a refused runbook makes none.
+    let calls = dir.join("calls");
+    let _ = std::fs::remove_file(&calls);
+    let ssh = dir.join("record-ssh");
+    std::fs::write(
+        &ssh,
+        format!("#!/bin/sh\necho \"$*\" >> {}\n", calls.display()),
+    )
+    .unwrap();
+    let run = std::process::Command::new("bash")
+        .arg(&path)
+        .env("SSH", format!("sh {}", ssh.display()))
+        .output()
+        .unwrap();
+    assert_eq!(
+        run.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let said = String::from_utf8_lossy(&run.stderr);
+    assert!(said.contains("upgrade-da-manager: quorum lost"), "{said}");
+    assert!(said.contains("--accept-risk"), "{said}");
+    assert!(!calls.exists(), "nothing reached a node");
 }
 
 #[test]
@@ -72,7 +122,7 @@ fn unknown_kind_or_format_is_bad_input() {
     let out = swarmplan(&["runbook", &example("nuvla"), "reboot"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr)
-        .contains("[possible values: install, upgrade, failover, change]"));
+        .contains("[possible values: install, upgrade, failover, change, recover]"));
     let out = swarmplan(&["runbook", &example("nuvla"), "install", "--format", "pdf"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(

@@ -203,6 +203,25 @@ codes! {
         "A plan drawn in one site cannot survive that site's loss, whatever the managers do. That \
          is a fact of the design, stated so that it is a choice.";
 
+    // The nodes' network against Swarm's.
+    AddressPoolOverlap = "address-pool-overlap", Warning,
+        "overlay subnets that may hide the nodes' own addresses",
+        "Swarm gives each overlay network a subnet from its address pool, 10.0.0.0/8 by default. \
+         When the nodes (or the zones they talk to) have addresses in that pool, an overlay can be \
+         given their subnet: the tasks then cannot reach them, and replies to them go into the \
+         overlay (the routing mesh breaks). Create the swarm with `--default-addr-pool` outside \
+         the plan's addresses (`swarm.default_addr_pool`); without it the install picks one.";
+    VxlanPortNsx = "vxlan-port-nsx", Error,
+        "Swarm's VXLAN port is NSX's",
+        "VMware NSX uses UDP 4789 for its own VXLAN. Swarm's overlays use the same port unless \
+         the swarm is created with `--data-path-port`: set `swarm.data_path_port` (4790, say); \
+         the firewall scripts open that port instead.";
+    OverlayMtuTooLarge = "overlay-mtu-too-large", Error,
+        "an overlay MTU the nodes' network cannot carry",
+        "VXLAN adds 50 bytes to every overlay packet: an overlay's MTU must be at most the \
+         underlay's less 50, or large packets are dropped (connections hang after the \
+         handshake). Set `com.docker.network.driver.mtu` in the network's `driver_opts`.";
+
     // Placement.
     ConstraintInvalid = "constraint-invalid", Error,
         "a placement constraint Docker cannot parse",
@@ -378,6 +397,39 @@ codes! {
     RunbookUnsafeLabel = "runbook-unsafe-label", Error,
         "a label the runbooks cannot set",
         "A label that cannot go into a shell command is left out of the runbook's label steps.";
+    RunbookUnknownStep = "runbook-unknown-step", Error,
+        "a custom step that follows a step the runbook does not have",
+        "A custom step's `after` names the steps it follows: the runbook's own (as its \
+         `--dry-run` lists them) or other custom steps. One of them is not in this runbook, so \
+         the step follows the runbook's last step instead. Correct the id.";
+    RunbookUnknownPlace = "runbook-unknown-place", Error,
+        "a custom step that runs nowhere the plan knows",
+        "A custom step runs `on: manager`, `on: workstation`, on a node of the plan, or on \
+         `service:STACK/SERVICE` (the node that runs the service's first task). Its place is none \
+         of these, so the step is left out.";
+    RunbookVendorOrder = "runbook-vendor-order", Info,
+        "an upgrade in the vendor's node order",
+        "With `upgrade.order: vendor` the runbook upgrades the nodes in `upgrade.sequence`, as the \
+         vendor's guide does, and promotes no worker for the upgrade. The simulation then says \
+         what that order costs (quorum, replicas); `order: safe` keeps quorum whenever the plan \
+         can.";
+    RunbookVendorOrderCost = "runbook-vendor-order-cost", Warning,
+        "the vendor's node order costs what Swarmplan's would not",
+        "Following the vendor's `sequence` loses quorum or takes services below their replicas at \
+         steps where Swarmplan's own order would not. The finding names the steps and the plan \
+         change that avoids it.";
+    RunbookUpdateBehindBalancer = "runbook-update-behind-balancer", Warning,
+        "a stack update that restarts tasks a balancer sends traffic to",
+        "A host-mode service behind an external balancer is updated by `docker stack deploy`, \
+         which replaces its tasks in an order Swarm chooses, while every node still takes traffic. \
+         Run one service per node, pinned with a constraint, so that the runbook updates each \
+         while its node is out of the balancer.";
+    RunbookStandbyNotFirst = "runbook-standby-not-first", Warning,
+        "an active/passive service whose new image may reach the primary first",
+        "A service that runs on both nodes of an active/passive pair (global, or replicated over \
+         both) gets its new image from a Swarm rolling update, which picks the order of the nodes \
+         itself: the standby is not sure to run the new image first. Run one service per node, \
+         pinned with a constraint, so that the runbook updates the standby's first.";
     RunbookDuplicateStep = "runbook-duplicate-step", Error,
         "two runbook steps with one id",
         "Each step has an id that `--from` resumes at; a second step with the same id is left out. \

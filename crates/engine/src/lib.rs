@@ -25,6 +25,7 @@ pub mod runbook;
 #[cfg(feature = "schema")]
 pub mod schema;
 pub mod sizing;
+pub mod swarm_network;
 pub mod units;
 pub mod validate;
 pub mod yaml;

@@ -42,6 +42,19 @@ pub struct Plan {
     /// Openings beyond the ports Swarm needs and the stacks publish.
     #[serde(default, skip_serializing_if = "Firewall::is_empty")]
     pub firewall: Firewall,
+    /// How the swarm is created: its address pool, data path port, autolock, certificates.
+    #[serde(default, skip_serializing_if = "SwarmSettings::is_empty")]
+    pub swarm: SwarmSettings,
+    /// What the nodes' own network is: its MTU, and whether VMware NSX carries it.
+    #[serde(default, skip_serializing_if = "Underlay::is_empty")]
+    pub network: Underlay,
+    /// Where the nodes get their images: from the registries the image names point to (the
+    /// default), or, for a site without one, from archives the operator puts in the bundle.
+    #[serde(default, skip_serializing_if = "Images::is_empty")]
+    pub images: Images,
+    /// What the install runbook does beyond Swarmplan's own steps.
+    #[serde(default, skip_serializing_if = "Install::is_empty")]
+    pub install: Install,
     /// What the upgrade (or active/passive update) runbook changes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub upgrade: Option<Upgrade>,
@@ -66,6 +79,10 @@ impl Plan {
             zones: IndexMap::new(),
             stacks: Vec::new(),
             firewall: Firewall::default(),
+            swarm: SwarmSettings::default(),
+            network: Underlay::default(),
+            images: Images::default(),
+            install: Install::default(),
             upgrade: None,
             load_balancers: Vec::new(),
             export: ExportSettings::default(),
@@ -454,6 +471,241 @@ pub struct Upgrade {
     /// The active/passive pair's roles and hooks (strategy `active-passive`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active_passive: Option<ActivePassive>,
+    /// Whose node order a rolling upgrade follows: Swarmplan's, which keeps quorum (`safe`, the
+    /// default: workers first, managers one at a time, the leader last, workers promoted when
+    /// fewer than three managers cannot lose one), or the vendor's `sequence` (`vendor`),
+    /// whatever it costs; the runbook then says what it costs.
+    #[serde(default, skip_serializing_if = "UpgradeOrder::is_safe")]
+    pub order: UpgradeOrder,
+    /// The vendor's node order, first upgraded first (`order: vendor`). Nodes it leaves out
+    /// follow in Swarmplan's order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sequence: Vec<String>,
+    /// The vendor's upgrade of one node, in its phases (each a column of the runbook's summary
+    /// table, as a vendor's own upgrade tool reports them). Instead of `node_commands`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub phases: Vec<NodePhase>,
+    /// How to roll one node's upgrade back, the vendor's way: shell lines run on the node (the
+    /// summary table's ROLLBACK column). Placeholders as in `phases`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rollback: Vec<String>,
+    /// Stacks the vendor restarts once their new images are deployed: removed, then deployed
+    /// again from the same files (`docker stack rm`, `docker stack deploy`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub restart_stacks: Vec<String>,
+    /// The vendor's own steps, placed among the runbook's by `after`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub steps: Vec<CustomStep>,
+}
+
+/// Whose node order an upgrade follows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "kebab-case")]
+pub enum UpgradeOrder {
+    /// Swarmplan's order, which keeps quorum whenever the plan can.
+    #[default]
+    Safe,
+    /// The vendor's `sequence`, whatever it costs.
+    Vendor,
+}
+
+impl UpgradeOrder {
+    fn is_safe(&self) -> bool {
+        *self == UpgradeOrder::Safe
+    }
+}
+
+/// One phase of a vendor's per-node upgrade. Its shell lines may name `{node}` and `{ip}` (the
+/// node upgraded), `{manager}`, `{manager_ip}` and `{manager_address}` (the manager the runbook
+/// runs swarm commands on, and its `IP:2377`), and `{token:worker}` or `{token:manager}` (a
+/// join token, asked of that manager as the step runs and kept in the script's memory only).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct NodePhase {
+    /// The phase's name, as the vendor's tool reports it (`EXPORT`, `APPLY`): the step's id
+    /// part and the summary table's column.
+    pub name: String,
+    /// Shell lines run on every node.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub run: Vec<String>,
+    /// Shell lines run on managers instead of `run`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub manager: Option<Vec<String>>,
+    /// Shell lines run on workers instead of `run`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub worker: Option<Vec<String>>,
+    /// Shell lines run on one node instead: node name → lines.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub nodes: IndexMap<String, Vec<String>>,
+    /// What a person does in this phase, when it is done by hand.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub manual: Vec<String>,
+    /// Whether the node's engine is down during this phase (the phase that upgrades Docker or
+    /// restarts the node). Without it, the runbook takes the engine to be down while the node's
+    /// last phase runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub engine_down: Option<bool>,
+}
+
+/// Steps a vendor adds that Swarmplan cannot compute (a library to install, a check of a
+/// service's log, a change in a product's admin console), placed among the runbook's own.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct CustomStep {
+    /// The step's id (letters, digits, `-`): what `--from` takes.
+    pub id: String,
+    pub title: String,
+    /// The steps it follows: ids of the runbook's own steps (as `--dry-run` lists them) or of
+    /// other custom steps. Without them, it follows the runbook's last step.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub after: Vec<String>,
+    /// The runbook's own steps it must come before (a restart that needs it done first).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub before: Vec<String>,
+    /// Where it runs: `manager` (the default: the manager the runbook runs swarm commands on),
+    /// `workstation`, a node's name, or `service:STACK/SERVICE` (the node the analysis places
+    /// the service's first task on).
+    #[serde(default = "on_manager", skip_serializing_if = "is_on_manager")]
+    pub on: String,
+    /// Shell lines, run with `bash -c` where the step runs; placeholders as in a `NodePhase`,
+    /// where `{node}` and `{ip}` are the node the step runs on.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub run: Vec<String>,
+    /// What a person does (a product's admin console, a browser check).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub manual: Vec<String>,
+    /// How to check the step did its job.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verify: Option<CustomVerify>,
+    /// How to undo it, for a person to read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rollback: Option<String>,
+    /// Why the step is there (the guide's words).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub why: Option<String>,
+}
+
+fn on_manager() -> String {
+    "manager".to_owned()
+}
+
+fn is_on_manager(on: &str) -> bool {
+    on == "manager"
+}
+
+/// A custom step's check: a shell line whose output must contain a text (or, without one,
+/// that exits 0), retried for a few minutes when `wait` is set.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct CustomVerify {
+    pub run: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contains: Option<String>,
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub wait: bool,
+    /// A check of the product itself (its log, its answer, its role), which a rehearsal on
+    /// stand-in images cannot judge: the rehearsal reports it as not rehearsed.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub product: bool,
+}
+
+/// `docker swarm init`'s settings.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct SwarmSettings {
+    /// The pools overlay networks take their subnets from (`--default-addr-pool`). Docker's
+    /// default is 10.0.0.0/8; when the nodes' own addresses are in it, the install chooses a
+    /// pool that is not (`address-pool-overlap` says which).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub default_addr_pool: Vec<String>,
+    /// The UDP port of the overlay's VXLAN traffic (`--data-path-port`; Docker's default 4789,
+    /// which VMware NSX uses for its own).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data_path_port: Option<u16>,
+    /// Lock the managers' Raft keys (`--autolock`): a restarted manager then waits for
+    /// `docker swarm unlock` with the unlock key, which no export holds.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub autolock: bool,
+    /// How long node certificates are valid (`--cert-expiry`, such as `2160h`; Docker's default
+    /// is 90 days).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cert_expiry: Option<String>,
+    /// Keep the join tokens the install used; by default the install rotates them once every
+    /// node has joined, so that a token seen during the install joins no one later.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub keep_join_tokens: bool,
+}
+
+impl SwarmSettings {
+    pub fn is_empty(&self) -> bool {
+        *self == SwarmSettings::default()
+    }
+}
+
+/// The nodes' own network, under the overlays.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct Underlay {
+    /// Its MTU; overlays add 50 bytes of VXLAN to every packet.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mtu: Option<u32>,
+    /// VMware NSX carries the nodes' traffic: it uses UDP 4789 for its own VXLAN.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub nsx: bool,
+}
+
+impl Underlay {
+    pub fn is_empty(&self) -> bool {
+        *self == Underlay::default()
+    }
+}
+
+/// How images reach the nodes.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct Images {
+    /// Load every image on every node from `docker save` archives (`*.tar`) that the operator
+    /// puts in the bundle's `images/` folder (its `images.txt` lists them), with `docker
+    /// load`, instead of pulling them: for a site without a registry.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub load: bool,
+}
+
+impl Images {
+    pub fn is_empty(&self) -> bool {
+        !self.load
+    }
+}
+
+/// What the install runbook does beyond Swarmplan's own steps, as a vendor's guide asks.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct Install {
+    /// Start and enable firewalld on every node before its rules are added (a new CentOS 7
+    /// server has it disabled).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub start_firewalld: bool,
+    /// Restart Docker on each node after its firewall is reloaded (a firewalld reload drops
+    /// the rules Docker made, as the MSactivator guide notes).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub restart_docker: bool,
+    /// The vendor's own steps, placed among the runbook's by `after`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub steps: Vec<CustomStep>,
+}
+
+impl Install {
+    pub fn is_empty(&self) -> bool {
+        *self == Install::default()
+    }
 }
 
 /// An active/passive pair: which node is active now, whether the active role returns to it
@@ -474,6 +726,15 @@ pub struct ActivePassive {
     /// Shell lines run on the former primary once both are updated (undo `freeze`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub unfreeze: Vec<String>,
+    /// The services that are the pair's instances, one pinned to each node, as
+    /// `stack/service`: the product is down only when none of them runs, so the instance on the
+    /// node being updated may stop while the other one serves.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub instances: Vec<String>,
+    /// A shell line, run on a node, that succeeds when that node holds the active (MASTER)
+    /// role: the runbook waits on it after each change of role, and checks it at the end.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub active_check: Option<String>,
 }
 
 /// How the upgrade runbook takes the cluster through an update.

@@ -24,16 +24,18 @@ fn msactivator_manager_and_worker_port_lists() {
     let worker = text(&b, "firewall/roles/worker.sh");
     for port in ["2376/tcp", "2377/tcp", "7946/tcp", "7946/udp", "4789/udp"] {
         assert!(
-            manager.contains(&format!("run \"$fw\" --add-port={port} --permanent\n")),
+            manager.contains(&format!("ports+=(--add-port={port})\n")),
             "manager lacks {port}"
         );
     }
     for port in ["2376/tcp", "7946/tcp", "7946/udp", "4789/udp", "80/tcp"] {
         assert!(
-            worker.contains(&format!("run \"$fw\" --add-port={port} --permanent\n")),
+            worker.contains(&format!("ports+=(--add-port={port})\n")),
             "worker lacks {port}"
         );
     }
+    // As the guide does, "firewall-cmd --add-port=... --permanent": one call with every port.
+    assert!(manager.contains("run \"$fw\" \"${ports[@]}\" --permanent\n"));
     assert!(!worker.contains("2377/tcp"), "2377 is for managers only");
     // "--opt encrypted ... ensure ip protocol 50 (ESP) traffic is allowed".
     assert!(manager.contains("--add-protocol=esp") && worker.contains("--add-protocol=esp"));

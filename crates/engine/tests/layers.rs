@@ -6,7 +6,8 @@
 //! 2. `yaml`, `findings`, `schema`: reading and writing them, what a check says about them, and
 //!    the plan format written down;
 //! 3. `constraint`, `domains`, `order`, `compose`, `validate`: what a plan says;
-//! 4. `load`, `placement`, `cluster_import`: reading plans and stacks whole, Swarm's scheduler;
+//! 4. `load`, `placement`, `cluster_import`, `swarm_network`: reading plans and stacks whole,
+//!    Swarm's scheduler, and what Swarm's networking asks of the nodes' network;
 //! 5. `analysis`, `import`: what the plan does;
 //! 6. `export`, `diff`, `sizing`: what is made from an analysis;
 //! 7. `runbook`: ordered, simulated procedures built from exports and diffs;
@@ -26,7 +27,7 @@ const FLOORS: &[&[&str]] = &[
     &["plan"],
     &["yaml", "findings", "schema"],
     &["constraint", "domains", "order", "compose", "validate"],
-    &["load", "placement", "cluster_import"],
+    &["load", "placement", "cluster_import", "swarm_network"],
     &["analysis", "import"],
     &["export", "diff", "sizing"],
     &["runbook"],

@@ -325,6 +325,7 @@ fn ip_constraints_with_addresses_and_networks() {
             bad: 
               1 pending: no suitable node (scheduling constraints not satisfied on 3 nodes)
             ! tasks-pending service:s/bad
+            ! address-pool-overlap plan
             ! failure-stops-services host:h3
         "#]],
     );

@@ -103,12 +103,31 @@ fn install_dry_run_prints_the_steps_in_dependency_order() {
     assert!(at("label-db1") < at("deploy-traefik"));
     assert!(at("deploy-traefik") < at("deploy-db"));
     assert!(at("deploy-db") < at("deploy-nuvla"));
+    // The guide's own steps, where the plan puts them: the certificate before the core
+    // services, their checks and the password after.
+    assert!(at("copy-stacks") < at("session-certificate"));
+    assert!(at("session-certificate") < at("deploy-nuvla"));
+    assert!(at("deploy-nuvla") < at("api-started"));
+    assert!(at("api-started") < at("cloud-entry-point"));
     assert_eq!(ids.first().map(String::as_str), Some("prerequisites"));
-    assert_eq!(ids.last().map(String::as_str), Some("deploy-nuvla"));
+    assert!(at("cloud-entry-point") < at("admin-password"));
+    // The tokens used by the joins are rotated last.
+    assert_eq!(ids.last().map(String::as_str), Some("rotate-join-tokens"));
 
     // --from resumes at that step; an unknown step is refused.
     let resumed = dry_run(&runbook::bash(&plan, &book), &["--from", "deploy-db"]);
-    assert_eq!(resumed, ["deploy-db", "deploy-nuvla"]);
+    assert_eq!(
+        resumed,
+        [
+            "deploy-db",
+            "session-certificate",
+            "deploy-nuvla",
+            "api-started",
+            "cloud-entry-point",
+            "admin-password",
+            "rotate-join-tokens"
+        ]
+    );
 }
 
 #[test]

@@ -285,6 +285,7 @@ pub fn analyze(plan: &Plan, options: &Options) -> Analysis {
     }
     findings.extend(checks::quorum(managers, &failures));
     findings.extend(composes.iter().flat_map(|c| c.findings.iter().cloned()));
+    findings.extend(crate::swarm_network::findings(plan, &composes));
     findings.extend(checks::placement(
         plan,
         &composes,

@@ -81,15 +81,38 @@ pub fn advertise_flag(node: &Node) -> String {
         .unwrap_or_default()
 }
 
-/// `docker swarm init [--advertise-addr IP]` for the first manager.
-pub fn init_line(manager: &Node) -> String {
-    match manager.ip {
+/// `docker swarm init [--advertise-addr IP] [the plan's swarm flags]` for the first manager.
+pub fn init_line(plan: &Plan, manager: &Node) -> String {
+    let mut line = match manager.ip {
         Some(ip) => format!(
             "docker swarm init --advertise-addr {}",
             quote(&ip.to_string())
         ),
         None => "docker swarm init".to_owned(),
+    };
+    for flag in init_flags(plan) {
+        line.push(' ');
+        line.push_str(&flag);
     }
+    line
+}
+
+/// The flags `docker swarm init` takes from the plan's `swarm`, each a word or two, quoted.
+fn init_flags(plan: &Plan) -> Vec<String> {
+    let mut flags = Vec::new();
+    for pool in crate::swarm_network::address_pools(plan) {
+        flags.push(format!("--default-addr-pool {}", quote(&pool)));
+    }
+    if let Some(port) = plan.swarm.data_path_port {
+        flags.push(format!("--data-path-port {port}"));
+    }
+    if plan.swarm.autolock {
+        flags.push("--autolock".to_owned());
+    }
+    if let Some(expiry) = &plan.swarm.cert_expiry {
+        flags.push(format!("--cert-expiry {}", quote(expiry)));
+    }
+    flags
 }
 
 /// The address other nodes join: the first manager's `IP:2377`, or a placeholder.
@@ -210,7 +233,7 @@ pub fn commands(plan: &Plan) -> Commands {
                     manager.name
                 ));
             }
-            let line = init_line(manager);
+            let line = init_line(plan, manager);
             init.push_str(&format!("# On {}:\nrun {line}\n", manager.name));
             md.push_str(&format!("On `{}`:\n\n```\n{line}\n```\n\n", manager.name));
         }
@@ -356,6 +379,7 @@ pub fn commands(plan: &Plan) -> Commands {
         "Deploy the stacks, each after the stacks it names in `after`. Run on a manager, from anywhere.",
         &["Usage: ./deploy-stacks.sh [--dry-run]"],
     );
+    deploy.push_str(CONVERGED);
     deploy.push_str("# The stack files are in ../stacks, next to this folder.\ncd \"$(dirname \"$0\")/../stacks\"\n\n");
     md.push_str("## 6. Deploy the stacks (on a manager, in the `stacks` folder)\n\n");
     for index in order {
@@ -377,14 +401,11 @@ pub fn commands(plan: &Plan) -> Commands {
         let line = deploy_line(stack, &files);
         let prefix = if env.is_empty() { "" } else { "env " };
         deploy.push_str(&format!("run {prefix}{env}{line}\n"));
-        deploy.push_str(&format!(
-            "run docker stack services {}\n\n",
-            quote(&stack.name)
-        ));
+        deploy.push_str(&format!("converged {}\n\n", quote(&stack.name)));
         md.push_str(&format!("    {env}{line}\n"));
     }
     md.push_str(
-        "\nCheck each stack's replicas with `docker stack services NAME` before the next one.\n",
+        "\nWait until each stack's services all show N/N with `docker stack services NAME` before the next one (the script waits).\n",
     );
     out.scripts.push(Script {
         name: "deploy-stacks.sh",
@@ -393,6 +414,39 @@ pub fn commands(plan: &Plan) -> Commands {
     out.markdown = md;
     out
 }
+
+/// The deploy script's wait: a stack that others come `after` must run before they deploy.
+const CONVERGED: &str = r#"# converged STACK: waits until every service of STACK runs all its replicas (five minutes at
+# most), as a stack deployed after it may need them.
+converged() {
+  local line ready
+  if [[ $dry_run == 1 ]]; then
+    printf 'wait until every service of %s runs all its replicas\n' "$1"
+    return 0
+  fi
+  for _ in {1..60}; do
+    ready=0
+    while IFS= read -r line; do
+      line=${line%% *}
+      if [[ $line == */* && ${line%/*} == "${line#*/}" ]]; then
+        ready=1
+      else
+        ready=0
+        break
+      fi
+    done < <(docker stack services "$1" --format '{{.Replicas}}')
+    if [[ $ready == 1 ]]; then
+      docker stack services "$1"
+      return 0
+    fi
+    sleep 5
+  done
+  echo "stack $1 did not run all its replicas in five minutes:" >&2
+  docker stack services "$1" >&2
+  return 1
+}
+
+"#;
 
 /// `mkdir -p` and `chown` for bind-mounted folders under the plan's shared folders, in order
 /// of first use; owners grouped as the MSactivator guide groups them.

@@ -171,6 +171,16 @@ impl Builder<'_> {
     }
 }
 
+/// Whether a rule's `to:` (`all`, `managers`, `workers` or a node) takes in `node`.
+fn rule_covers(plan: &Plan, rule: &crate::plan::FirewallRule, node: &str) -> bool {
+    match rule.to.as_str() {
+        "all" => true,
+        "managers" => plan.node(node).is_some_and(|n| n.role == Role::Manager),
+        "workers" => plan.node(node).is_some_and(|n| n.role == Role::Worker),
+        name => name == node,
+    }
+}
+
 /// The port matrix of a plan, given where its tasks run.
 pub fn port_matrix(plan: &Plan, tasks: &[Task]) -> PortMatrix {
     let mut b = Builder {
@@ -203,7 +213,9 @@ pub fn port_matrix(plan: &Plan, tasks: &[Task]) -> PortMatrix {
             &all,
         );
         b.add(
-            Some(PortRange::single(4789)),
+            Some(PortRange::single(crate::swarm_network::data_path_port(
+                plan,
+            ))),
             Proto::Udp,
             Source::Cluster,
             SWARM_VXLAN,
@@ -256,32 +268,36 @@ pub fn port_matrix(plan: &Plan, tasks: &[Task]) -> PortMatrix {
                     }
                 };
                 let proto = Proto::from(port.protocol);
-                let zones: Vec<Source> = plan
-                    .firewall
-                    .rules
-                    .iter()
-                    .filter(|r| {
-                        Proto::from(r.proto) == proto
-                            && r.port.first <= published
-                            && published <= r.port.last
-                    })
-                    .map(|r| Source::Zone(r.from.clone()))
-                    .collect::<BTreeSet<_>>()
-                    .into_iter()
-                    .collect();
-                let zones = if zones.is_empty() {
-                    vec![default_zone.clone()]
-                } else {
-                    zones
-                };
-                for zone in zones {
-                    b.add(
-                        Some(PortRange::single(published)),
-                        proto,
-                        zone,
-                        &name,
-                        &nodes,
-                    );
+                // Each node opens the published port to the zones of the rules that name the
+                // port and open it on that node (`to:`); a node no rule names, to the default.
+                let mut by_zone: Vec<(Source, Vec<&str>)> = Vec::new();
+                for node in &nodes {
+                    let zones: BTreeSet<Source> = plan
+                        .firewall
+                        .rules
+                        .iter()
+                        .filter(|r| {
+                            Proto::from(r.proto) == proto
+                                && r.port.first <= published
+                                && published <= r.port.last
+                                && rule_covers(plan, r, node)
+                        })
+                        .map(|r| Source::Zone(r.from.clone()))
+                        .collect();
+                    let zones = if zones.is_empty() {
+                        BTreeSet::from([default_zone.clone()])
+                    } else {
+                        zones
+                    };
+                    for zone in zones {
+                        match by_zone.iter_mut().find(|(z, _)| *z == zone) {
+                            Some((_, on)) => on.push(node),
+                            None => by_zone.push((zone, vec![node])),
+                        }
+                    }
+                }
+                for (zone, on) in by_zone {
+                    b.add(Some(PortRange::single(published)), proto, zone, &name, &on);
                 }
             }
         }
@@ -515,6 +531,54 @@ pub fn firewall_args(plan: &Plan, opening: &Opening) -> (Vec<String>, Option<Str
 
 const FIREWALL_CMD: &str = "fw=\"${FIREWALL_CMD:-firewall-cmd}\"\n\n";
 
+/// A script's firewall-cmd arguments, gathered so that each kind goes to firewalld in one call:
+/// `--add-port`, `--add-protocol` and `--add-rich-rule` may not share a call, and one call per
+/// argument took a node about half a second each.
+#[derive(Default)]
+struct Calls {
+    /// Per kind (the option's name), in the order first met: the shell array it fills.
+    kinds: Vec<(&'static str, &'static str)>,
+}
+
+impl Calls {
+    /// The array an argument goes to, and its line: `ports+=(--add-port=80/tcp)`.
+    fn line(&mut self, arg: &str) -> String {
+        let (kind, array) = if arg.starts_with("--add-rich-rule=") {
+            ("rich-rule", "rules")
+        } else if arg.starts_with("--add-protocol=") {
+            ("protocol", "protocols")
+        } else {
+            ("port", "ports")
+        };
+        if !self.kinds.iter().any(|(k, _)| *k == kind) {
+            self.kinds.push((kind, array));
+        }
+        format!("{array}+=({})\n", quote(arg))
+    }
+
+    /// The arrays' declarations, for the script's head.
+    fn declarations(&self) -> String {
+        self.kinds
+            .iter()
+            .map(|(_, array)| format!("{array}=()\n"))
+            .collect()
+    }
+
+    /// One firewall-cmd call per kind, then the reload.
+    fn finish(&self, permanent_first: bool) -> String {
+        let mut text = String::from("\n");
+        for (_, array) in &self.kinds {
+            if permanent_first {
+                text.push_str(&format!("run \"$fw\" --permanent \"${{{array}[@]}}\"\n"));
+            } else {
+                text.push_str(&format!("run \"$fw\" \"${{{array}[@]}}\" --permanent\n"));
+            }
+        }
+        text.push_str("run \"$fw\" --reload\n");
+        text
+    }
+}
+
 /// The `firewall-cmd` script of one node: exactly its part of the matrix, then `--reload`.
 /// `None` when the node's name cannot be used (see [`shell::is_safe_name`]).
 pub fn node_script(plan: &Plan, matrix: &PortMatrix, node: &Node) -> Option<String> {
@@ -530,27 +594,31 @@ pub fn node_script(plan: &Plan, matrix: &PortMatrix, node: &Node) -> Option<Stri
     );
     text.push_str(FIREWALL_CMD);
     let mut seen = BTreeSet::new();
+    let mut calls = Calls::default();
+    let mut body = String::new();
     for opening in matrix.for_node(&node.name) {
         let (args, note) = firewall_args(plan, opening);
-        text.push_str(&format!(
+        body.push_str(&format!(
             "# {} from {}: {}\n",
             opening.port_text(),
             shell::comment(&source_text(plan, &opening.from)),
             shell::comment(&opening.services.join(", "))
         ));
         if let Some(note) = note {
-            text.push_str(&format!("# {}\n", shell::comment(&note)));
+            body.push_str(&format!("# {}\n", shell::comment(&note)));
         }
         if matches!(admits(plan, &opening.from).0, Admits::Only(ref a) if a.is_empty()) {
-            text.push_str("# The zone lists no usable address: nothing to open.\n");
+            body.push_str("# The zone lists no usable address: nothing to open.\n");
         }
         for arg in args {
             if seen.insert(arg.clone()) {
-                text.push_str(&format!("run \"$fw\" --permanent {}\n", quote(&arg)));
+                body.push_str(&calls.line(&arg));
             }
         }
     }
-    text.push_str("\nrun \"$fw\" --reload\n");
+    text.push_str(&calls.declarations());
+    text.push_str(&body);
+    text.push_str(&calls.finish(true));
     Some(text)
 }
 
@@ -577,6 +645,8 @@ pub fn role_script(plan: &Plan, matrix: &PortMatrix, role: Role) -> String {
     text.push_str(FIREWALL_CMD);
     let mut seen = BTreeSet::new();
     let mut partial = Vec::new();
+    let mut calls = Calls::default();
+    let mut body = String::new();
     for opening in &matrix.openings {
         let everywhere =
             !nodes.is_empty() && nodes.iter().all(|n| opening.nodes.iter().any(|o| o == n));
@@ -597,17 +667,19 @@ pub fn role_script(plan: &Plan, matrix: &PortMatrix, role: Role) -> String {
             None => format!("--add-protocol={}", opening.proto.name()),
         };
         if seen.insert(arg.clone()) {
-            text.push_str(&format!("run \"$fw\" {} --permanent\n", quote(&arg)));
+            body.push_str(&calls.line(&arg));
         }
     }
     partial.dedup();
     for line in partial {
-        text.push_str(&format!(
+        body.push_str(&format!(
             "# Only on some {role}s (see ../nodes): {}\n",
             shell::comment(&line)
         ));
     }
-    text.push_str("\nrun \"$fw\" --reload\n");
+    text.push_str(&calls.declarations());
+    text.push_str(&body);
+    text.push_str(&calls.finish(false));
     text
 }
 

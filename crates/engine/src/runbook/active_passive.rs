@@ -1,16 +1,19 @@
 //! The active/passive update of seed 003 (Skudonet): snapshots, freeze the replication on the
-//! primary, update the standby first, fail over by putting the primary in maintenance (Swarm's
-//! drain), update the former primary, bring it back, roll the new image tags, optionally fail
-//! back (the standby in maintenance for a moment), then undo the freeze.
+//! primary, update the standby first (and its own services' new images, verified there, before
+//! the primary is touched), fail over by putting the primary in maintenance (Swarm's drain) and
+//! wait until the standby holds the active role, update the former primary, undo the freeze,
+//! optionally fail back (the standby in maintenance until the primary is active again), and
+//! check which node holds the active role.
 
 use super::graph::StepGraph;
 use super::node_steps::{self as node, chain, control, inspect, safe_nodes};
 use super::simulate::State;
 use super::upgrade::node_chain;
-use super::{Effect, Expect, Phase, RunsOn, Step};
+use super::{vendor, Effect, Expect, Phase, RunsOn, Step};
 use crate::export::shell::quote;
 use crate::findings::{Code, Finding, Target};
 use crate::plan::{ActivePassive, Node, Plan, UpgradeStrategy};
+use std::collections::BTreeSet;
 
 pub fn steps(plan: &Plan) -> (StepGraph, Vec<Finding>) {
     let mut findings = Vec::new();
@@ -23,6 +26,7 @@ pub fn steps(plan: &Plan) -> (StepGraph, Vec<Finding>) {
     if plan.upgrade.as_ref().map(|u| u.strategy) != Some(UpgradeStrategy::ActivePassive) {
         findings.push(Finding::new(Code::RunbookStrategy, Target::Plan, "the plan's upgrade strategy is not active-passive: this runbook treats its first node as the active one").hint("set `upgrade: { strategy: active-passive }`, or use the upgrade runbook"));
     }
+    findings.extend(vendor::procedure_findings(plan));
     let nodes = safe_nodes(plan, &mut findings);
     let Some(primary) = primary_node(&nodes, &settings, &mut findings) else {
         findings.push(Finding::new(
@@ -49,7 +53,8 @@ pub fn steps(plan: &Plan) -> (StepGraph, Vec<Finding>) {
         return (graph, findings);
     };
     let managers: Vec<String> = plan.managers().map(|m| m.name.clone()).collect();
-    let lead = super::node_steps::leader(&nodes).map_or(primary.name.clone(), |l| l.name.clone());
+    let lead_node = super::node_steps::leader(&nodes).unwrap_or(primary);
+    let lead = lead_node.name.clone();
     let on_primary = RunsOn::Node(primary.name.clone());
 
     let mut opening = vec![Step::new(
@@ -69,82 +74,167 @@ pub fn steps(plan: &Plan) -> (StepGraph, Vec<Finding>) {
     ))
     .rollback("nothing has changed yet")
     .why("the snapshots are the way back if an update fails")];
+    if let Some(check) = active_step(&settings, primary, "check-active", Phase::Prepare) {
+        opening.push(check.why(format!(
+            "the runbook takes {} to hold the active role now, as the plan says",
+            primary.name
+        )));
+    }
+    opening.extend(super::upgrade::image_checks(plan, &nodes));
     if !settings.freeze.is_empty() {
-        let mut freeze = Step::new(
-            format!("freeze-{}", primary.name),
-            format!("Freeze configuration sync on {}", primary.name),
-            Phase::Prepare,
-            on_primary.clone(),
-        )
-        .rollback("run the unfreeze commands of the plan")
-        .why("the primary must not replicate half-updated configuration to the standby");
-        for line in &settings.freeze {
-            freeze = freeze.user_shell(line.clone());
-        }
-        opening.push(freeze);
+        let fill = vendor::Fill {
+            node: Some(primary),
+            manager: lead_node,
+        };
+        opening.push(
+            Step::new(
+                format!("freeze-{}", primary.name),
+                format!("Freeze configuration sync on {}", primary.name),
+                Phase::Prepare,
+                on_primary.clone(),
+            )
+            .commands(fill.commands(&settings.freeze))
+            .rollback("run the unfreeze commands of the plan")
+            .why("the primary must not replicate half-updated configuration to the standby"),
+        );
     }
     let mut last = chain(&mut graph, opening, None);
 
     let state = State::new(plan);
+    let mut in_window = BTreeSet::new();
     for standby in &standbys {
-        let role = standby.role;
         let on = control(&managers, &lead, &standby.name);
         let steps = node_chain(
             plan,
             &state,
             standby,
-            role,
+            standby.role,
             on,
             Phase::Standby,
+            &mut in_window,
             &mut findings,
         );
         last = chain(&mut graph, steps, last);
     }
     let on_failover = control(&managers, &lead, &primary.name);
-    let mut middle = vec![
-        maintenance(primary, standby, true, on_failover.clone(), Phase::Failover)
-            .about(&primary.name, super::Stage::Drain)
-            .why(format!("the primary's tasks stop and {} takes the active role: the floating address moves to the updated node", standby.name)),
-        node::wait_empty(&primary.name, on_failover.clone(), Phase::Failover),
-        node::upgrade(plan, primary, Phase::Primary),
+    let mut middle = vec![maintenance(primary, standby, true, on_failover.clone(), Phase::Failover)
+        .about(&primary.name, super::Stage::Drain)
+        .why(format!("the primary's tasks stop and {} takes the active role: the floating address moves to the updated node", standby.name))];
+    middle.push(node::wait_empty(
+        &primary.name,
+        on_failover.clone(),
+        Phase::Failover,
+    ));
+    middle.extend(active_step(&settings, standby, "active", Phase::Failover));
+    let failover_manager = plan
+        .node(match &on_failover {
+            RunsOn::Node(name) => name,
+            RunsOn::Workstation => &lead,
+        })
+        .unwrap_or(lead_node);
+    middle.extend(node::upgrade(
+        plan,
+        primary,
+        primary.role,
+        failover_manager,
+        Phase::Primary,
+    ));
+    middle.push(
         node::activate(primary, on_failover.clone(), Phase::Primary)
             .why("the former primary leaves maintenance and runs again as standby (or takes the active role back if the product fails back by itself)"),
-        node::verify(primary, primary.role, on_failover.clone(), Phase::Primary),
-    ];
-    middle.extend(image_roll(plan, &lead));
+    );
+    middle.push(node::verify(
+        primary,
+        primary.role,
+        on_failover.clone(),
+        Phase::Primary,
+    ));
+    middle.extend(primary_window(
+        plan,
+        &state,
+        primary,
+        &on_failover,
+        &mut in_window,
+    ));
+    middle.extend(image_roll(plan, &lead, &in_window, &mut findings));
     last = chain(&mut graph, middle, last);
     let mut closing = Vec::new();
-    if settings.fail_back {
-        let on = control(&managers, &lead, &standby.name);
+    // The guide removes the ssh restriction before the role moves back.
+    if !settings.unfreeze.is_empty() {
+        let fill = vendor::Fill {
+            node: Some(primary),
+            manager: lead_node,
+        };
         closing.push(
+            Step::new(
+                format!("unfreeze-{}", primary.name),
+                format!("Undo the freeze on {}", primary.name),
+                Phase::Finish,
+                on_primary.clone(),
+            )
+            .commands(fill.commands(&settings.unfreeze))
+            .rollback("run the freeze commands again"),
+        );
+    }
+    let active_at_end = if settings.fail_back {
+        let on = control(&managers, &lead, &standby.name);
+        let mut on_step =
             maintenance(standby, primary, true, on.clone(), Phase::FailBack).why(format!(
                 "with {} in maintenance, the active role returns to {} as it was before the update",
                 standby.name, primary.name
-            )),
-        );
-        closing.push(node::wait_empty(&standby.name, on.clone(), Phase::FailBack));
-        closing.push(maintenance(standby, primary, false, on, Phase::FailBack));
-    }
-    if !settings.unfreeze.is_empty() {
-        let mut unfreeze = Step::new(
-            format!("unfreeze-{}", primary.name),
-            format!("Undo the freeze on {}", primary.name),
-            Phase::Finish,
-            on_primary.clone(),
-        )
-        .rollback("run the freeze commands again");
-        for line in &settings.unfreeze {
-            unfreeze = unfreeze.user_shell(line.clone());
-        }
-        closing.push(unfreeze);
-    }
+            ));
+        on_step.id = format!("failback-{}", on_step.id);
+        closing.push(on_step);
+        let mut wait = node::wait_empty(&standby.name, on.clone(), Phase::FailBack);
+        wait.id = format!("failback-{}", wait.id);
+        wait.subject = None;
+        closing.push(wait);
+        closing.extend(active_step(
+            &settings,
+            primary,
+            "failback-active",
+            Phase::FailBack,
+        ));
+        let mut off = maintenance(standby, primary, false, on, Phase::FailBack);
+        off.id = format!("failback-{}", off.id);
+        closing.push(off);
+        primary
+    } else {
+        standby
+    };
     closing.push(
         Step::new("verify-pair", "Check both nodes and the services", Phase::Finish, RunsOn::Node(lead.clone()))
             .wait_until(format!("docker node ls --format {}", quote("{{.Status}} {{.Availability}}")), Expect::EveryLineIs(vec!["Ready Active".into()]))
             .rollback("take the node that is not Active out of maintenance: docker node update --availability active NODE")
-            .why("both nodes out of maintenance; then check which node holds the active role in the product's own view"),
+            .why("both nodes out of maintenance"),
     );
-    chain(&mut graph, closing, last);
+    closing.extend(active_step(
+        &settings,
+        active_at_end,
+        "verify-active",
+        Phase::Finish,
+    ));
+    if settings.active_check.is_none() {
+        closing.push(
+            Step::new("verify-roles", "Check which node holds the active role", Phase::Finish, RunsOn::Workstation)
+                .manual(format!(
+                    "In the product's own view (Skudonet: SYSTEM > Cluster), check that {} is the active node and the other one the standby",
+                    active_at_end.name
+                ))
+                .why("the plan gives no `active_check` command, so a person checks the roles"),
+        );
+    }
+    last = chain(&mut graph, closing, last);
+    if let Some(upgrade) = &plan.upgrade {
+        vendor::add_custom_steps(
+            plan,
+            &mut graph,
+            &upgrade.steps,
+            lead_node,
+            last,
+            &mut findings,
+        );
+    }
     (graph, findings)
 }
 
@@ -163,6 +253,27 @@ fn primary_node<'p>(
         }
         None => nodes.first().copied(),
     }
+}
+
+/// Waits until `node` holds the active role, by the plan's `active_check`.
+fn active_step(settings: &ActivePassive, node: &Node, id: &str, phase: Phase) -> Option<Step> {
+    let check = settings.active_check.as_ref()?;
+    Some(
+        Step::new(
+            format!("{id}-{}", node.name),
+            format!("Wait until {} holds the active role", node.name),
+            phase,
+            RunsOn::Node(node.name.clone()),
+        )
+        .wait_until(
+            format!("bash -c {}", quote(&check.replace("{node}", &node.name))),
+            Expect::Succeeds,
+        )
+        .rollback(
+            "nothing to undo: if the role does not move, take the other node out of maintenance",
+        )
+        .why("the role moves in the product, not in Swarm: the next step waits until it has"),
+    )
 }
 
 /// Maintenance mode as Swarm has it: the node drained (its tasks stop, the other node's take
@@ -204,18 +315,61 @@ fn maintenance(node: &Node, other: &Node, on_: bool, on: RunsOn, phase: Phase) -
         .effect(effect)
 }
 
-/// The new image tags, once both nodes run the updated system: Swarm replaces a global
-/// service's tasks one node at a time, so one node always serves.
-fn image_roll(plan: &Plan, lead: &str) -> Vec<Step> {
+/// The former primary's own services with new tags, updated once it is back (it is the standby
+/// now, so no traffic reaches them while they restart).
+fn primary_window(
+    plan: &Plan,
+    state: &State,
+    primary: &Node,
+    on: &RunsOn,
+    in_window: &mut BTreeSet<(String, String)>,
+) -> Vec<Step> {
+    let outcome = super::simulate::drain_outcome(state, &primary.name);
     let (_, changed) = super::upgrade::upgraded(plan);
-    if changed.is_empty() {
-        return Vec::new();
-    }
+    changed
+        .iter()
+        .filter(|(stack, service, _)| {
+            outcome.pinned.iter().any(|(s, v)| s == stack && v == service)
+                && crate::export::shell::is_safe_name(&format!("{stack}_{service}"))
+        })
+        .map(|(stack, service, image)| {
+            in_window.insert((stack.clone(), service.clone()));
+            let name = format!("{stack}_{service}");
+            Step::new(format!("image-{name}"), format!("Update {stack}/{service} to {image} on {}", primary.name), Phase::Primary, on.clone())
+                .shell(format!("docker service update --detach=false --image {} {}", quote(image), quote(&name)))
+                .verify(format!("docker service inspect --format {} {}", quote("{{.Spec.TaskTemplate.ContainerSpec.Image}}"), quote(&name)), Expect::Contains(image.clone()))
+                .rollback(format!("docker service rollback {}", quote(&name)))
+                .why(format!("{stack}/{service} runs only on {}, which is the standby now: it restarts with the new image while the other node serves", primary.name))
+        })
+        .collect()
+}
+
+/// The new image tags of services that run on both nodes, once both run the updated system.
+/// Swarm replaces a global service's tasks one node at a time, in an order it chooses, so
+/// which node restarts first is not the runbook's to say: a finding says so.
+fn image_roll(
+    plan: &Plan,
+    lead: &str,
+    in_window: &BTreeSet<(String, String)>,
+    findings: &mut Vec<Finding>,
+) -> Vec<Step> {
+    let (_, changed) = super::upgrade::upgraded(plan);
     let on = RunsOn::Node(lead.to_owned());
     changed
         .iter()
-        .filter(|(stack, service, _)| crate::export::shell::is_safe_name(&format!("{stack}_{service}")))
+        .filter(|(stack, service, _)| {
+            !in_window.contains(&(stack.clone(), service.clone()))
+                && crate::export::shell::is_safe_name(&format!("{stack}_{service}"))
+        })
         .map(|(stack, service, image)| {
+            findings.push(
+                Finding::new(
+                    Code::RunbookStandbyNotFirst,
+                    Target::Service { stack: stack.clone(), service: service.clone() },
+                    format!("{stack}/{service} runs on both nodes of the pair: Swarm rolls its new image over them in an order it chooses, so the standby may not be the first to run it"),
+                )
+                .hint("run one service per node, pinned with a constraint, so that the runbook updates the standby's first and verifies it before the primary's"),
+            );
             let name = format!("{stack}_{service}");
             Step::new(format!("image-{name}"), format!("Roll {stack}/{service} to {image}, one node at a time"), Phase::Images, on.clone())
                 .shell(format!("docker service update --detach=false --update-parallelism 1 --image {} {}", quote(image), quote(&name)))

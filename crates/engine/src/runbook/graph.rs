@@ -48,6 +48,11 @@ impl StepGraph {
         }
     }
 
+    /// The phase of the step `id`, when it has been added.
+    pub fn phase_of(&self, id: &str) -> Option<super::Phase> {
+        self.index(id).map(|i| self.graph[i].phase)
+    }
+
     pub fn contains(&self, id: &str) -> bool {
         self.index(id).is_some()
     }

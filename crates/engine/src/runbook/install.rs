@@ -4,7 +4,7 @@
 
 use super::graph::StepGraph;
 use super::node_steps::{label_inspect, label_rm, leader, safe_nodes};
-use super::{Expect, Phase, RunsOn, Step, Token};
+use super::{vendor, Expect, Phase, RunsOn, Step, Token};
 use crate::compose;
 use crate::export::commands::{
     advertise_flag, deploy_line, deploy_order, external_networks, init_line, label_line,
@@ -34,7 +34,7 @@ pub fn steps(plan: &Plan) -> (StepGraph, Vec<Finding>) {
     let prepare = graph.add(prerequisites(plan), &[]);
     let mut firewall = Vec::new();
     for node in &nodes {
-        firewall.push(graph.add(firewall_step(node), std::slice::from_ref(&prepare)));
+        firewall.push(graph.add(firewall_step(plan, node), std::slice::from_ref(&prepare)));
     }
     let init = graph.add(
         Step::new(
@@ -43,12 +43,22 @@ pub fn steps(plan: &Plan) -> (StepGraph, Vec<Finding>) {
             Phase::Swarm,
             on_first.clone(),
         )
-        .shell(init_line(first))
+        .commands([if plan.swarm.autolock {
+            // The unlock key init prints stays on the node: out of the script's output and logs.
+            super::Command::UserShell(format!("{} > /dev/null", init_line(plan, first)))
+        } else {
+            super::Command::Shell(init_line(plan, first))
+        }])
         .verify(local_state(), Expect::Contains("active".into()))
         .rollback("docker swarm leave --force")
         .why("the first manager creates the swarm; the others join it"),
         &firewall,
     );
+    let init = if plan.swarm.autolock {
+        graph.add(store_unlock_key(first), std::slice::from_ref(&init))
+    } else {
+        init
+    };
     let mut joined = vec![init.clone()];
     let mut previous = init.clone();
     // Managers first, one at a time: each join changes the Raft group.
@@ -81,6 +91,17 @@ pub fn steps(plan: &Plan) -> (StepGraph, Vec<Finding>) {
     for node in &nodes {
         if let Some(step) = label_step(node, &on_first, &mut findings) {
             setup.push(graph.add(step, std::slice::from_ref(&ready)));
+        }
+    }
+    if plan.images.load {
+        let all = super::images::stack_images(plan);
+        for node in &nodes {
+            let mut after = vec![ready.clone()];
+            for step in super::images::ready_steps(plan, node, &all, "images", Phase::Swarm) {
+                let id = graph.add(step, &after);
+                after = vec![id];
+            }
+            setup.extend(after);
         }
     }
     let composes: Vec<compose::Compose> = plan.stacks.iter().map(compose::read).collect();
@@ -135,8 +156,65 @@ pub fn steps(plan: &Plan) -> (StepGraph, Vec<Finding>) {
         .copy(&first.name, "stacks"),
         &setup,
     );
-    deploy_steps(plan, &mut graph, &on_first, &copy, &mut findings);
+    let last = deploy_steps(plan, &mut graph, &on_first, &copy, &mut findings);
+    let last = vendor::add_custom_steps(
+        plan,
+        &mut graph,
+        &plan.install.steps,
+        first,
+        Some(last),
+        &mut findings,
+    );
+    if !plan.swarm.keep_join_tokens {
+        graph.add(rotate_join_tokens(first), &Vec::from_iter(last));
+    }
     (graph, findings)
+}
+
+/// With autolock, a restarted manager waits for its unlock key: the key goes to the site's
+/// password safe now, read on the node by a person, never through the runbook's output.
+fn store_unlock_key(first: &Node) -> Step {
+    Step::new(
+        "store-unlock-key",
+        format!("Store the swarm's unlock key from {}", first.name),
+        Phase::Swarm,
+        RunsOn::Node(first.name.clone()),
+    )
+    .manual(format!(
+        "On {}, run `docker swarm unlock-key -q` and keep the key in the site's password safe: a restarted manager stays locked until `docker swarm unlock` is given it",
+        first.name
+    ))
+    .verify(
+        format!(
+            "docker info --format {}",
+            quote("{{.Swarm.Cluster.Spec.EncryptionConfig.AutoLockManagers}}")
+        ),
+        Expect::Contains("true".into()),
+    )
+    .rollback("docker swarm update --autolock=false turns the lock off")
+    .why("without its key a locked manager cannot rejoin after a restart, and the key is shown by no other means")
+}
+
+/// The join tokens went over the network while the nodes joined: new ones leave the old copies
+/// worthless. Later joins ask the swarm for the new tokens as they run.
+fn rotate_join_tokens(first: &Node) -> Step {
+    Step::new(
+        "rotate-join-tokens",
+        "Rotate the join tokens used during the install",
+        Phase::Finish,
+        RunsOn::Node(first.name.clone()),
+    )
+    .user_shell("docker swarm join-token --rotate -q worker > /dev/null")
+    .user_shell("docker swarm join-token --rotate -q manager > /dev/null")
+    .verify(
+        format!(
+            "docker node ls --format {}",
+            quote("{{.Status}}")
+        ),
+        Expect::EveryLineIs(vec!["Ready".into()]),
+    )
+    .rollback("nothing to undo: joined nodes keep their certificates; new joins use the new tokens")
+    .why("a token copied during the install (a terminal log, a shell history) could join more nodes; set swarm.keep_join_tokens to skip this")
 }
 
 fn prerequisites(plan: &Plan) -> Step {
@@ -160,20 +238,35 @@ fn local_state() -> String {
     )
 }
 
-pub(super) fn firewall_step(node: &Node) -> Step {
-    Step::new(
+/// Opens a node's firewall with its script from the bundle: firewalld started and enabled first,
+/// and Docker restarted after, when the plan's `install` says so.
+pub(super) fn firewall_step(plan: &Plan, node: &Node) -> Step {
+    let mut step = Step::new(
         format!("firewall-{}", node.name),
         format!("Open the firewall of {}", node.name),
         Phase::Firewall,
         RunsOn::Node(node.name.clone()),
-    )
-    .script(format!("firewall/nodes/{}.sh", node.name))
-    .verify(
+    );
+    if plan.install.start_firewalld {
+        step = step
+            .shell("sudo systemctl start firewalld")
+            .shell("sudo systemctl enable firewalld");
+    }
+    step = step.script(format!("firewall/nodes/{}.sh", node.name));
+    if plan.install.restart_docker {
+        step = step.shell("sudo systemctl restart docker");
+    }
+    step.verify(
         "sudo firewall-cmd --list-all",
         Expect::Contains("7946".into()),
     )
     .rollback("sudo firewall-cmd --reload after removing the added ports, or restore the snapshot")
-    .why("Swarm's own ports must be open before the node joins, or the join times out")
+    .why(match (plan.install.start_firewalld, plan.install.restart_docker) {
+        (false, false) => "Swarm's own ports must be open before the node joins, or the join times out",
+        (true, false) => "firewalld is started (and enabled at boot) first; Swarm's own ports must be open before the node joins, or the join times out",
+        (false, true) => "Swarm's own ports must be open before the node joins, or the join times out; a firewalld reload drops Docker's own rules, so Docker is restarted after it",
+        (true, true) => "firewalld is started (and enabled at boot) first; Swarm's own ports must be open before the node joins; a firewalld reload drops Docker's own rules, so Docker is restarted after it",
+    })
 }
 
 pub(super) fn join_step(node: &Node, first: &Node) -> Step {
@@ -254,13 +347,14 @@ pub(super) fn stack_paths(plan: &Plan, stack: &crate::plan::Stack) -> Vec<String
         .collect()
 }
 
+/// The stacks, each deployed once those it comes `after` run; returns the last step's id.
 fn deploy_steps(
     plan: &Plan,
     graph: &mut StepGraph,
     on: &RunsOn,
     copy: &str,
     findings: &mut Vec<Finding>,
-) {
+) -> String {
     let (order, cycle) = deploy_order(plan);
     findings.extend(cycle);
     let mut last = copy.to_owned();
@@ -296,6 +390,7 @@ fn deploy_steps(
             &deps,
         );
     }
+    last
 }
 
 /// `docker stack services NAME --format '{{.Replicas}}'`.

@@ -14,13 +14,16 @@
 pub mod active_passive;
 pub mod change;
 pub mod graph;
+pub mod images;
 pub mod install;
 mod node_steps;
+pub mod recover;
 pub mod render;
 pub mod simulate;
 pub mod upgrade;
+pub mod vendor;
 
-use crate::findings::{Code, Finding};
+use crate::findings::{Code, Finding, Target};
 use crate::plan::{Plan, Role};
 use serde::Serialize;
 use std::fmt;
@@ -39,10 +42,18 @@ pub enum Kind {
     Failover,
     /// From the cluster of one plan to the cluster of another ([`change_runbook`]).
     Change,
+    /// A swarm that lost quorum, made whole again from its surviving manager.
+    Recover,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 4] = [Kind::Install, Kind::Upgrade, Kind::Failover, Kind::Change];
+    pub const ALL: [Kind; 5] = [
+        Kind::Install,
+        Kind::Upgrade,
+        Kind::Failover,
+        Kind::Change,
+        Kind::Recover,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -50,6 +61,7 @@ impl Kind {
             Kind::Upgrade => "upgrade",
             Kind::Failover => "failover",
             Kind::Change => "change",
+            Kind::Recover => "recover",
         }
     }
 }
@@ -127,33 +139,27 @@ impl Phase {
 }
 
 /// The columns of the per-node summary table (seed 002's EXPORT / UPGRADE / … table): what
-/// happens to one node, in order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+/// happens to one node, in order. A vendor's own upgrade phases take the place of UPGRADE.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Stage {
     BalancerOut,
     Drain,
     Upgrade,
+    /// A phase of the vendor's upgrade (`upgrade.phases`), by its name.
+    Vendor(String),
     Activate,
     Verify,
     BalancerIn,
 }
 
 impl Stage {
-    pub const ALL: [Stage; 6] = [
-        Stage::BalancerOut,
-        Stage::Drain,
-        Stage::Upgrade,
-        Stage::Activate,
-        Stage::Verify,
-        Stage::BalancerIn,
-    ];
-
-    pub fn title(self) -> &'static str {
+    pub fn title(&self) -> &str {
         match self {
             Stage::BalancerOut => "LB OUT",
             Stage::Drain => "DRAIN",
             Stage::Upgrade => "UPGRADE",
+            Stage::Vendor(name) => name,
             Stage::Activate => "ACTIVATE",
             Stage::Verify => "VERIFY",
             Stage::BalancerIn => "LB IN",
@@ -177,12 +183,16 @@ pub enum Command {
     Manual(String),
     /// Copies a folder of the bundle (path from its root) to `swarmplan/PATH` on a node.
     Copy { node: String, path: String },
-    /// A shell line with the swarm's join token as one of its words: `before TOKEN after`
-    /// (`before` and `after` quoted already), run where the step runs.
+    /// A shell line with the swarm's join token in it: `before`, the token, `after`, run where
+    /// the step runs. Swarmplan's own lines (`user: false`) are words quoted already, with the
+    /// token one word of its own; a line the plan's author wrote (`user: true`) is run with
+    /// `bash -c`, the token put in its text where the author wrote `{token:ROLE}`.
     WithToken {
         token: Token,
         before: String,
         after: String,
+        #[serde(skip_serializing_if = "is_false")]
+        user: bool,
     },
 }
 
@@ -199,7 +209,14 @@ impl Command {
                 token,
                 before,
                 after,
+                user: false,
             } => format!("{before} {}{after}", token.placeholder()),
+            Command::WithToken {
+                token,
+                before,
+                after,
+                user: true,
+            } => format!("{before}{}{after}", token.placeholder()),
         }
     }
 }
@@ -241,6 +258,8 @@ pub enum Expect {
     EveryLineIs(Vec<String>),
     /// Every line of `docker stack services --format '{{.Replicas}}'` reads `N/N`.
     AllReplicas,
+    /// The command exits 0.
+    Succeeds,
 }
 
 /// How to check that a step did its job.
@@ -251,6 +270,10 @@ pub struct Verify {
     pub expect: Expect,
     /// Retry until it holds (tasks moving, a node rejoining), for a few minutes.
     pub wait: bool,
+    /// A check of the product itself, written by the plan's author (a vendor's log line, its
+    /// cluster role): a rehearsal on stand-in images cannot judge it, and says so.
+    #[serde(skip_serializing_if = "is_false")]
+    pub product: bool,
 }
 
 /// What a step changes in the cluster, for the simulation.
@@ -293,6 +316,12 @@ pub enum Effect {
     Deploy(String),
     /// `docker stack rm`.
     RemoveStack(String),
+    /// `docker stack rm` of a stack that is deployed again: its services stop until then.
+    Stop(String),
+}
+
+fn is_false(value: &bool) -> bool {
+    !*value
 }
 
 /// One step of a runbook.
@@ -353,7 +382,7 @@ impl Step {
         self
     }
 
-    /// A shell line with a join token between `before` and `after`.
+    /// A shell line of Swarmplan's with a join token as the word between `before` and `after`.
     pub fn with_token(
         mut self,
         token: Token,
@@ -364,7 +393,14 @@ impl Step {
             token,
             before: before.into(),
             after: after.into(),
+            user: false,
         });
+        self
+    }
+
+    /// Adds commands made elsewhere (a vendor's lines, with their placeholders filled).
+    pub fn commands(mut self, commands: impl IntoIterator<Item = Command>) -> Self {
+        self.commands.extend(commands);
         self
     }
 
@@ -392,6 +428,7 @@ impl Step {
             command: command.into(),
             expect,
             wait: false,
+            product: false,
         });
         self
     }
@@ -401,7 +438,16 @@ impl Step {
             command: command.into(),
             expect,
             wait: true,
+            product: false,
         });
+        self
+    }
+
+    /// Marks the step's verification as a check of the product itself (see [`Verify::product`]).
+    pub fn product_check(mut self) -> Self {
+        if let Some(verify) = &mut self.verify {
+            verify.product = true;
+        }
         self
     }
 
@@ -412,6 +458,11 @@ impl Step {
 
     pub fn why(mut self, text: impl Into<String>) -> Self {
         self.why = Some(text.into());
+        self
+    }
+
+    pub fn effects(mut self, effects: impl IntoIterator<Item = Effect>) -> Self {
+        self.effects.extend(effects);
         self
     }
 
@@ -436,6 +487,61 @@ pub struct Runbook {
     pub findings: Vec<Finding>,
 }
 
+/// A step whose simulation finds that it costs quorum or stops a service.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Risk {
+    pub step: String,
+    pub title: String,
+    /// What it costs, in words: `quorum lost (0 of 1 managers reachable)`, `stops da/policy1`.
+    pub costs: Vec<String>,
+}
+
+impl Runbook {
+    /// The steps that cost quorum or stop a service, by the runbook's own simulation, each
+    /// where the cost begins (the step that loses quorum, or takes a service's last task away):
+    /// the bash script refuses to run them without `--accept-risk`.
+    pub fn risks(&self) -> Vec<Risk> {
+        // A recovery starts without quorum: only what it loses after that is a cost.
+        let mut quorum = self.kind != Kind::Recover;
+        let mut down: Vec<&str> = Vec::new();
+        let mut risks = Vec::new();
+        for step in &self.steps {
+            let Some(check) = step.check.as_ref() else {
+                continue;
+            };
+            let mut costs = Vec::new();
+            if quorum && !check.quorum {
+                costs.push(format!(
+                    "quorum lost ({} of {} managers reachable)",
+                    check.reachable, check.managers
+                ));
+            }
+            quorum = check.quorum;
+            let now: Vec<&str> = check
+                .below
+                .iter()
+                .filter_map(|below| below.split_once(' '))
+                .filter(|(_, counts)| counts.starts_with("0/"))
+                .map(|(service, _)| service)
+                .collect();
+            for service in &now {
+                if !down.contains(service) {
+                    costs.push(format!("stops {service}"));
+                }
+            }
+            down = now;
+            if !costs.is_empty() {
+                risks.push(Risk {
+                    step: step.id.clone(),
+                    title: step.title.clone(),
+                    costs,
+                });
+            }
+        }
+        risks
+    }
+}
+
 /// Builds, orders and simulates one runbook of the plan. [`Kind::Change`] needs a second plan
 /// ([`change_runbook`]); here it goes from the plan to itself, which only checks the cluster.
 pub fn runbook(plan: &Plan, kind: Kind) -> Runbook {
@@ -444,10 +550,19 @@ pub fn runbook(plan: &Plan, kind: Kind) -> Runbook {
         Kind::Upgrade => upgrade::steps(plan),
         Kind::Failover => active_passive::steps(plan),
         Kind::Change => return change_runbook(plan, plan),
+        Kind::Recover => recover::steps(plan),
     };
     let (mut steps, order_findings) = graph.into_order();
     findings.extend(order_findings);
     findings.extend(simulate::replay(plan, &mut steps));
+    if kind == Kind::Upgrade {
+        findings.extend(vendor_order_cost(plan, &steps));
+    }
+    if kind == Kind::Recover {
+        // The recovery starts where quorum is lost, with one manager: that is its premise, not
+        // its cost.
+        findings.retain(|f| !matches!(f.code, Code::RunbookQuorumLost | Code::RunbookNarrowWindow));
+    }
     if kind != Kind::Install {
         findings.extend(quorum_findings(plan));
     }
@@ -473,6 +588,66 @@ pub fn change_runbook(before: &Plan, after: &Plan) -> Runbook {
     finish(Kind::Change, title, steps, findings)
 }
 
+/// What following the vendor's node order costs that Swarmplan's own order would not: a
+/// finding when the plan asks for `order: vendor` and its simulation finds risks the safe order
+/// avoids.
+fn vendor_order_cost(plan: &Plan, steps: &[Step]) -> Option<Finding> {
+    use crate::plan::UpgradeOrder;
+    let upgrade = plan.upgrade.as_ref()?;
+    if upgrade.order != UpgradeOrder::Vendor {
+        return None;
+    }
+    let costs = |steps: Vec<Step>| {
+        let book = Runbook {
+            kind: Kind::Upgrade,
+            title: String::new(),
+            steps,
+            findings: Vec::new(),
+        };
+        book.risks()
+    };
+    let vendor = costs(steps.to_vec());
+    if vendor.is_empty() {
+        return None;
+    }
+    let mut safe_plan = plan.clone();
+    if let Some(u) = safe_plan.upgrade.as_mut() {
+        u.order = UpgradeOrder::Safe;
+    }
+    let safe = costs(runbook(&safe_plan, Kind::Upgrade).steps);
+    let quorum = |risks: &[Risk]| {
+        risks
+            .iter()
+            .any(|r| r.costs.iter().any(|c| c.starts_with("quorum")))
+    };
+    let stops = |risks: &[Risk]| -> usize {
+        risks
+            .iter()
+            .flat_map(|r| &r.costs)
+            .filter(|c| c.starts_with("stops"))
+            .count()
+    };
+    let at: Vec<String> = vendor
+        .iter()
+        .map(|r| format!("`{}` ({})", r.step, r.costs.join(", ")))
+        .collect();
+    let hint = if quorum(&vendor) && !quorum(&safe) {
+        "`order: safe` keeps quorum: it promotes workers for the upgrade when fewer than three managers cannot lose one, and upgrades the leader last".to_owned()
+    } else if stops(&safe) < stops(&vendor) {
+        "`order: safe` stops fewer services".to_owned()
+    } else {
+        "no order avoids it with these nodes: add managers (three on three hosts) and a second node for each service that runs on one node only".to_owned()
+    };
+    Some(
+        Finding::new(
+            Code::RunbookVendorOrderCost,
+            Target::Plan,
+            format!("the vendor's order costs {}", at.join("; ")),
+        )
+        .hint(hint),
+    )
+}
+
 /// The bash script of a change runbook: it reaches the nodes of both plans.
 pub fn change_bash(before: &Plan, after: &Plan, runbook: &Runbook) -> String {
     bash(&change::both_plans(before, after), runbook)
@@ -493,7 +668,7 @@ fn one_line(text: &str) -> String {
 }
 
 /// The runbooks the plan calls for: install always, then the rolling upgrade or the
-/// active/passive update as `upgrade.strategy` says.
+/// active/passive update as `upgrade.strategy` says, and the recovery from a lost quorum.
 pub fn kinds_for(plan: &Plan) -> Vec<Kind> {
     use crate::plan::UpgradeStrategy;
     let mut kinds = vec![Kind::Install];
@@ -502,6 +677,7 @@ pub fn kinds_for(plan: &Plan) -> Vec<Kind> {
         Some(UpgradeStrategy::ActivePassive) => kinds.push(Kind::Failover),
         None => {}
     }
+    kinds.push(Kind::Recover);
     kinds
 }
 
@@ -528,6 +704,7 @@ fn kind_title(kind: Kind) -> &'static str {
         Kind::Upgrade => "rolling upgrade runbook",
         Kind::Failover => "active/passive update runbook",
         Kind::Change => "change runbook",
+        Kind::Recover => "recovery from a lost quorum",
     }
 }
 

@@ -3,7 +3,7 @@
 //! into the balancer. Each builder returns one step; the caller chains them in the graph.
 
 use super::graph::StepGraph;
-use super::{Effect, Expect, Phase, RunsOn, Stage, Step};
+use super::{vendor, Effect, Expect, Phase, RunsOn, Stage, Step};
 use crate::export::shell::{self, quote};
 use crate::findings::{Code, Finding, Target};
 use crate::plan::{Node, Plan, Role};
@@ -116,46 +116,75 @@ pub fn wait_empty(node: &str, on: RunsOn, phase: Phase) -> Step {
     .rollback(availability(node, "active"))
 }
 
-/// Upgrades the node itself, on the node: the plan's `upgrade.node_commands`, or by hand.
-pub fn upgrade(plan: &Plan, node: &Node, phase: Phase) -> Step {
-    let mut step = Step::new(
-        format!("upgrade-{}", node.name),
-        format!("Upgrade {}", node.name),
-        phase,
-        RunsOn::Node(node.name.clone()),
-    )
-    .about(&node.name, Stage::Upgrade)
-    .wait_until(
-        format!(
-            "docker info --format {}",
-            quote("{{.Swarm.LocalNodeState}}")
-        ),
-        Expect::Contains("active".into()),
-    )
-    .rollback(format!(
-        "restore the snapshot of {} taken before the upgrade",
-        node.name
-    ))
-    .effect(Effect::Down(node.name.clone()));
-    let commands = plan
+/// Upgrades the node itself, on the node, one step per phase of the vendor's upgrade
+/// (`upgrade.phases`), or one step with `upgrade.node_commands`, or one done by hand. The
+/// vendor's lines have their placeholders filled for this node and `manager`, the manager that
+/// runs the runbook's swarm commands meanwhile.
+pub fn upgrade(plan: &Plan, node: &Node, role: Role, manager: &Node, phase: Phase) -> Vec<Step> {
+    let phases = vendor::node_phases(plan, node, role);
+    let vendor_phases = plan.upgrade.as_ref().is_some_and(|u| !u.phases.is_empty());
+    let fill = vendor::Fill {
+        node: Some(node),
+        manager,
+    };
+    let rollback: Vec<String> = plan
         .upgrade
         .as_ref()
-        .map(|u| u.node_commands.as_slice())
+        .map(|u| u.rollback.iter().map(|line| fill.readable(line)).collect())
         .unwrap_or_default();
-    if commands.is_empty() {
-        step = step.manual(format!(
-            "Upgrade {} (packages, Docker Engine, the product's upgrade package) as your site does, then let it rejoin the swarm",
-            node.name
-        ));
-    }
-    for line in commands {
-        step = step.user_shell(line.clone());
-    }
-    if node.role == Role::Manager {
-        step = step
-            .why("a manager is down while it is upgraded: the others must still form a majority");
-    }
-    step
+    let count = phases.len();
+    phases
+        .into_iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let (id, title, stage) = if vendor_phases {
+                (
+                    format!("{}-{}", vendor::phase_id(&p.name), node.name),
+                    format!("{} {}, the vendor's way", p.name, node.name),
+                    Stage::Vendor(p.name.clone()),
+                )
+            } else {
+                (
+                    format!("upgrade-{}", node.name),
+                    format!("Upgrade {}", node.name),
+                    Stage::Upgrade,
+                )
+            };
+            let mut step = Step::new(id, title, phase, RunsOn::Node(node.name.clone()))
+                .about(&node.name, stage)
+                .commands(fill.commands(&p.lines));
+            for text in p.manual {
+                step = step.manual(text);
+            }
+            if rollback.is_empty() {
+                step = step.rollback(format!(
+                    "restore the snapshot of {} taken before the upgrade",
+                    node.name
+                ));
+            } else {
+                step = step.rollback(rollback.join("; "));
+            }
+            if p.engine_down {
+                step = step.effect(Effect::Down(node.name.clone()));
+                if node.role == Role::Manager {
+                    step = step.why(
+                        "a manager is down while it is upgraded: the others must still form a majority",
+                    );
+                }
+            }
+            // The node is back in the swarm once its last phase is done.
+            if i + 1 == count {
+                step = step.wait_until(
+                    format!(
+                        "docker info --format {}",
+                        quote("{{.Swarm.LocalNodeState}}")
+                    ),
+                    Expect::Contains("active".into()),
+                );
+            }
+            step
+        })
+        .collect()
 }
 
 pub fn activate(node: &Node, on: RunsOn, phase: Phase) -> Step {

@@ -37,6 +37,8 @@ pub struct State {
     pub plan: Plan,
     pub down: BTreeSet<String>,
     pub target: Option<Plan>,
+    /// Stacks removed to be deployed again: their services still count, and run nothing.
+    pub stopped: BTreeSet<String>,
 }
 
 impl State {
@@ -45,6 +47,7 @@ impl State {
             plan: plan.clone(),
             down: BTreeSet::new(),
             target: None,
+            stopped: BTreeSet::new(),
         }
     }
 
@@ -85,8 +88,14 @@ impl State {
             }
             Effect::Label { node, key, value } => self.set_label(node, key, value.as_deref()),
             Effect::Adopt(node) => self.adopt(node),
-            Effect::Deploy(stack) => self.deploy(stack),
+            Effect::Deploy(stack) => {
+                self.stopped.remove(stack);
+                self.deploy(stack);
+            }
             Effect::RemoveStack(stack) => self.plan.stacks.retain(|s| s.name != *stack),
+            Effect::Stop(stack) => {
+                self.stopped.insert(stack.clone());
+            }
         }
     }
 
@@ -186,18 +195,38 @@ impl State {
 
     fn check(&self, baseline: &[ServiceStatus]) -> Check {
         let (managers, reachable) = self.managers();
-        let below = self
-            .services()
+        let services = self.services();
+        // An active/passive pair's instances stand for one another: while one runs, the
+        // others' absence is the procedure, not an outage.
+        let instances: Vec<&str> = self
+            .plan
+            .upgrade
+            .as_ref()
+            .and_then(|u| u.active_passive.as_ref())
+            .map(|ap| ap.instances.iter().map(String::as_str).collect())
+            .unwrap_or_default();
+        let pair_serves = services
             .iter()
+            .any(|s| s.running > 0 && instances.contains(&s.id().as_str()));
+        let below = services
+            .iter()
+            .filter(|s| !(pair_serves && instances.contains(&s.id().as_str())))
             .filter(|s| s.mode == ServiceMode::Replicated)
             .filter(|s| {
                 let before = baseline
                     .iter()
                     .find(|b| b.stack == s.stack && b.service == s.service)
                     .map_or(0, |b| b.running);
-                s.running < s.desired.min(before)
+                self.stopped.contains(&s.stack) || s.running < s.desired.min(before)
             })
-            .map(|s| format!("{} {}/{}", s.id(), s.running, s.desired))
+            .map(|s| {
+                let running = if self.stopped.contains(&s.stack) {
+                    0
+                } else {
+                    s.running
+                };
+                format!("{} {running}/{}", s.id(), s.desired)
+            })
             .collect();
         Check {
             managers,
@@ -443,10 +472,12 @@ fn set_replicas(plan: &mut Plan, stack: &str, service: &str, replicas: u64) {
 }
 
 /// What draining one node does, in a given state: replicated services that would run short,
-/// and one-replica services whose only task moves (a restart elsewhere).
+/// those of them that run only there (pinned to the node: no other node can take them), and
+/// one-replica services whose only task moves (a restart elsewhere).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DrainOutcome {
     pub short: Vec<(String, String)>,
+    pub pinned: Vec<(String, String)>,
     pub moved_single: Vec<(String, String)>,
 }
 
@@ -472,6 +503,9 @@ pub fn drain_outcome(state: &State, node: &str) -> DrainOutcome {
         };
         let key = (status.stack.clone(), status.service.clone());
         if now.running < now.desired.min(status.running) {
+            if status.nodes.iter().all(|n| n == node) && now.running == 0 {
+                outcome.pinned.push(key.clone());
+            }
             outcome.short.push(key);
         } else if status.desired == 1 {
             outcome.moved_single.push(key);

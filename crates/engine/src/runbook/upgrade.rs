@@ -11,15 +11,17 @@
 use super::graph::StepGraph;
 use super::node_steps::{self as node, chain, control, inspect, leader, safe_nodes};
 use super::simulate::{drain_outcome, second_replica_fits, State};
-use super::{Effect, Expect, Phase, RunsOn, Step};
+use super::{vendor, Effect, Expect, Phase, RunsOn, Step};
 use crate::compose::{self, MountKind, PortMode, UpdateOrder};
 use crate::export::commands::{deploy_line, deploy_order, stack_environment};
+use crate::export::firewall::{firewall_args, Opening, Proto, Source};
 use crate::export::shell::{self, quote};
 use crate::export::stack_files;
 use crate::findings::{Code, Finding, Target};
-use crate::plan::{Node, Plan, Role, ServiceId, UpgradeStrategy};
+use crate::plan::{Node, Plan, Role, ServiceId, UpgradeOrder, UpgradeStrategy};
 use crate::quorum;
 use crate::yaml::Value;
+use std::collections::BTreeSet;
 
 /// Where the stack files with the new tags are in the bundle.
 pub const UPGRADE_STACKS: &str = "runbooks/upgrade-stacks";
@@ -32,6 +34,7 @@ pub fn steps(plan: &Plan) -> (StepGraph, Vec<Finding>) {
         Some(u) if u.strategy == UpgradeStrategy::ActivePassive => findings.push(Finding::new(Code::RunbookStrategy, Target::Plan, "the plan's upgrade strategy is active-passive: the failover runbook follows it").hint("swarmplan runbook PLAN failover")),
         Some(_) => {}
     }
+    findings.extend(vendor::procedure_findings(plan));
     let nodes = safe_nodes(plan, &mut findings);
     let Some(lead) = leader(&nodes) else {
         findings.push(Finding::new(
@@ -49,12 +52,30 @@ pub fn steps(plan: &Plan) -> (StepGraph, Vec<Finding>) {
             .rollback("nothing has changed yet"),
         &[],
     );
-    let checked = chain(&mut graph, prechecks(lead, &on_lead), Some(prepare));
+    let vendor_order = plan
+        .upgrade
+        .as_ref()
+        .is_some_and(|u| u.order == UpgradeOrder::Vendor);
+    let mut checks = prechecks(lead, &on_lead);
+    if vendor_order {
+        checks[1].why = Some(format!(
+            "the runbook runs its swarm commands on the leader; the plan assumes {}",
+            lead.name
+        ));
+    }
+    let mut checked = chain(&mut graph, checks, Some(prepare));
+    checked = chain(&mut graph, image_checks(plan, &nodes), checked);
 
     let mut state = State::new(plan);
-    let promoted = promotions(&nodes, lead, &mut findings);
+    let promoted = if vendor_order {
+        findings.push(Finding::new(Code::RunbookVendorOrder, Target::Plan, "upgrade.order is `vendor`: the nodes are upgraded in the vendor's sequence, as the guide does, and no worker is promoted for the upgrade; the simulation below says what that costs").hint("`order: safe` upgrades workers first, managers one at a time and the leader last, promoting workers when fewer than three managers cannot lose one"));
+        Vec::new()
+    } else {
+        promotions(&nodes, lead, &mut findings)
+    };
     let mut promote_steps = Vec::new();
     for worker in &promoted {
+        promote_steps.push(promotion_firewall(plan, worker, true));
         promote_steps.push(promote(worker, &on_lead));
         state.apply(&Effect::Promote(worker.name.clone()));
     }
@@ -71,9 +92,19 @@ pub fn steps(plan: &Plan) -> (StepGraph, Vec<Finding>) {
         .copied()
         .unwrap_or(lead);
     let on_backup = control(&managers, &lead.name, &backup_from);
-    let mut last = chain(&mut graph, backup(backup_node, on_backup), after_promotion);
+    let mut last = chain(
+        &mut graph,
+        backup(plan, backup_node, on_backup),
+        after_promotion,
+    );
 
-    for target in upgrade_order(&nodes, lead) {
+    let order = if vendor_order {
+        vendor_sequence(plan, &nodes, lead)
+    } else {
+        upgrade_order(&nodes, lead)
+    };
+    let mut in_window = BTreeSet::new();
+    for target in order {
         let role = if managers.contains(&target.name) {
             Role::Manager
         } else {
@@ -85,13 +116,35 @@ pub fn steps(plan: &Plan) -> (StepGraph, Vec<Finding>) {
         } else {
             Phase::Workers
         };
-        let steps = node_chain(plan, &state, target, role, on, phase, &mut findings);
+        let steps = node_chain(
+            plan,
+            &state,
+            target,
+            role,
+            on,
+            phase,
+            &mut in_window,
+            &mut findings,
+        );
         last = chain(&mut graph, steps, last);
     }
-    last = image_steps(plan, &state, &mut graph, &on_lead, last, &mut findings);
-    let mut finish: Vec<Step> = promoted
-        .iter()
-        .map(|w| {
+    last = image_steps(
+        plan,
+        &state,
+        &mut graph,
+        &on_lead,
+        last,
+        &in_window,
+        &mut findings,
+    );
+    last = chain(
+        &mut graph,
+        restart_steps(plan, &on_lead, &mut findings),
+        last,
+    );
+    let mut finish: Vec<Step> = Vec::new();
+    for w in &promoted {
+        finish.push(
             Step::new(
                 format!("demote-{}", w.name),
                 format!("Demote {} back to worker", w.name),
@@ -104,12 +157,115 @@ pub fn steps(plan: &Plan) -> (StepGraph, Vec<Finding>) {
                 Expect::Contains("worker".into()),
             )
             .rollback(format!("docker node promote {}", quote(&w.name)))
-            .effect(Effect::Demote(w.name.clone()))
-        })
-        .collect();
+            .effect(Effect::Demote(w.name.clone())),
+        );
+        finish.push(promotion_firewall(plan, w, false));
+    }
     finish.push(final_check(&on_lead));
-    chain(&mut graph, finish, last);
+    last = chain(&mut graph, finish, last);
+    if let Some(upgrade) = &plan.upgrade {
+        vendor::add_custom_steps(plan, &mut graph, &upgrade.steps, lead, last, &mut findings);
+    }
     (graph, findings)
+}
+
+/// Before anything stops: every node has the images the upgrade brings (and, where the site
+/// loads its images from the bundle, every image), loaded or pulled.
+pub(super) fn image_checks(plan: &Plan, nodes: &[&Node]) -> Vec<Step> {
+    let mut images = super::images::upgrade_images(plan);
+    if plan.images.load {
+        for image in super::images::stack_images(plan) {
+            if !images.contains(&image) {
+                images.push(image);
+            }
+        }
+    }
+    nodes
+        .iter()
+        .flat_map(|node| super::images::ready_steps(plan, node, &images, "images", Phase::PreCheck))
+        .collect()
+}
+
+/// Opens (or, once it is demoted, closes) 2377/tcp on a worker the upgrade promotes: a manager
+/// must be reachable on it from every node, and a worker's firewall does not open it.
+fn promotion_firewall(plan: &Plan, worker: &Node, open: bool) -> Step {
+    let opening = Opening {
+        port: Some(crate::plan::PortRange::single(2377)),
+        proto: Proto::Tcp,
+        from: Source::Cluster,
+        services: vec!["docker swarm management".to_owned()],
+        nodes: vec![worker.name.clone()],
+    };
+    let (args, _) = firewall_args(plan, &opening);
+    let (verb, undo) = if open {
+        ("--add-", "--remove-")
+    } else {
+        ("--remove-", "--add-")
+    };
+    let words = |from: &str, to: &str| -> Vec<String> {
+        args.iter()
+            .map(|arg| {
+                format!(
+                    "sudo firewall-cmd --permanent {}",
+                    quote(&arg.replacen(from, to, 1))
+                )
+            })
+            .collect()
+    };
+    let lines = words("--add-", verb);
+    let undo_lines = words("--add-", undo);
+    let (id, title) = if open {
+        (
+            format!("firewall-promote-{}", worker.name),
+            format!("Open 2377/tcp on {} for its promotion", worker.name),
+        )
+    } else {
+        (
+            format!("firewall-demote-{}", worker.name),
+            format!("Close 2377/tcp on {} again", worker.name),
+        )
+    };
+    let mut step = Step::new(
+        id,
+        title,
+        if open { Phase::PreCheck } else { Phase::Finish },
+        RunsOn::Node(worker.name.clone()),
+    );
+    for line in lines {
+        step = step.shell(line);
+    }
+    step = step.shell("sudo firewall-cmd --reload");
+    let listed = "sudo firewall-cmd --list-all".to_owned();
+    step = if open {
+        step.verify(listed, Expect::Contains("2377".into()))
+            .why("a promoted worker is a manager: every node must reach it on 2377/tcp, which a worker's firewall script does not open")
+    } else {
+        step.why("the node is a worker again: it needs 2377/tcp no more")
+    };
+    step.rollback(format!(
+        "{}; sudo firewall-cmd --reload",
+        undo_lines.join("; ")
+    ))
+}
+
+/// The vendor's node order: `upgrade.sequence` as written, then the nodes it leaves out in
+/// Swarmplan's order.
+fn vendor_sequence<'p>(plan: &Plan, nodes: &[&'p Node], lead: &Node) -> Vec<&'p Node> {
+    let sequence = plan
+        .upgrade
+        .as_ref()
+        .map(|u| u.sequence.as_slice())
+        .unwrap_or_default();
+    let mut order: Vec<&Node> = sequence
+        .iter()
+        .filter_map(|name| nodes.iter().find(|n| &n.name == name).copied())
+        .collect();
+    for node in upgrade_order(nodes, lead) {
+        if !order.iter().any(|n| n.name == node.name) {
+            order.push(node);
+        }
+    }
+    order
 }
 
 pub(super) fn prechecks(lead: &Node, on: &RunsOn) -> Vec<Step> {
@@ -172,9 +328,10 @@ fn promote(worker: &Node, on: &RunsOn) -> Step {
         .effect(Effect::Promote(worker.name.clone()))
 }
 
-/// Docker's backup: on a manager other than the leader, drained first so that its tasks run
-/// elsewhere, stop the engine, archive `/var/lib/docker/swarm`, start it, activate the node.
-fn backup(manager: &Node, control: RunsOn) -> Vec<Step> {
+/// Docker's backup: on a manager other than the leader, out of its balancers and drained first
+/// so that its tasks run elsewhere, stop the engine, archive `/var/lib/docker/swarm`, start it,
+/// activate the node and put it back in.
+fn backup(plan: &Plan, manager: &Node, control: RunsOn) -> Vec<Step> {
     let name = manager.name.as_str();
     let on = RunsOn::Node(name.to_owned());
     let prefixed = |mut step: Step| {
@@ -183,7 +340,11 @@ fn backup(manager: &Node, control: RunsOn) -> Vec<Step> {
         step.subject = None;
         step
     };
-    vec![
+    let mut steps: Vec<Step> = node::balancer(plan, manager, true, Phase::Backup)
+        .into_iter()
+        .map(prefixed)
+        .collect();
+    steps.extend([
         prefixed(node::drain(name, control.clone(), Phase::Backup)),
         prefixed(node::wait_empty(name, control.clone(), Phase::Backup)),
         Step::new(format!("backup-{name}"), format!("Back up the swarm state on {name} (engine stopped)"), Phase::Backup, on.clone())
@@ -199,7 +360,13 @@ fn backup(manager: &Node, control: RunsOn) -> Vec<Step> {
             .rollback("sudo systemctl restart docker")
             .effect(Effect::Up(name.to_owned())),
         prefixed(node::activate(manager, control, Phase::Backup)),
-    ]
+    ]);
+    steps.extend(
+        node::balancer(plan, manager, false, Phase::Backup)
+            .into_iter()
+            .map(prefixed),
+    );
+    steps
 }
 
 /// Workers first, then managers, the leader last; plan order otherwise.
@@ -213,6 +380,10 @@ fn upgrade_order<'p>(nodes: &[&'p Node], lead: &Node) -> Vec<&'p Node> {
 }
 
 /// One node's steps, with scale-ups around it for one-replica services that would restart.
+/// A service with new image tags that runs only on this node (pinned to it) is updated in the
+/// node's window, after the node is back and before it re-enters its balancers, so that it
+/// never restarts while it takes traffic; those services are added to `in_window`.
+#[allow(clippy::too_many_arguments)]
 pub(super) fn node_chain(
     plan: &Plan,
     state: &State,
@@ -220,11 +391,13 @@ pub(super) fn node_chain(
     role: Role,
     on: RunsOn,
     phase: Phase,
+    in_window: &mut BTreeSet<(String, String)>,
     findings: &mut Vec<Finding>,
 ) -> Vec<Step> {
     let (mut before, mut after) = (Vec::new(), Vec::new());
     let mut restart_notes = Vec::new();
-    for (stack, service) in drain_outcome(state, &target.name).moved_single {
+    let outcome = drain_outcome(state, &target.name);
+    for (stack, service) in outcome.moved_single {
         let name = format!("{stack}_{service}");
         if !shell::is_safe_name(&name) {
             continue;
@@ -240,6 +413,29 @@ pub(super) fn node_chain(
             super::push_unique(findings, Finding::new(Code::RunbookBriefRestart, Target::Service { stack: stack.clone(), service: service.clone() }, format!("{stack}/{service} has one replica and keeps state (or has no room for a second): it restarts on another node when {} is drained", target.name)).hint("give it a second replica if the application allows, or accept a short interruption"));
         }
     }
+    let (_, changed) = upgraded(plan);
+    let window: Vec<Step> = changed
+        .iter()
+        .filter(|(stack, service, _)| {
+            outcome
+                .pinned
+                .iter()
+                .any(|(s, v)| s == stack && v == service)
+                && shell::is_safe_name(&format!("{stack}_{service}"))
+        })
+        .map(|(stack, service, image)| {
+            in_window.insert((stack.clone(), service.clone()));
+            window_update(stack, service, image, &target.name, &on, phase)
+        })
+        .collect();
+    let manager = state
+        .plan
+        .node(match &on {
+            RunsOn::Node(name) => name,
+            RunsOn::Workstation => &target.name,
+        })
+        .unwrap_or(target)
+        .clone();
     let mut steps = before;
     steps.extend(node::balancer(plan, target, true, phase));
     let mut drain = node::drain(&target.name, on.clone(), phase);
@@ -252,11 +448,86 @@ pub(super) fn node_chain(
     }
     steps.push(drain);
     steps.push(node::wait_empty(&target.name, on.clone(), phase));
-    steps.push(node::upgrade(plan, target, phase));
+    steps.extend(node::upgrade(plan, target, role, &manager, phase));
     steps.push(node::activate(target, on.clone(), phase));
     steps.push(node::verify(target, role, on, phase));
+    steps.extend(window);
     steps.extend(node::balancer(plan, target, false, phase));
     steps.extend(after);
+    steps
+}
+
+/// A service pinned to one node, updated to its new image while that node is out of its
+/// balancers: its task restarts once, on the node, with the new image.
+fn window_update(
+    stack: &str,
+    service: &str,
+    image: &str,
+    node: &str,
+    on: &RunsOn,
+    phase: Phase,
+) -> Step {
+    let name = format!("{stack}_{service}");
+    Step::new(format!("image-{name}"), format!("Update {stack}/{service} to {image} on {node}"), phase, on.clone())
+        .shell(format!("docker service update --detach=false --image {} {}", quote(image), quote(&name)))
+        .verify(format!("docker service inspect --format {} {}", quote("{{.Spec.TaskTemplate.ContainerSpec.Image}}"), quote(&name)), Expect::Contains(image.to_owned()))
+        .rollback(format!("docker service rollback {}", quote(&name)))
+        .why(format!("{stack}/{service} runs only on {node}: updated in {node}'s window, it restarts while {node} takes no traffic, and the stack update later finds it done"))
+}
+
+/// The vendor's restart of a stack once its new images are deployed (`upgrade.restart_stacks`):
+/// removed, gone with its networks, deployed again from the same files, converged.
+fn restart_steps(plan: &Plan, on: &RunsOn, findings: &mut Vec<Finding>) -> Vec<Step> {
+    let Some(upgrade) = &plan.upgrade else {
+        return Vec::new();
+    };
+    let (new, _) = upgraded(plan);
+    let mut steps = Vec::new();
+    for name in &upgrade.restart_stacks {
+        let Some(stack) = new.stacks.iter().find(|s| &s.name == name) else {
+            findings.push(Finding::new(
+                Code::UnknownStack,
+                Target::Plan,
+                format!("upgrade.restart_stacks names `{name}`, which is not a stack of the plan"),
+            ));
+            continue;
+        };
+        if !shell::is_safe_name(&stack.name) {
+            continue;
+        }
+        let files = upgraded_files(plan, &new, stack);
+        let env = stack_environment(stack, findings);
+        let prefix = if env.is_empty() {
+            String::new()
+        } else {
+            format!("env {env}")
+        };
+        let deploy = format!("{prefix}{}", deploy_line(stack, &files));
+        let quoted = quote(&stack.name);
+        steps.push(
+            Step::new(format!("restart-rm-{}", stack.name), format!("Remove stack {} to restart it", stack.name), Phase::Images, on.clone())
+                .shell(format!("docker stack rm {quoted}"))
+                .wait_until(
+                    format!("docker network ls --quiet --filter label=com.docker.stack.namespace={quoted}"),
+                    Expect::Empty,
+                )
+                .rollback(deploy.clone())
+                .why("the vendor restarts the stack this way once its new images run; its services stop until it is deployed again, and its networks must be gone before")
+                .effect(Effect::Stop(stack.name.clone())),
+        );
+        steps.push(
+            Step::new(
+                format!("restart-deploy-{}", stack.name),
+                format!("Deploy stack {} again", stack.name),
+                Phase::Images,
+                on.clone(),
+            )
+            .shell(deploy.clone())
+            .wait_until(super::install::replicas(&stack.name), Expect::AllReplicas)
+            .rollback(deploy)
+            .effect(Effect::Deploy(stack.name.clone())),
+        );
+    }
     steps
 }
 
@@ -376,12 +647,103 @@ pub fn upgraded_stack_files(plan: &Plan) -> Vec<(String, String)> {
     files
 }
 
+/// The files a stack is deployed from once its tags change: the upgraded ones from
+/// `runbooks/upgrade-stacks`, the others as the install deployed them, as paths on the manager.
+fn upgraded_files(plan: &Plan, new: &Plan, stack: &crate::plan::Stack) -> Vec<String> {
+    let upgraded = upgraded_stack_files(plan);
+    stack_files::stack_files(new, stack)
+        .into_iter()
+        .map(|(file, _)| {
+            let path = format!("{UPGRADE_STACKS}/{}/{file}", stack.name);
+            if upgraded.iter().any(|(p, _)| *p == path) {
+                format!("{}/{path}", super::install::REMOTE_DIR)
+            } else {
+                format!(
+                    "{}/stacks/{}/{file}",
+                    super::install::REMOTE_DIR,
+                    stack.name
+                )
+            }
+        })
+        .collect()
+}
+
+/// Services a stack update replaces in an order Swarm chooses, while the nodes that run them
+/// take traffic from a balancer: a host-mode service behind a balancer that is not pinned to
+/// one node, so that no node's window can hold its update.
+fn behind_balancer(
+    plan: &Plan,
+    changed: &[(String, String, String)],
+    in_window: &BTreeSet<(String, String)>,
+) -> Vec<Finding> {
+    // The backends of each balancer, and the port it sends to (any, when it names none).
+    let fronted: Vec<(&str, Option<u16>)> = plan
+        .load_balancers
+        .iter()
+        .flat_map(|lb| lb.backends.iter().map(move |b| (b.as_str(), lb.port)))
+        .collect();
+    if fronted.is_empty() {
+        return Vec::new();
+    }
+    let analysis = crate::analyze(plan, &crate::Options::default());
+    let mut findings = Vec::new();
+    for (stack, service, _) in changed {
+        if in_window.contains(&(stack.clone(), service.clone())) {
+            continue;
+        }
+        let Some(svc) = plan
+            .stacks
+            .iter()
+            .find(|s| &s.name == stack)
+            .map(compose::read)
+            .and_then(|c| c.service(service).cloned())
+        else {
+            continue;
+        };
+        let host_ports: Vec<u16> = svc
+            .ports
+            .iter()
+            .filter(|p| p.mode == PortMode::Host)
+            .filter_map(|p| p.published)
+            .collect();
+        let behind = |node: &str| {
+            fronted.iter().any(|(backend, port)| {
+                *backend == node && port.is_none_or(|p| host_ports.contains(&p))
+            })
+        };
+        let mut serving: Vec<&str> = analysis
+            .placement
+            .iter()
+            .filter(|t| &t.stack == stack && &t.service == service)
+            .map(|t| t.node.as_str())
+            .filter(|n| !host_ports.is_empty() && behind(n))
+            .collect();
+        serving.dedup();
+        if serving.is_empty() {
+            continue;
+        }
+        findings.push(
+            Finding::new(
+                Code::RunbookUpdateBehindBalancer,
+                Target::Service { stack: stack.clone(), service: service.clone() },
+                format!(
+                    "the stack update replaces {stack}/{service}'s tasks on {} in an order Swarm chooses, while the balancer still sends them traffic: each instance stops for a moment in service",
+                    serving.join(", ")
+                ),
+            )
+            .hint("run one service per node, pinned with a constraint (node.hostname or a label), so that the runbook updates each while its node is out of the balancer"),
+        );
+    }
+    findings
+}
+
 fn image_steps(
     plan: &Plan,
     state: &State,
     graph: &mut StepGraph,
     on: &RunsOn,
     after: Option<String>,
+    in_window: &BTreeSet<(String, String)>,
     findings: &mut Vec<Finding>,
 ) -> Option<String> {
     let (new, changed) = upgraded(plan);
@@ -391,6 +753,7 @@ fn image_steps(
     let RunsOn::Node(manager) = on else {
         return after;
     };
+    findings.extend(behind_balancer(plan, &changed, in_window));
     let copy = Step::new(
         "copy-upgrade-stacks",
         format!("Copy the stack files with the new tags to {manager}"),
@@ -401,7 +764,6 @@ fn image_steps(
     .copy(manager, UPGRADE_STACKS);
     let mut last = chain(graph, vec![copy], after);
     let (order, _) = deploy_order(plan);
-    let upgraded_files = upgraded_stack_files(plan);
     for index in order {
         let stack = &new.stacks[index];
         let services: Vec<&(String, String, String)> =
@@ -411,23 +773,10 @@ fn image_steps(
         }
         let mut steps: Vec<Step> = services
             .iter()
+            .filter(|(s, svc, _)| !in_window.contains(&(s.clone(), svc.clone())))
             .filter_map(|(s, svc, image)| start_first(plan, state, s, svc, image, on))
             .collect();
-        let files: Vec<String> = stack_files::stack_files(&new, stack)
-            .into_iter()
-            .map(|(file, _)| {
-                let path = format!("{UPGRADE_STACKS}/{}/{file}", stack.name);
-                if upgraded_files.iter().any(|(p, _)| *p == path) {
-                    format!("{}/{path}", super::install::REMOTE_DIR)
-                } else {
-                    format!(
-                        "{}/stacks/{}/{file}",
-                        super::install::REMOTE_DIR,
-                        stack.name
-                    )
-                }
-            })
-            .collect();
+        let files = upgraded_files(plan, &new, stack);
         let old_files: Vec<String> = stack_files::stack_files(plan, stack)
             .into_iter()
             .map(|(file, _)| {

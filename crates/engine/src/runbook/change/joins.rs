@@ -37,7 +37,7 @@ impl<'p> Builder<'p, '_> {
                 }
                 _ => continue,
             };
-            let step = firewall_step(new).why(match fate {
+            let step = firewall_step(self.after, new).why(match fate {
                 Fate::Joins(_) => "Swarm's own ports must be open before the node joins, or the join times out",
                 _ => "the node's openings change with the new plan (new nodes' addresses, published ports): the new plan's script opens them before anything joins",
             });

@@ -20,9 +20,39 @@ run() {
   fi
 }
 
+# converged STACK: waits until every service of STACK runs all its replicas (five minutes at
+# most), as a stack deployed after it may need them.
+converged() {
+  local line ready
+  if [[ $dry_run == 1 ]]; then
+    printf 'wait until every service of %s runs all its replicas\n' "$1"
+    return 0
+  fi
+  for _ in {1..60}; do
+    ready=0
+    while IFS= read -r line; do
+      line=${line%% *}
+      if [[ $line == */* && ${line%/*} == "${line#*/}" ]]; then
+        ready=1
+      else
+        ready=0
+        break
+      fi
+    done < <(docker stack services "$1" --format '{{.Replicas}}')
+    if [[ $ready == 1 ]]; then
+      docker stack services "$1"
+      return 0
+    fi
+    sleep 5
+  done
+  echo "stack $1 did not run all its replicas in five minutes:" >&2
+  docker stack services "$1" >&2
+  return 1
+}
+
 # The stack files are in ../stacks, next to this folder.
 cd "$(dirname "$0")/../stacks"
 
 run docker stack deploy --with-registry-auth -c apigw/docker-compose.yml apigw
-run docker stack services apigw
+converged apigw
 

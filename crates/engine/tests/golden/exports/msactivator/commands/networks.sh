@@ -20,4 +20,4 @@ run() {
   fi
 }
 
-# The stacks use no external network.
+run docker network create --driver overlay msa-es

@@ -23,25 +23,29 @@ run() {
 
 fw="${FIREWALL_CMD:-firewall-cmd}"
 
+rules=()
+ports=()
 # 7946/tcp from cluster nodes: docker node communication
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="192.168.100.24" port port="7946" protocol="tcp" accept'
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="192.168.100.25" port port="7946" protocol="tcp" accept'
+rules+=('--add-rich-rule=rule family="ipv4" source address="192.168.100.24" port port="7946" protocol="tcp" accept')
+rules+=('--add-rich-rule=rule family="ipv4" source address="192.168.100.25" port port="7946" protocol="tcp" accept')
 # 7946/udp from cluster nodes: docker node communication
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="192.168.100.24" port port="7946" protocol="udp" accept'
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="192.168.100.25" port port="7946" protocol="udp" accept'
+rules+=('--add-rich-rule=rule family="ipv4" source address="192.168.100.24" port port="7946" protocol="udp" accept')
+rules+=('--add-rich-rule=rule family="ipv4" source address="192.168.100.25" port port="7946" protocol="udp" accept')
 # 4789/udp from cluster nodes: docker overlay network (VXLAN)
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="192.168.100.24" port port="4789" protocol="udp" accept'
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="192.168.100.25" port port="4789" protocol="udp" accept'
+rules+=('--add-rich-rule=rule family="ipv4" source address="192.168.100.24" port port="4789" protocol="udp" accept')
+rules+=('--add-rich-rule=rule family="ipv4" source address="192.168.100.25" port port="4789" protocol="udp" accept')
 # 22/tcp from management (192.168.10.0/24): ssh
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="192.168.10.0/24" port port="22" protocol="tcp" accept'
+rules+=('--add-rich-rule=rule family="ipv4" source address="192.168.10.0/24" port port="22" protocol="tcp" accept')
 # 22/tcp from cluster (192.168.100.24/32, 192.168.100.25/32): cluster configuration replication (zeninotify)
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="192.168.100.24" port port="22" protocol="tcp" accept'
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="192.168.100.25" port port="22" protocol="tcp" accept'
+rules+=('--add-rich-rule=rule family="ipv4" source address="192.168.100.24" port port="22" protocol="tcp" accept')
+rules+=('--add-rich-rule=rule family="ipv4" source address="192.168.100.25" port port="22" protocol="tcp" accept')
 # 444/tcp from management (192.168.10.0/24): Skudonet web GUI
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="192.168.10.0/24" port port="444" protocol="tcp" accept'
+rules+=('--add-rich-rule=rule family="ipv4" source address="192.168.10.0/24" port port="444" protocol="tcp" accept')
 # 80/tcp from users (0.0.0.0/0): virtual service http (floating IP)
-run "$fw" --permanent --add-port=80/tcp
+ports+=(--add-port=80/tcp)
 # 443/tcp from users (0.0.0.0/0): virtual service https (floating IP)
-run "$fw" --permanent --add-port=443/tcp
+ports+=(--add-port=443/tcp)
 
+run "$fw" --permanent "${rules[@]}"
+run "$fw" --permanent "${ports[@]}"
 run "$fw" --reload

@@ -24,12 +24,14 @@ run() {
 
 fw="${FIREWALL_CMD:-firewall-cmd}"
 
-run "$fw" --add-port=7946/tcp --permanent
-run "$fw" --add-port=7946/udp --permanent
-run "$fw" --add-port=4789/udp --permanent
-run "$fw" --add-port=22/tcp --permanent
-run "$fw" --add-port=444/tcp --permanent
-run "$fw" --add-port=80/tcp --permanent
-run "$fw" --add-port=443/tcp --permanent
+ports=()
+ports+=(--add-port=7946/tcp)
+ports+=(--add-port=7946/udp)
+ports+=(--add-port=4789/udp)
+ports+=(--add-port=22/tcp)
+ports+=(--add-port=444/tcp)
+ports+=(--add-port=80/tcp)
+ports+=(--add-port=443/tcp)
 
+run "$fw" "${ports[@]}" --permanent
 run "$fw" --reload

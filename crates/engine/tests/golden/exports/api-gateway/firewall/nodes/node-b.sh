@@ -23,29 +23,29 @@ run() {
 
 fw="${FIREWALL_CMD:-firewall-cmd}"
 
+rules=()
 # 2377/tcp from cluster nodes: docker swarm management
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.20.0.11" port port="2377" protocol="tcp" accept'
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.20.0.12" port port="2377" protocol="tcp" accept'
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.20.0.13" port port="2377" protocol="tcp" accept'
+rules+=('--add-rich-rule=rule family="ipv4" source address="10.20.0.11" port port="2377" protocol="tcp" accept')
+rules+=('--add-rich-rule=rule family="ipv4" source address="10.20.0.12" port port="2377" protocol="tcp" accept')
+rules+=('--add-rich-rule=rule family="ipv4" source address="10.20.0.13" port port="2377" protocol="tcp" accept')
 # 7946/tcp from cluster nodes: docker node communication
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.20.0.11" port port="7946" protocol="tcp" accept'
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.20.0.12" port port="7946" protocol="tcp" accept'
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.20.0.13" port port="7946" protocol="tcp" accept'
+rules+=('--add-rich-rule=rule family="ipv4" source address="10.20.0.11" port port="7946" protocol="tcp" accept')
+rules+=('--add-rich-rule=rule family="ipv4" source address="10.20.0.12" port port="7946" protocol="tcp" accept')
+rules+=('--add-rich-rule=rule family="ipv4" source address="10.20.0.13" port port="7946" protocol="tcp" accept')
 # 7946/udp from cluster nodes: docker node communication
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.20.0.11" port port="7946" protocol="udp" accept'
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.20.0.12" port port="7946" protocol="udp" accept'
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.20.0.13" port port="7946" protocol="udp" accept'
+rules+=('--add-rich-rule=rule family="ipv4" source address="10.20.0.11" port port="7946" protocol="udp" accept')
+rules+=('--add-rich-rule=rule family="ipv4" source address="10.20.0.12" port port="7946" protocol="udp" accept')
+rules+=('--add-rich-rule=rule family="ipv4" source address="10.20.0.13" port port="7946" protocol="udp" accept')
 # 4789/udp from cluster nodes: docker overlay network (VXLAN)
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.20.0.11" port port="4789" protocol="udp" accept'
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.20.0.12" port port="4789" protocol="udp" accept'
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.20.0.13" port port="4789" protocol="udp" accept'
-# 8090/tcp from apigw-nodes (10.20.0.0/24): apigw/anm, apigw/nodemanager, Node Manager
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.20.0.0/24" port port="8090" protocol="tcp" accept'
-# 8090/tcp from management (10.20.254.0/24): apigw/anm, apigw/nodemanager, Admin Node Manager
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.20.254.0/24" port port="8090" protocol="tcp" accept'
-# 8080/tcp from balancer (10.20.1.10/32): apigw/gateway, Gateway group traffic
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.20.1.10" port port="8080" protocol="tcp" accept'
+rules+=('--add-rich-rule=rule family="ipv4" source address="10.20.0.11" port port="4789" protocol="udp" accept')
+rules+=('--add-rich-rule=rule family="ipv4" source address="10.20.0.12" port port="4789" protocol="udp" accept')
+rules+=('--add-rich-rule=rule family="ipv4" source address="10.20.0.13" port port="4789" protocol="udp" accept')
+# 8090/tcp from apigw-nodes (10.20.0.0/24): apigw/nodemanager, Node Manager
+rules+=('--add-rich-rule=rule family="ipv4" source address="10.20.0.0/24" port port="8090" protocol="tcp" accept')
+# 8080/tcp from balancer (10.20.1.10/32): apigw/gateway-a, apigw/gateway-b, Gateway group traffic
+rules+=('--add-rich-rule=rule family="ipv4" source address="10.20.1.10" port port="8080" protocol="tcp" accept')
 # 22/tcp from management (10.20.254.0/24): ssh from the ZDU control node
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.20.254.0/24" port port="22" protocol="tcp" accept'
+rules+=('--add-rich-rule=rule family="ipv4" source address="10.20.254.0/24" port port="22" protocol="tcp" accept')
 
+run "$fw" --permanent "${rules[@]}"
 run "$fw" --reload

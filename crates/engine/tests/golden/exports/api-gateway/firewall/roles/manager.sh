@@ -24,14 +24,17 @@ run() {
 
 fw="${FIREWALL_CMD:-firewall-cmd}"
 
-run "$fw" --add-port=2377/tcp --permanent
-run "$fw" --add-port=7946/tcp --permanent
-run "$fw" --add-port=7946/udp --permanent
-run "$fw" --add-port=4789/udp --permanent
-run "$fw" --add-port=8090/tcp --permanent
-run "$fw" --add-port=22/tcp --permanent
+ports=()
+ports+=(--add-port=2377/tcp)
+ports+=(--add-port=7946/tcp)
+ports+=(--add-port=7946/udp)
+ports+=(--add-port=4789/udp)
+ports+=(--add-port=22/tcp)
+# Only on some managers (see ../nodes): 8090/tcp on node-a, node-c
+# Only on some managers (see ../nodes): 8090/tcp on node-b
 # Only on some managers (see ../nodes): 8080/tcp on node-a, node-b
 # Only on some managers (see ../nodes): 8075/tcp on node-c
 # Only on some managers (see ../nodes): 8065/tcp on node-c
 
+run "$fw" "${ports[@]}" --permanent
 run "$fw" --reload

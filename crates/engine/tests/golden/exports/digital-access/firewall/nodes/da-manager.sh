@@ -23,25 +23,27 @@ run() {
 
 fw="${FIREWALL_CMD:-firewall-cmd}"
 
+rules=()
 # 2377/tcp from cluster nodes: docker swarm management
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="192.168.253.139" port port="2377" protocol="tcp" accept'
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="192.168.253.140" port port="2377" protocol="tcp" accept'
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="192.168.253.141" port port="2377" protocol="tcp" accept'
+rules+=('--add-rich-rule=rule family="ipv4" source address="192.168.253.139" port port="2377" protocol="tcp" accept')
+rules+=('--add-rich-rule=rule family="ipv4" source address="192.168.253.140" port port="2377" protocol="tcp" accept')
+rules+=('--add-rich-rule=rule family="ipv4" source address="192.168.253.141" port port="2377" protocol="tcp" accept')
 # 7946/tcp from cluster nodes: docker node communication
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="192.168.253.139" port port="7946" protocol="tcp" accept'
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="192.168.253.140" port port="7946" protocol="tcp" accept'
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="192.168.253.141" port port="7946" protocol="tcp" accept'
+rules+=('--add-rich-rule=rule family="ipv4" source address="192.168.253.139" port port="7946" protocol="tcp" accept')
+rules+=('--add-rich-rule=rule family="ipv4" source address="192.168.253.140" port port="7946" protocol="tcp" accept')
+rules+=('--add-rich-rule=rule family="ipv4" source address="192.168.253.141" port port="7946" protocol="tcp" accept')
 # 7946/udp from cluster nodes: docker node communication
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="192.168.253.139" port port="7946" protocol="udp" accept'
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="192.168.253.140" port port="7946" protocol="udp" accept'
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="192.168.253.141" port port="7946" protocol="udp" accept'
+rules+=('--add-rich-rule=rule family="ipv4" source address="192.168.253.139" port port="7946" protocol="udp" accept')
+rules+=('--add-rich-rule=rule family="ipv4" source address="192.168.253.140" port port="7946" protocol="udp" accept')
+rules+=('--add-rich-rule=rule family="ipv4" source address="192.168.253.141" port port="7946" protocol="udp" accept')
 # 4789/udp from cluster nodes: docker overlay network (VXLAN)
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="192.168.253.139" port port="4789" protocol="udp" accept'
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="192.168.253.140" port port="4789" protocol="udp" accept'
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="192.168.253.141" port port="4789" protocol="udp" accept'
+rules+=('--add-rich-rule=rule family="ipv4" source address="192.168.253.139" port port="4789" protocol="udp" accept')
+rules+=('--add-rich-rule=rule family="ipv4" source address="192.168.253.140" port port="4789" protocol="udp" accept')
+rules+=('--add-rich-rule=rule family="ipv4" source address="192.168.253.141" port port="4789" protocol="udp" accept')
 # 8443/tcp from management (192.168.254.0/24): da/admin, Digital Access Admin
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="192.168.254.0/24" port port="8443" protocol="tcp" accept'
+rules+=('--add-rich-rule=rule family="ipv4" source address="192.168.254.0/24" port port="8443" protocol="tcp" accept')
 # 22/tcp from management (192.168.254.0/24): ssh (copy and run upgrade.tgz)
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="192.168.254.0/24" port port="22" protocol="tcp" accept'
+rules+=('--add-rich-rule=rule family="ipv4" source address="192.168.254.0/24" port port="22" protocol="tcp" accept')
 
+run "$fw" --permanent "${rules[@]}"
 run "$fw" --reload

@@ -24,11 +24,13 @@ run() {
 
 fw="${FIREWALL_CMD:-firewall-cmd}"
 
-run "$fw" --add-port=7946/tcp --permanent
-run "$fw" --add-port=7946/udp --permanent
-run "$fw" --add-port=4789/udp --permanent
-run "$fw" --add-port=4443/tcp --permanent
-run "$fw" --add-port=443/tcp --permanent
-run "$fw" --add-port=22/tcp --permanent
+ports=()
+ports+=(--add-port=7946/tcp)
+ports+=(--add-port=7946/udp)
+ports+=(--add-port=4789/udp)
+ports+=(--add-port=4443/tcp)
+ports+=(--add-port=443/tcp)
+ports+=(--add-port=22/tcp)
 
+run "$fw" "${ports[@]}" --permanent
 run "$fw" --reload

@@ -23,75 +23,79 @@ run() {
 
 fw="${FIREWALL_CMD:-firewall-cmd}"
 
+rules=()
+ports=()
 # 7946/tcp from cluster nodes: docker node communication
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.31.1.172" port port="7946" protocol="tcp" accept'
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.31.1.173" port port="7946" protocol="tcp" accept'
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.31.1.174" port port="7946" protocol="tcp" accept'
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.31.1.181" port port="7946" protocol="tcp" accept'
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.31.1.182" port port="7946" protocol="tcp" accept'
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.31.1.183" port port="7946" protocol="tcp" accept'
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.31.1.191" port port="7946" protocol="tcp" accept'
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.31.1.192" port port="7946" protocol="tcp" accept'
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.31.1.201" port port="7946" protocol="tcp" accept'
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.31.1.202" port port="7946" protocol="tcp" accept'
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.31.1.203" port port="7946" protocol="tcp" accept'
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.31.1.211" port port="7946" protocol="tcp" accept'
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.31.1.212" port port="7946" protocol="tcp" accept'
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.31.1.213" port port="7946" protocol="tcp" accept'
+rules+=('--add-rich-rule=rule family="ipv4" source address="10.31.1.172" port port="7946" protocol="tcp" accept')
+rules+=('--add-rich-rule=rule family="ipv4" source address="10.31.1.173" port port="7946" protocol="tcp" accept')
+rules+=('--add-rich-rule=rule family="ipv4" source address="10.31.1.174" port port="7946" protocol="tcp" accept')
+rules+=('--add-rich-rule=rule family="ipv4" source address="10.31.1.181" port port="7946" protocol="tcp" accept')
+rules+=('--add-rich-rule=rule family="ipv4" source address="10.31.1.182" port port="7946" protocol="tcp" accept')
+rules+=('--add-rich-rule=rule family="ipv4" source address="10.31.1.183" port port="7946" protocol="tcp" accept')
+rules+=('--add-rich-rule=rule family="ipv4" source address="10.31.1.191" port port="7946" protocol="tcp" accept')
+rules+=('--add-rich-rule=rule family="ipv4" source address="10.31.1.192" port port="7946" protocol="tcp" accept')
+rules+=('--add-rich-rule=rule family="ipv4" source address="10.31.1.201" port port="7946" protocol="tcp" accept')
+rules+=('--add-rich-rule=rule family="ipv4" source address="10.31.1.202" port port="7946" protocol="tcp" accept')
+rules+=('--add-rich-rule=rule family="ipv4" source address="10.31.1.203" port port="7946" protocol="tcp" accept')
+rules+=('--add-rich-rule=rule family="ipv4" source address="10.31.1.211" port port="7946" protocol="tcp" accept')
+rules+=('--add-rich-rule=rule family="ipv4" source address="10.31.1.212" port port="7946" protocol="tcp" accept')
+rules+=('--add-rich-rule=rule family="ipv4" source address="10.31.1.213" port port="7946" protocol="tcp" accept')
 # 7946/udp from cluster nodes: docker node communication
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.31.1.172" port port="7946" protocol="udp" accept'
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.31.1.173" port port="7946" protocol="udp" accept'
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.31.1.174" port port="7946" protocol="udp" accept'
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.31.1.181" port port="7946" protocol="udp" accept'
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.31.1.182" port port="7946" protocol="udp" accept'
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.31.1.183" port port="7946" protocol="udp" accept'
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.31.1.191" port port="7946" protocol="udp" accept'
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.31.1.192" port port="7946" protocol="udp" accept'
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.31.1.201" port port="7946" protocol="udp" accept'
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.31.1.202" port port="7946" protocol="udp" accept'
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.31.1.203" port port="7946" protocol="udp" accept'
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.31.1.211" port port="7946" protocol="udp" accept'
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.31.1.212" port port="7946" protocol="udp" accept'
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.31.1.213" port port="7946" protocol="udp" accept'
+rules+=('--add-rich-rule=rule family="ipv4" source address="10.31.1.172" port port="7946" protocol="udp" accept')
+rules+=('--add-rich-rule=rule family="ipv4" source address="10.31.1.173" port port="7946" protocol="udp" accept')
+rules+=('--add-rich-rule=rule family="ipv4" source address="10.31.1.174" port port="7946" protocol="udp" accept')
+rules+=('--add-rich-rule=rule family="ipv4" source address="10.31.1.181" port port="7946" protocol="udp" accept')
+rules+=('--add-rich-rule=rule family="ipv4" source address="10.31.1.182" port port="7946" protocol="udp" accept')
+rules+=('--add-rich-rule=rule family="ipv4" source address="10.31.1.183" port port="7946" protocol="udp" accept')
+rules+=('--add-rich-rule=rule family="ipv4" source address="10.31.1.191" port port="7946" protocol="udp" accept')
+rules+=('--add-rich-rule=rule family="ipv4" source address="10.31.1.192" port port="7946" protocol="udp" accept')
+rules+=('--add-rich-rule=rule family="ipv4" source address="10.31.1.201" port port="7946" protocol="udp" accept')
+rules+=('--add-rich-rule=rule family="ipv4" source address="10.31.1.202" port port="7946" protocol="udp" accept')
+rules+=('--add-rich-rule=rule family="ipv4" source address="10.31.1.203" port port="7946" protocol="udp" accept')
+rules+=('--add-rich-rule=rule family="ipv4" source address="10.31.1.211" port port="7946" protocol="udp" accept')
+rules+=('--add-rich-rule=rule family="ipv4" source address="10.31.1.212" port port="7946" protocol="udp" accept')
+rules+=('--add-rich-rule=rule family="ipv4" source address="10.31.1.213" port port="7946" protocol="udp" accept')
 # 4789/udp from cluster nodes: docker overlay network (VXLAN)
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.31.1.172" port port="4789" protocol="udp" accept'
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.31.1.173" port port="4789" protocol="udp" accept'
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.31.1.174" port port="4789" protocol="udp" accept'
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.31.1.181" port port="4789" protocol="udp" accept'
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.31.1.182" port port="4789" protocol="udp" accept'
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.31.1.183" port port="4789" protocol="udp" accept'
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.31.1.191" port port="4789" protocol="udp" accept'
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.31.1.192" port port="4789" protocol="udp" accept'
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.31.1.201" port port="4789" protocol="udp" accept'
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.31.1.202" port port="4789" protocol="udp" accept'
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.31.1.203" port port="4789" protocol="udp" accept'
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.31.1.211" port port="4789" protocol="udp" accept'
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.31.1.212" port port="4789" protocol="udp" accept'
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.31.1.213" port port="4789" protocol="udp" accept'
+rules+=('--add-rich-rule=rule family="ipv4" source address="10.31.1.172" port port="4789" protocol="udp" accept')
+rules+=('--add-rich-rule=rule family="ipv4" source address="10.31.1.173" port port="4789" protocol="udp" accept')
+rules+=('--add-rich-rule=rule family="ipv4" source address="10.31.1.174" port port="4789" protocol="udp" accept')
+rules+=('--add-rich-rule=rule family="ipv4" source address="10.31.1.181" port port="4789" protocol="udp" accept')
+rules+=('--add-rich-rule=rule family="ipv4" source address="10.31.1.182" port port="4789" protocol="udp" accept')
+rules+=('--add-rich-rule=rule family="ipv4" source address="10.31.1.183" port port="4789" protocol="udp" accept')
+rules+=('--add-rich-rule=rule family="ipv4" source address="10.31.1.191" port port="4789" protocol="udp" accept')
+rules+=('--add-rich-rule=rule family="ipv4" source address="10.31.1.192" port port="4789" protocol="udp" accept')
+rules+=('--add-rich-rule=rule family="ipv4" source address="10.31.1.201" port port="4789" protocol="udp" accept')
+rules+=('--add-rich-rule=rule family="ipv4" source address="10.31.1.202" port port="4789" protocol="udp" accept')
+rules+=('--add-rich-rule=rule family="ipv4" source address="10.31.1.203" port port="4789" protocol="udp" accept')
+rules+=('--add-rich-rule=rule family="ipv4" source address="10.31.1.211" port port="4789" protocol="udp" accept')
+rules+=('--add-rich-rule=rule family="ipv4" source address="10.31.1.212" port port="4789" protocol="udp" accept')
+rules+=('--add-rich-rule=rule family="ipv4" source address="10.31.1.213" port port="4789" protocol="udp" accept')
 # esp from cluster nodes: docker encrypted overlay (ESP)
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.31.1.172" protocol value="esp" accept'
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.31.1.173" protocol value="esp" accept'
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.31.1.174" protocol value="esp" accept'
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.31.1.181" protocol value="esp" accept'
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.31.1.182" protocol value="esp" accept'
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.31.1.183" protocol value="esp" accept'
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.31.1.191" protocol value="esp" accept'
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.31.1.192" protocol value="esp" accept'
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.31.1.201" protocol value="esp" accept'
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.31.1.202" protocol value="esp" accept'
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.31.1.203" protocol value="esp" accept'
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.31.1.211" protocol value="esp" accept'
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.31.1.212" protocol value="esp" accept'
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.31.1.213" protocol value="esp" accept'
+rules+=('--add-rich-rule=rule family="ipv4" source address="10.31.1.172" protocol value="esp" accept')
+rules+=('--add-rich-rule=rule family="ipv4" source address="10.31.1.173" protocol value="esp" accept')
+rules+=('--add-rich-rule=rule family="ipv4" source address="10.31.1.174" protocol value="esp" accept')
+rules+=('--add-rich-rule=rule family="ipv4" source address="10.31.1.181" protocol value="esp" accept')
+rules+=('--add-rich-rule=rule family="ipv4" source address="10.31.1.182" protocol value="esp" accept')
+rules+=('--add-rich-rule=rule family="ipv4" source address="10.31.1.183" protocol value="esp" accept')
+rules+=('--add-rich-rule=rule family="ipv4" source address="10.31.1.191" protocol value="esp" accept')
+rules+=('--add-rich-rule=rule family="ipv4" source address="10.31.1.192" protocol value="esp" accept')
+rules+=('--add-rich-rule=rule family="ipv4" source address="10.31.1.201" protocol value="esp" accept')
+rules+=('--add-rich-rule=rule family="ipv4" source address="10.31.1.202" protocol value="esp" accept')
+rules+=('--add-rich-rule=rule family="ipv4" source address="10.31.1.203" protocol value="esp" accept')
+rules+=('--add-rich-rule=rule family="ipv4" source address="10.31.1.211" protocol value="esp" accept')
+rules+=('--add-rich-rule=rule family="ipv4" source address="10.31.1.212" protocol value="esp" accept')
+rules+=('--add-rich-rule=rule family="ipv4" source address="10.31.1.213" protocol value="esp" accept')
 # 80/tcp from users (0.0.0.0/0): msa/msa_front, msa_front http
-run "$fw" --permanent --add-port=80/tcp
+ports+=(--add-port=80/tcp)
 # 443/tcp from users (0.0.0.0/0): msa/msa_front, msa_front https
-run "$fw" --permanent --add-port=443/tcp
+ports+=(--add-port=443/tcp)
 # 9000/tcp from management (10.31.254.0/24): msa/msa_cerebro, msa_cerebro
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.31.254.0/24" port port="9000" protocol="tcp" accept'
+rules+=('--add-rich-rule=rule family="ipv4" source address="10.31.254.0/24" port port="9000" protocol="tcp" accept')
 # 22/tcp from management (10.31.254.0/24): ssh
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.31.254.0/24" port port="22" protocol="tcp" accept'
+rules+=('--add-rich-rule=rule family="ipv4" source address="10.31.254.0/24" port port="22" protocol="tcp" accept')
 # 2376/tcp from management (10.31.254.0/24): docker daemon TLS
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.31.254.0/24" port port="2376" protocol="tcp" accept'
+rules+=('--add-rich-rule=rule family="ipv4" source address="10.31.254.0/24" port port="2376" protocol="tcp" accept')
 
+run "$fw" --permanent "${rules[@]}"
+run "$fw" --permanent "${ports[@]}"
 run "$fw" --reload

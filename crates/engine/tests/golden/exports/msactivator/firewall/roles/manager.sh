@@ -24,15 +24,19 @@ run() {
 
 fw="${FIREWALL_CMD:-firewall-cmd}"
 
-run "$fw" --add-port=2377/tcp --permanent
-run "$fw" --add-port=7946/tcp --permanent
-run "$fw" --add-port=7946/udp --permanent
-run "$fw" --add-port=4789/udp --permanent
-run "$fw" --add-protocol=esp --permanent
-run "$fw" --add-port=80/tcp --permanent
-run "$fw" --add-port=443/tcp --permanent
-run "$fw" --add-port=9000/tcp --permanent
-run "$fw" --add-port=22/tcp --permanent
-run "$fw" --add-port=2376/tcp --permanent
+ports=()
+protocols=()
+ports+=(--add-port=2377/tcp)
+ports+=(--add-port=7946/tcp)
+ports+=(--add-port=7946/udp)
+ports+=(--add-port=4789/udp)
+protocols+=(--add-protocol=esp)
+ports+=(--add-port=80/tcp)
+ports+=(--add-port=443/tcp)
+ports+=(--add-port=9000/tcp)
+ports+=(--add-port=22/tcp)
+ports+=(--add-port=2376/tcp)
 
+run "$fw" "${ports[@]}" --permanent
+run "$fw" "${protocols[@]}" --permanent
 run "$fw" --reload

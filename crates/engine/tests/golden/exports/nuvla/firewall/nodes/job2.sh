@@ -23,36 +23,38 @@ run() {
 
 fw="${FIREWALL_CMD:-firewall-cmd}"
 
+rules=()
 # 7946/tcp from cluster nodes: docker node communication
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.40.0.11" port port="7946" protocol="tcp" accept'
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.40.0.12" port port="7946" protocol="tcp" accept'
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.40.0.13" port port="7946" protocol="tcp" accept'
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.40.0.21" port port="7946" protocol="tcp" accept'
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.40.0.22" port port="7946" protocol="tcp" accept'
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.40.0.31" port port="7946" protocol="tcp" accept'
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.40.0.32" port port="7946" protocol="tcp" accept'
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.40.0.41" port port="7946" protocol="tcp" accept'
+rules+=('--add-rich-rule=rule family="ipv4" source address="10.40.0.11" port port="7946" protocol="tcp" accept')
+rules+=('--add-rich-rule=rule family="ipv4" source address="10.40.0.12" port port="7946" protocol="tcp" accept')
+rules+=('--add-rich-rule=rule family="ipv4" source address="10.40.0.13" port port="7946" protocol="tcp" accept')
+rules+=('--add-rich-rule=rule family="ipv4" source address="10.40.0.21" port port="7946" protocol="tcp" accept')
+rules+=('--add-rich-rule=rule family="ipv4" source address="10.40.0.22" port port="7946" protocol="tcp" accept')
+rules+=('--add-rich-rule=rule family="ipv4" source address="10.40.0.31" port port="7946" protocol="tcp" accept')
+rules+=('--add-rich-rule=rule family="ipv4" source address="10.40.0.32" port port="7946" protocol="tcp" accept')
+rules+=('--add-rich-rule=rule family="ipv4" source address="10.40.0.41" port port="7946" protocol="tcp" accept')
 # 7946/udp from cluster nodes: docker node communication
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.40.0.11" port port="7946" protocol="udp" accept'
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.40.0.12" port port="7946" protocol="udp" accept'
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.40.0.13" port port="7946" protocol="udp" accept'
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.40.0.21" port port="7946" protocol="udp" accept'
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.40.0.22" port port="7946" protocol="udp" accept'
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.40.0.31" port port="7946" protocol="udp" accept'
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.40.0.32" port port="7946" protocol="udp" accept'
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.40.0.41" port port="7946" protocol="udp" accept'
+rules+=('--add-rich-rule=rule family="ipv4" source address="10.40.0.11" port port="7946" protocol="udp" accept')
+rules+=('--add-rich-rule=rule family="ipv4" source address="10.40.0.12" port port="7946" protocol="udp" accept')
+rules+=('--add-rich-rule=rule family="ipv4" source address="10.40.0.13" port port="7946" protocol="udp" accept')
+rules+=('--add-rich-rule=rule family="ipv4" source address="10.40.0.21" port port="7946" protocol="udp" accept')
+rules+=('--add-rich-rule=rule family="ipv4" source address="10.40.0.22" port port="7946" protocol="udp" accept')
+rules+=('--add-rich-rule=rule family="ipv4" source address="10.40.0.31" port port="7946" protocol="udp" accept')
+rules+=('--add-rich-rule=rule family="ipv4" source address="10.40.0.32" port port="7946" protocol="udp" accept')
+rules+=('--add-rich-rule=rule family="ipv4" source address="10.40.0.41" port port="7946" protocol="udp" accept')
 # 4789/udp from cluster nodes: docker overlay network (VXLAN)
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.40.0.11" port port="4789" protocol="udp" accept'
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.40.0.12" port port="4789" protocol="udp" accept'
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.40.0.13" port port="4789" protocol="udp" accept'
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.40.0.21" port port="4789" protocol="udp" accept'
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.40.0.22" port port="4789" protocol="udp" accept'
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.40.0.31" port port="4789" protocol="udp" accept'
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.40.0.32" port port="4789" protocol="udp" accept'
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.40.0.41" port port="4789" protocol="udp" accept'
+rules+=('--add-rich-rule=rule family="ipv4" source address="10.40.0.11" port port="4789" protocol="udp" accept')
+rules+=('--add-rich-rule=rule family="ipv4" source address="10.40.0.12" port port="4789" protocol="udp" accept')
+rules+=('--add-rich-rule=rule family="ipv4" source address="10.40.0.13" port port="4789" protocol="udp" accept')
+rules+=('--add-rich-rule=rule family="ipv4" source address="10.40.0.21" port port="4789" protocol="udp" accept')
+rules+=('--add-rich-rule=rule family="ipv4" source address="10.40.0.22" port port="4789" protocol="udp" accept')
+rules+=('--add-rich-rule=rule family="ipv4" source address="10.40.0.31" port port="4789" protocol="udp" accept')
+rules+=('--add-rich-rule=rule family="ipv4" source address="10.40.0.32" port port="4789" protocol="udp" accept')
+rules+=('--add-rich-rule=rule family="ipv4" source address="10.40.0.41" port port="4789" protocol="udp" accept')
 # 22/tcp from management (10.40.254.0/24): ssh
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.40.254.0/24" port port="22" protocol="tcp" accept'
+rules+=('--add-rich-rule=rule family="ipv4" source address="10.40.254.0/24" port port="22" protocol="tcp" accept')
 # 2376-2377/tcp from management (10.40.254.0/24): docker
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.40.254.0/24" port port="2376-2377" protocol="tcp" accept'
+rules+=('--add-rich-rule=rule family="ipv4" source address="10.40.254.0/24" port port="2376-2377" protocol="tcp" accept')
 
+run "$fw" --permanent "${rules[@]}"
 run "$fw" --reload

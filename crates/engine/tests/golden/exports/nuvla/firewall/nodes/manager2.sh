@@ -23,55 +23,59 @@ run() {
 
 fw="${FIREWALL_CMD:-firewall-cmd}"
 
+rules=()
+ports=()
 # 2377/tcp from cluster nodes: docker swarm management
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.40.0.11" port port="2377" protocol="tcp" accept'
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.40.0.12" port port="2377" protocol="tcp" accept'
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.40.0.13" port port="2377" protocol="tcp" accept'
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.40.0.21" port port="2377" protocol="tcp" accept'
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.40.0.22" port port="2377" protocol="tcp" accept'
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.40.0.31" port port="2377" protocol="tcp" accept'
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.40.0.32" port port="2377" protocol="tcp" accept'
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.40.0.41" port port="2377" protocol="tcp" accept'
+rules+=('--add-rich-rule=rule family="ipv4" source address="10.40.0.11" port port="2377" protocol="tcp" accept')
+rules+=('--add-rich-rule=rule family="ipv4" source address="10.40.0.12" port port="2377" protocol="tcp" accept')
+rules+=('--add-rich-rule=rule family="ipv4" source address="10.40.0.13" port port="2377" protocol="tcp" accept')
+rules+=('--add-rich-rule=rule family="ipv4" source address="10.40.0.21" port port="2377" protocol="tcp" accept')
+rules+=('--add-rich-rule=rule family="ipv4" source address="10.40.0.22" port port="2377" protocol="tcp" accept')
+rules+=('--add-rich-rule=rule family="ipv4" source address="10.40.0.31" port port="2377" protocol="tcp" accept')
+rules+=('--add-rich-rule=rule family="ipv4" source address="10.40.0.32" port port="2377" protocol="tcp" accept')
+rules+=('--add-rich-rule=rule family="ipv4" source address="10.40.0.41" port port="2377" protocol="tcp" accept')
 # 7946/tcp from cluster nodes: docker node communication
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.40.0.11" port port="7946" protocol="tcp" accept'
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.40.0.12" port port="7946" protocol="tcp" accept'
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.40.0.13" port port="7946" protocol="tcp" accept'
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.40.0.21" port port="7946" protocol="tcp" accept'
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.40.0.22" port port="7946" protocol="tcp" accept'
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.40.0.31" port port="7946" protocol="tcp" accept'
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.40.0.32" port port="7946" protocol="tcp" accept'
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.40.0.41" port port="7946" protocol="tcp" accept'
+rules+=('--add-rich-rule=rule family="ipv4" source address="10.40.0.11" port port="7946" protocol="tcp" accept')
+rules+=('--add-rich-rule=rule family="ipv4" source address="10.40.0.12" port port="7946" protocol="tcp" accept')
+rules+=('--add-rich-rule=rule family="ipv4" source address="10.40.0.13" port port="7946" protocol="tcp" accept')
+rules+=('--add-rich-rule=rule family="ipv4" source address="10.40.0.21" port port="7946" protocol="tcp" accept')
+rules+=('--add-rich-rule=rule family="ipv4" source address="10.40.0.22" port port="7946" protocol="tcp" accept')
+rules+=('--add-rich-rule=rule family="ipv4" source address="10.40.0.31" port port="7946" protocol="tcp" accept')
+rules+=('--add-rich-rule=rule family="ipv4" source address="10.40.0.32" port port="7946" protocol="tcp" accept')
+rules+=('--add-rich-rule=rule family="ipv4" source address="10.40.0.41" port port="7946" protocol="tcp" accept')
 # 7946/udp from cluster nodes: docker node communication
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.40.0.11" port port="7946" protocol="udp" accept'
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.40.0.12" port port="7946" protocol="udp" accept'
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.40.0.13" port port="7946" protocol="udp" accept'
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.40.0.21" port port="7946" protocol="udp" accept'
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.40.0.22" port port="7946" protocol="udp" accept'
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.40.0.31" port port="7946" protocol="udp" accept'
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.40.0.32" port port="7946" protocol="udp" accept'
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.40.0.41" port port="7946" protocol="udp" accept'
+rules+=('--add-rich-rule=rule family="ipv4" source address="10.40.0.11" port port="7946" protocol="udp" accept')
+rules+=('--add-rich-rule=rule family="ipv4" source address="10.40.0.12" port port="7946" protocol="udp" accept')
+rules+=('--add-rich-rule=rule family="ipv4" source address="10.40.0.13" port port="7946" protocol="udp" accept')
+rules+=('--add-rich-rule=rule family="ipv4" source address="10.40.0.21" port port="7946" protocol="udp" accept')
+rules+=('--add-rich-rule=rule family="ipv4" source address="10.40.0.22" port port="7946" protocol="udp" accept')
+rules+=('--add-rich-rule=rule family="ipv4" source address="10.40.0.31" port port="7946" protocol="udp" accept')
+rules+=('--add-rich-rule=rule family="ipv4" source address="10.40.0.32" port port="7946" protocol="udp" accept')
+rules+=('--add-rich-rule=rule family="ipv4" source address="10.40.0.41" port port="7946" protocol="udp" accept')
 # 4789/udp from cluster nodes: docker overlay network (VXLAN)
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.40.0.11" port port="4789" protocol="udp" accept'
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.40.0.12" port port="4789" protocol="udp" accept'
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.40.0.13" port port="4789" protocol="udp" accept'
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.40.0.21" port port="4789" protocol="udp" accept'
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.40.0.22" port port="4789" protocol="udp" accept'
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.40.0.31" port port="4789" protocol="udp" accept'
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.40.0.32" port port="4789" protocol="udp" accept'
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.40.0.41" port port="4789" protocol="udp" accept'
+rules+=('--add-rich-rule=rule family="ipv4" source address="10.40.0.11" port port="4789" protocol="udp" accept')
+rules+=('--add-rich-rule=rule family="ipv4" source address="10.40.0.12" port port="4789" protocol="udp" accept')
+rules+=('--add-rich-rule=rule family="ipv4" source address="10.40.0.13" port port="4789" protocol="udp" accept')
+rules+=('--add-rich-rule=rule family="ipv4" source address="10.40.0.21" port port="4789" protocol="udp" accept')
+rules+=('--add-rich-rule=rule family="ipv4" source address="10.40.0.22" port port="4789" protocol="udp" accept')
+rules+=('--add-rich-rule=rule family="ipv4" source address="10.40.0.31" port port="4789" protocol="udp" accept')
+rules+=('--add-rich-rule=rule family="ipv4" source address="10.40.0.32" port port="4789" protocol="udp" accept')
+rules+=('--add-rich-rule=rule family="ipv4" source address="10.40.0.41" port port="4789" protocol="udp" accept')
 # 80/tcp from management (10.40.254.0/24): traefik/traefik, http
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.40.254.0/24" port port="80" protocol="tcp" accept'
+rules+=('--add-rich-rule=rule family="ipv4" source address="10.40.254.0/24" port port="80" protocol="tcp" accept')
 # 80/tcp from users (0.0.0.0/0): traefik/traefik, http
-run "$fw" --permanent --add-port=80/tcp
+ports+=(--add-port=80/tcp)
 # 443/tcp from management (10.40.254.0/24): traefik/traefik, https
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.40.254.0/24" port port="443" protocol="tcp" accept'
+rules+=('--add-rich-rule=rule family="ipv4" source address="10.40.254.0/24" port port="443" protocol="tcp" accept')
 # 443/tcp from users (0.0.0.0/0): traefik/traefik, https
-run "$fw" --permanent --add-port=443/tcp
+ports+=(--add-port=443/tcp)
 # 8080/tcp from management (10.40.254.0/24): traefik/traefik, traefik
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.40.254.0/24" port port="8080" protocol="tcp" accept'
+rules+=('--add-rich-rule=rule family="ipv4" source address="10.40.254.0/24" port port="8080" protocol="tcp" accept')
 # 22/tcp from management (10.40.254.0/24): ssh
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.40.254.0/24" port port="22" protocol="tcp" accept'
+rules+=('--add-rich-rule=rule family="ipv4" source address="10.40.254.0/24" port port="22" protocol="tcp" accept')
 # 2376-2377/tcp from management (10.40.254.0/24): docker
-run "$fw" --permanent '--add-rich-rule=rule family="ipv4" source address="10.40.254.0/24" port port="2376-2377" protocol="tcp" accept'
+rules+=('--add-rich-rule=rule family="ipv4" source address="10.40.254.0/24" port port="2376-2377" protocol="tcp" accept')
 
+run "$fw" --permanent "${rules[@]}"
+run "$fw" --permanent "${ports[@]}"
 run "$fw" --reload

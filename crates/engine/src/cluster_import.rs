@@ -460,6 +460,10 @@ fn network_entry(network: &ImportedNetwork, stack: &str) -> Mapping {
     let mut entry = Mapping::new();
     if network.stack.as_deref() == Some(stack) {
         entry.insert("driver".into(), network.driver.as_str().into());
+        // A stack network named in its file (`name:`) does not carry the stack's prefix.
+        if !network.name.starts_with(&format!("{stack}_")) {
+            entry.insert("name".into(), network.name.as_str().into());
+        }
         if network.encrypted {
             let mut opts = Mapping::new();
             opts.insert("encrypted".into(), "true".into());

@@ -518,7 +518,10 @@ fn read_services(
         };
         let mut service = service_body(item, &stack, &name, findings);
         let networks = service_networks(item, known, &stack);
-        if !networks.is_empty() {
+        // A service that names no network joins the stack's `default` one: written back, the
+        // file says nothing, as its author wrote it.
+        let only_default = matches!(networks.as_slice(), [(key, n)] if key == "default" && n.stack.as_deref() == Some(stack.as_str()));
+        if !networks.is_empty() && !only_default {
             let entries = stack_networks.entry(stack.clone()).or_default();
             let mut keys = Vec::new();
             for (key, network) in networks {

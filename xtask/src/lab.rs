@@ -181,7 +181,10 @@ pub fn rehearse(swarmplan: &Path, all: bool) -> Result {
     if problems.is_empty() {
         Ok(())
     } else {
-        Err(format!("the rehearsal lab found:\n  {}", problems.join("\n  ")))
+        Err(format!(
+            "the rehearsal lab found:\n  {}",
+            problems.join("\n  ")
+        ))
     }
 }
 
@@ -211,7 +214,10 @@ fn rehearse_example(lab: &Lab, example: &Example, failures: bool) -> Result<(Row
     row.converged = report_field(&install.out, "services converged: ");
     let mut moments = vec![format!(
         "install: {}",
-        report_field(&install.out, "moments with quorum lost or a service short: ")
+        report_field(
+            &install.out,
+            "moments with quorum lost or a service short: "
+        )
     )];
     if install.code != 0 {
         problems.push(format!("{id}: install failed:\n{}", install.out));
@@ -241,12 +247,18 @@ fn rehearse_example(lab: &Lab, example: &Example, failures: bool) -> Result<(Row
             if fail.code == 0 {
                 agreeing += 1;
             } else {
-                problems.push(format!("{id}: the loss of host {host} disagrees:\n{}", fail.out));
+                problems.push(format!(
+                    "{id}: the loss of host {host} disagrees:\n{}",
+                    fail.out
+                ));
             }
             // Each failure starts from a converged lab: restored and rebalanced.
             let restore = lab.run(&["restore", "--rebalance"])?;
             if restore.code != 0 {
-                problems.push(format!("{id}: restore after {host} failed:\n{}", restore.out));
+                problems.push(format!(
+                    "{id}: restore after {host} failed:\n{}",
+                    restore.out
+                ));
             }
         }
         row.failures = format!("{agreeing}/{}", hosts.len());
@@ -264,7 +276,10 @@ fn rehearse_example(lab: &Lab, example: &Example, failures: bool) -> Result<(Row
             }
             let restore = lab.run(&["restore"])?;
             if restore.code != 0 {
-                problems.push(format!("{id}: restore after the fault failed:\n{}", restore.out));
+                problems.push(format!(
+                    "{id}: restore after the fault failed:\n{}",
+                    restore.out
+                ));
             }
             let step = faulted
                 .out
@@ -276,10 +291,16 @@ fn rehearse_example(lab: &Lab, example: &Example, failures: bool) -> Result<(Row
             let resumed = lab.run(&["run", &plan, kind, "--step", &step])?;
             moments.push(format!(
                 "upgrade (resumed): {}",
-                report_field(&resumed.out, "moments with quorum lost or a service short: ")
+                report_field(
+                    &resumed.out,
+                    "moments with quorum lost or a service short: "
+                )
             ));
             if resumed.code != 0 {
-                problems.push(format!("{id}: the upgrade resumed with --from {step} failed:\n{}", resumed.out));
+                problems.push(format!(
+                    "{id}: the upgrade resumed with --from {step} failed:\n{}",
+                    resumed.out
+                ));
             }
             let after = root().join("crates/engine/tests/fixtures/change/msactivator-after.yaml");
             let change = lab.run(&["run", &after.to_string_lossy(), "change", "--from", &plan])?;

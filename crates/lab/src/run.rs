@@ -100,6 +100,8 @@ struct Shared {
     done: bool,
     log: String,
     step_logs: BTreeMap<String, String>,
+    /// The masked output, written as it comes.
+    live_log: Option<PathBuf>,
 }
 
 /// Runs a runbook against the lab.
@@ -188,7 +190,11 @@ pub fn run(mut lab: Lab, options: &RunOptions) -> Result<Outcome> {
     let judged = LabPlan::of(judge_plan, check::machine_cpus(), check::machine_memory());
     let wanted = wanted_replicas(&judged.plan);
 
-    let shared = Arc::new(Mutex::new(Shared::default()));
+    mkdir(&run_dir)?;
+    let shared = Arc::new(Mutex::new(Shared {
+        live_log: Some(run_dir.join("output.log")),
+        ..Shared::default()
+    }));
     let stop = Arc::new(AtomicBool::new(false));
     let start = Instant::now();
     let sampler = {
@@ -215,7 +221,6 @@ pub fn run(mut lab: Lab, options: &RunOptions) -> Result<Outcome> {
     for (step, text) in &shared.step_logs {
         write(&run_dir.join("steps").join(format!("{step}.log")), text)?;
     }
-    write(&run_dir.join("output.log"), &shared.log)?;
     let vendor_calls = gather_vendor_calls(&lab);
 
     let moments = moments(&samples, &book);
@@ -419,8 +424,16 @@ fn run_script(
     book: &Runbook,
     run_dir: &Path,
 ) -> Result<i32> {
+    use nix::fcntl::{fcntl, FcntlArg, FdFlag};
     use nix::pty::openpty;
     let pty = openpty(None, None).map_err(|e| lab_error!("cannot open a pseudo-terminal: {e}"))?;
+    // openpty leaves both ends inheritable: a daemon the script starts (an engine restarted by
+    // `systemctl start docker`) would keep the terminal open and the script's end unseen.
+    for fd in [&pty.master, &pty.slave] {
+        use std::os::fd::AsRawFd;
+        fcntl(fd.as_raw_fd(), FcntlArg::F_SETFD(FdFlag::FD_CLOEXEC))
+            .map_err(|e| lab_error!("cannot set up the pseudo-terminal: {e}"))?;
+    }
     let slave = std::fs::File::from(pty.slave);
     let mut master = std::fs::File::from(pty.master);
     let ssh = format!(
@@ -468,7 +481,23 @@ fn run_script(
     let mut buffer = [0u8; 4096];
     let mut by_hand: Option<String> = None;
     let _ = (run_dir, &checks);
+    let mut exited = None;
     loop {
+        // Read what the script prints; once it has ended, what is left, then stop (a process
+        // it left behind may still hold the terminal).
+        let ready = {
+            use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
+            use std::os::fd::AsFd;
+            let mut fds = [PollFd::new(master.as_fd(), PollFlags::POLLIN)];
+            poll(&mut fds, PollTimeout::from(500u16)).unwrap_or(0) > 0
+        };
+        if !ready {
+            if exited.is_some() {
+                break;
+            }
+            exited = child.try_wait()?;
+            continue;
+        }
         let n = match master.read(&mut buffer) {
             Ok(0) => break,
             Ok(n) => n,
@@ -497,7 +526,10 @@ fn run_script(
         let line = std::mem::take(&mut pending);
         handle_line(lab, options, shared, &line, &mut by_hand, child_pid);
     }
-    let status = child.wait()?;
+    let status = match exited {
+        Some(status) => status,
+        None => child.wait()?,
+    };
     shared.lock().expect("the run's state").done = true;
     Ok(status.code().unwrap_or(128))
 }
@@ -505,6 +537,16 @@ fn run_script(
 fn record(shared: &Arc<Mutex<Shared>>, line: &str) {
     let line = mask(line);
     let mut s = shared.lock().expect("the run's state");
+    if let Some(path) = &s.live_log {
+        use std::io::Write as _;
+        if let Ok(mut file) = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+        {
+            let _ = writeln!(file, "{line}");
+        }
+    }
     s.log.push_str(&line);
     s.log.push('\n');
     let step = if s.step.is_empty() {

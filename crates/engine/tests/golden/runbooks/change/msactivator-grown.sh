@@ -39,6 +39,16 @@ on() {
   fi
 }
 
+# join_token NODE ROLE: the swarm's join token for ROLE, asked of the manager NODE. It is only
+# ever in this script's memory: never in a file, a variable of the environment, or the log.
+join_token() {
+  if [[ $dry_run == 1 ]]; then
+    printf '<%s-TOKEN>' "${2^^}"
+  else
+    on "$1" docker swarm join-token -q "$2"
+  fi
+}
+
 # Runs a script of the bundle on a node, with sudo.
 on_script() {
   if [[ $dry_run == 1 ]]; then
@@ -290,7 +300,7 @@ if step firewall-es-data3 'Open the firewall of es-data3' 'sudo firewall-cmd --r
 fi
 
 if step join-man4 'Join man4 as a manager' 'docker swarm leave --force; then docker node rm man4 on man1'; then
-  on man4 docker swarm join --token "${MANAGER_TOKEN:-<MANAGER-TOKEN>}" --advertise-addr 10.31.1.175 10.31.1.172:2377
+  on man4 docker swarm join --token "$(join_token man1 manager)" --advertise-addr 10.31.1.175 10.31.1.172:2377
   check man4 contains active 1 -- docker info --format '{{.Swarm.LocalNodeState}}'
 fi
 

@@ -169,6 +169,9 @@ steps=(
   label-db1
   network-traefik-public
   network-nuvla-backend
+  host-folders-manager1
+  host-folders-manager2
+  host-folders-manager3
   copy-stacks
   deploy-traefik
   deploy-db
@@ -319,6 +322,18 @@ fi
 if step network-nuvla-backend 'Create network nuvla-backend' 'docker network rm nuvla-backend'; then
   on manager1 docker network create --driver overlay nuvla-backend
   check manager1 contains overlay 1 -- docker network inspect --format '{{.Driver}}' nuvla-backend
+fi
+
+if step host-folders-manager1 'Create the host folders that services bind-mount on manager1' 'the folders are empty: remove them with rmdir'; then
+  on manager1 sudo sh -c 'for d in "$@"; do [ -e "$d" ] || mkdir -p "$d"; done' host-folders /var/run/docker.sock
+fi
+
+if step host-folders-manager2 'Create the host folders that services bind-mount on manager2' 'the folders are empty: remove them with rmdir'; then
+  on manager2 sudo sh -c 'for d in "$@"; do [ -e "$d" ] || mkdir -p "$d"; done' host-folders /var/run/docker.sock
+fi
+
+if step host-folders-manager3 'Create the host folders that services bind-mount on manager3' 'the folders are empty: remove them with rmdir'; then
+  on manager3 sudo sh -c 'for d in "$@"; do [ -e "$d" ] || mkdir -p "$d"; done' host-folders /var/run/docker.sock
 fi
 
 if step copy-stacks 'Copy the stack files to manager1' ''; then

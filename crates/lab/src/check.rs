@@ -182,7 +182,8 @@ impl Live {
             let entry = replicas
                 .get_mut(id)
                 .expect("every task's service is listed");
-            if global {
+            // A global task on its way (its node just came back) is starting, not missing.
+            if global && matches!(state, "running" | "pending" | "rejected" | "failed") {
                 entry.1 += 1;
             }
             match state {

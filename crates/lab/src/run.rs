@@ -85,6 +85,8 @@ struct Sample {
     managers: usize,
     reachable: usize,
     quorum: bool,
+    /// A manager answered for the swarm (there was a leader).
+    leader: bool,
     /// Services below their replicas, as `stack/service running/desired`.
     short: Vec<(String, u64, u64)>,
 }
@@ -111,7 +113,33 @@ pub fn run(mut lab: Lab, options: &RunOptions) -> Result<Outcome> {
     lifecycle::install_program(&lab)?;
     let plan = &options.plan;
     let kind = options.kind;
-    let book: Runbook = match (&options.before, kind) {
+    // A change starts from the cluster as it runs: its leader is whoever leads now (an upgrade
+    // that ends with the first manager hands leadership on). The lab marks it in its copy of
+    // BEFORE, as the runbook's own pre-check tells an operator to.
+    let mut notes = Vec::new();
+    let before = options.before.clone().map(|mut before| {
+        let leader = check::manager(&lab)
+            .ok()
+            .and_then(|d| Live::read(&d).ok())
+            .and_then(|live| live.nodes.into_iter().find(|n| n.leader))
+            .map(|n| n.hostname);
+        let presumed = before
+            .nodes
+            .iter()
+            .find(|n| n.leader)
+            .or_else(|| before.managers().next())
+            .map(|n| n.name.clone());
+        if let Some(leader) = leader.filter(|l| Some(l) != presumed.as_ref()) {
+            for n in &mut before.nodes {
+                n.leader = n.name == leader;
+            }
+            notes.push(format!(
+                "the swarm's leader is {leader}: the lab marked it `leader: true` in its copy of the plan it changes from"
+            ));
+        }
+        before
+    });
+    let book: Runbook = match (&before, kind) {
         (Some(before), Kind::Change) => runbook::change_runbook(before, plan),
         (_, Kind::Change) => {
             return Err(lab_error!(
@@ -152,7 +180,7 @@ pub fn run(mut lab: Lab, options: &RunOptions) -> Result<Outcome> {
     let run_dir = runs.join(format!("{number:02}-{kind}"));
     let bundle_dir = run_dir.join("bundle");
     let mut files = labplan::bundle_files(plan);
-    if let (Some(before), Kind::Change) = (&options.before, kind) {
+    if let (Some(before), Kind::Change) = (&before, kind) {
         files.push((
             "runbooks/change.sh".to_owned(),
             runbook::change_bash(before, plan, &book),
@@ -186,7 +214,7 @@ pub fn run(mut lab: Lab, options: &RunOptions) -> Result<Outcome> {
 
     // The services the run is judged against: what the plan (for change: the running cluster)
     // asks for.
-    let judge_plan = options.before.as_ref().unwrap_or(plan);
+    let judge_plan = before.as_ref().unwrap_or(plan);
     let judged = LabPlan::of(judge_plan, check::machine_cpus(), check::machine_memory());
     let wanted = wanted_replicas(&judged.plan);
 
@@ -338,7 +366,7 @@ pub fn run(mut lab: Lab, options: &RunOptions) -> Result<Outcome> {
             m.steps.join(", "),
             m.what,
             if m.predicted {
-                "predicted by the step's simulated check"
+                "foreseen by the runbook (its findings or the step's simulated check)"
             } else {
                 "NOT predicted"
             }
@@ -379,7 +407,7 @@ pub fn run(mut lab: Lab, options: &RunOptions) -> Result<Outcome> {
         run_dir.join("rewrites.txt").display()
     );
     write(&run_dir.join("rewrites.txt"), rewrites.join("\n") + "\n")?;
-    for note in &lab.state.notes {
+    for note in lab.state.notes.iter().chain(&notes) {
         let _ = writeln!(report, "- {note}");
     }
     let _ = writeln!(
@@ -944,17 +972,16 @@ fn sample_loop(
             step,
             managers: managers_known,
             reachable,
-            quorum: live.is_some(),
+            // Quorum is a majority of the swarm's managers with their engines up; a swarm
+            // without a leader for a moment (an election) still has it.
+            quorum: managers_known == 0 || reachable > managers_known / 2,
+            leader: live.is_some(),
             short: Vec::new(),
         };
         if let Some(live) = &live {
             managers_known = live.nodes.iter().filter(|n| n.manager).count();
             sample.managers = managers_known;
-            sample.reachable = live
-                .nodes
-                .iter()
-                .filter(|n| n.manager && (n.reachable || n.leader))
-                .count();
+            sample.quorum = reachable > managers_known / 2;
             for (id, (running, desired)) in &live.replicas {
                 let want = wanted.get(id).copied().unwrap_or(*desired);
                 if *running >= want && want > 0 {
@@ -966,6 +993,7 @@ fn sample_loop(
         } else if managers_known == 0 {
             // No swarm yet (an install before its init): nothing to lose.
             sample.quorum = true;
+            sample.leader = true;
         }
         samples.push(sample);
         let spent = tick.elapsed();
@@ -1003,6 +1031,15 @@ fn moments(samples: &[Sample], book: &Runbook) -> Vec<Moment> {
                 "quorum".into(),
                 format!(
                     "quorum lost ({} of {} managers reachable)",
+                    sample.reachable, sample.managers
+                ),
+            );
+        }
+        if sample.quorum && !sample.leader {
+            now.insert(
+                "leader".into(),
+                format!(
+                    "no leader for a moment (an election; {} of {} managers up)",
                     sample.reachable, sample.managers
                 ),
             );
@@ -1055,6 +1092,17 @@ fn predicted(m: &Moment, key: &str, book: &Runbook, index: &BTreeMap<&str, usize
                 steps.insert(i - 1);
             }
         }
+    }
+    // An election after a manager stops is Raft's, not a loss: it is reported, never judged.
+    if key == "leader" {
+        return true;
+    }
+    // The runbook's findings name the service: they said it restarts elsewhere or runs short.
+    let named = book.findings.iter().any(|f| {
+        matches!(&f.target, swarmplan_engine::Target::Service { stack, service } if format!("{stack}/{service}") == key)
+    });
+    if named {
+        return true;
     }
     steps.iter().any(|&i| {
         let Some(check) = &book.steps[i].check else {

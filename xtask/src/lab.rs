@@ -44,7 +44,7 @@ const EXAMPLES: [Example; 5] = [
         engine: "26",
         failures_in_test: false,
         runbook: Some("failover"),
-        accept_risk: false,
+        accept_risk: true,
     },
     Example {
         id: "nuvla",
@@ -126,7 +126,7 @@ fn report_field(out: &str, prefix: &str) -> String {
 }
 
 /// Runs the lab over every example; `all` adds every example's single-host failures.
-pub fn rehearse(swarmplan: &Path, all: bool) -> Result {
+pub fn rehearse(swarmplan: &Path, all: bool, only: &[String]) -> Result {
     let dir = PathBuf::from("/var/tmp/swarmplan-lab-xtask");
     let log = root().join("target/lab-rehearsal.log");
     let _ = std::fs::remove_file(&log);
@@ -145,7 +145,10 @@ pub fn rehearse(swarmplan: &Path, all: bool) -> Result {
     let start = Instant::now();
     let mut rows = Vec::new();
     let mut problems = Vec::new();
-    for example in &EXAMPLES {
+    for example in EXAMPLES
+        .iter()
+        .filter(|e| only.is_empty() || only.iter().any(|o| o == e.id))
+    {
         let _ = lab.run(&["down"]);
         let (row, mut found) = rehearse_example(&lab, example, all || example.failures_in_test)?;
         let down = lab.run(&["down"])?;

@@ -6,7 +6,8 @@
 //! - `split`: trunk's post-build hook, which splits the app's wasm into on-demand chunks.
 //! - `bench`: the measured speed and size table.
 //! - `fuzz`: each fuzz target for a set time (60 s unless given).
-//! - `rehearse`: the rehearsal lab over every example, every single-host failure included.
+//! - `rehearse`: the rehearsal lab over every example, every single-host failure included;
+//!   `lab`: only the lab's share of `test`; either takes example ids to rehearse only those.
 
 mod bench;
 mod fuzz;
@@ -25,7 +26,8 @@ fn main() -> ExitCode {
         Some("dist") => dist().map(|_| ()),
         Some("split") => split::run_hook(),
         Some("bench") => bench::run(&root()),
-        Some("rehearse") => rehearse(true),
+        Some("rehearse") => rehearse(true, &args[1..]),
+        Some("lab") => rehearse(false, &args[1..]),
         Some("fuzz") => match args.get(1).map(|s| s.parse::<u64>()) {
             None => fuzz::run_all(60),
             Some(Ok(seconds)) => fuzz::run_all(seconds),
@@ -33,7 +35,7 @@ fn main() -> ExitCode {
         },
         _ => {
             eprintln!(
-                "usage: cargo xtask serve | test | dist | bench | fuzz [SECONDS] | rehearse | split"
+                "usage: cargo xtask serve | test | dist | bench | fuzz [SECONDS] | rehearse | lab | split"
             );
             return ExitCode::from(2);
         }
@@ -167,12 +169,12 @@ fn test() -> Result {
         .env("SWARMPLAN_DIST", &dist)
         .env("SWARMPLAN_CLI", cli_binary()?)
         .env("CHROMIUM", tools::CHROMIUM))?;
-    rehearse(false)
+    rehearse(false, &[])
 }
 
 /// The rehearsal lab: every example on real Docker engines (`all`: every single-host failure
 /// of every example too).
-fn rehearse(all: bool) -> Result {
+fn rehearse(all: bool, only: &[String]) -> Result {
     tools::lab()?;
-    lab::rehearse(&cli_binary()?, all)
+    lab::rehearse(&cli_binary()?, all, only)
 }

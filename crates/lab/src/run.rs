@@ -946,23 +946,39 @@ fn sample_loop(
     // it is not short, it is starting.
     let mut reached: BTreeSet<String> = BTreeSet::new();
     let mut managers_known = 0usize;
+    let mut managers: Vec<String> = Vec::new();
     while !stop.load(Ordering::SeqCst) {
         let tick = Instant::now();
         let step = shared.lock().expect("the run's state").step.clone();
+        // Which managers' engines answer: a ping each (cheap for the engines), then one of
+        // them is asked for the swarm's nodes, services and tasks.
+        let candidates: Vec<&crate::state::LabNode> = if managers.is_empty() {
+            lab.state.nodes.iter().collect()
+        } else {
+            lab.state
+                .nodes
+                .iter()
+                .filter(|n| managers.contains(&n.name))
+                .collect()
+        };
         let mut reachable = 0;
         let mut any = None;
-        for n in &lab.state.nodes {
+        for n in candidates {
             let docker = Docker::new(lab.socket(&n.name)).with_timeout(Duration::from_millis(800));
-            if let Ok(info) = docker.info() {
-                if info
-                    .pointer("/Swarm/ControlAvailable")
-                    .and_then(|v| v.as_bool())
-                    == Some(true)
-                {
-                    reachable += 1;
-                    if any.is_none() {
-                        any = Some(docker);
+            if docker.ping() {
+                if managers.is_empty() {
+                    // Before the swarm is known: is it a manager at all?
+                    let manager = docker.info().ok().and_then(|i| {
+                        i.pointer("/Swarm/ControlAvailable")
+                            .and_then(|v| v.as_bool())
+                    }) == Some(true);
+                    if !manager {
+                        continue;
                     }
+                }
+                reachable += 1;
+                if any.is_none() {
+                    any = Some(docker.with_timeout(Duration::from_secs(3)));
                 }
             }
         }
@@ -980,6 +996,12 @@ fn sample_loop(
         };
         if let Some(live) = &live {
             managers_known = live.nodes.iter().filter(|n| n.manager).count();
+            managers = live
+                .nodes
+                .iter()
+                .filter(|n| n.manager)
+                .map(|n| n.hostname.clone())
+                .collect();
             sample.managers = managers_known;
             sample.quorum = reachable > managers_known / 2;
             for (id, (running, desired)) in &live.replicas {

@@ -55,6 +55,7 @@ pub fn steps(plan: &Plan) -> (StepGraph, Vec<Finding>) {
     let promoted = promotions(&nodes, lead, &mut findings);
     let mut promote_steps = Vec::new();
     for worker in &promoted {
+        promote_steps.push(manager_port(worker, true));
         promote_steps.push(promote(worker, &on_lead));
         state.apply(&Effect::Promote(worker.name.clone()));
     }
@@ -107,6 +108,8 @@ pub fn steps(plan: &Plan) -> (StepGraph, Vec<Finding>) {
             .effect(Effect::Demote(w.name.clone()))
         })
         .collect();
+    // Closed again only once every promoted worker is a worker again.
+    finish.extend(promoted.iter().map(|w| manager_port(w, false)));
     finish.push(final_check(&on_lead));
     chain(&mut graph, finish, last);
     (graph, findings)
@@ -161,6 +164,40 @@ fn promotions<'p>(nodes: &[&'p Node], lead: &Node, findings: &mut Vec<Finding>) 
     }
     findings.push(Finding::new(Code::RunbookPromote, Target::Node(lead.name.clone()), format!("{} manager(s) cannot lose one: the upgrade promotes {} for its duration and demotes them at the end", managers.len(), chosen.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(", "))).hint("three managers on three hosts need no promotion"));
     chosen
+}
+
+/// Opens (or, after the demotion, closes) 2377/tcp on a worker promoted for the upgrade: a
+/// manager takes Raft traffic there, and a worker's firewall does not open it. Found by the
+/// rehearsal lab: without it the promotion of Digital Access's da-node1 never became
+/// reachable ("could not connect to prospective new cluster member ... 2377: no route to host").
+fn manager_port(worker: &Node, open: bool) -> Step {
+    let (id, title, flag, undo) = if open {
+        (
+            "open",
+            "Open 2377/tcp on",
+            "--add-port=2377/tcp",
+            "--remove-port=2377/tcp",
+        )
+    } else {
+        (
+            "close",
+            "Close 2377/tcp again on",
+            "--remove-port=2377/tcp",
+            "--add-port=2377/tcp",
+        )
+    };
+    Step::new(
+        format!("{id}-2377-{}", worker.name),
+        format!("{title} {}", worker.name),
+        if open { Phase::PreCheck } else { Phase::Finish },
+        RunsOn::Node(worker.name.clone()),
+    )
+    .shell(format!("sudo firewall-cmd --permanent {flag}"))
+    .shell("sudo firewall-cmd --reload")
+    .rollback(format!(
+        "sudo firewall-cmd --permanent {undo}; sudo firewall-cmd --reload"
+    ))
+    .why("a manager takes the swarm's Raft and control traffic on 2377/tcp")
 }
 
 fn promote(worker: &Node, on: &RunsOn) -> Step {
@@ -530,4 +567,23 @@ fn final_check(on: &RunsOn) -> Step {
         .wait_until(format!("docker service ls --format {}", quote("{{.Replicas}}")), Expect::AllReplicas)
         .rollback("the per-phase rollbacks above, newest first")
         .why("Swarm does not move tasks back to upgraded nodes by itself: `docker service update --force SERVICE` spreads a service again")
+}
+
+#[cfg(test)]
+mod tests {
+    /// Found by the rehearsal lab: a worker promoted for the upgrade needs 2377/tcp, which its
+    /// firewall script does not open; the runbook opens it before the promotion and closes it
+    /// after the demotion.
+    #[test]
+    fn a_promoted_worker_opens_2377_first_and_closes_it_after_its_demotion() {
+        let example = crate::examples::example("digital-access").expect("the example");
+        let plan = crate::parse_plan(example.yaml).expect("the example reads");
+        let book = crate::runbook::runbook(&plan, crate::runbook::Kind::Upgrade);
+        let ids: Vec<&str> = book.steps.iter().map(|s| s.id.as_str()).collect();
+        let at = |id: &str| ids.iter().position(|s| *s == id).expect(id);
+        for node in ["da-node1", "da-node2"] {
+            assert!(at(&format!("open-2377-{node}")) < at(&format!("promote-{node}")));
+            assert!(at(&format!("demote-{node}")) < at(&format!("close-2377-{node}")));
+        }
+    }
 }

@@ -144,7 +144,9 @@ steps=(
   check-leader
   check-nodes
   check-services
+  open-2377-da-node1
   promote-da-node1
+  open-2377-da-node2
   promote-da-node2
   backup-drain-da-node1
   backup-wait-da-node1
@@ -176,6 +178,8 @@ steps=(
   converged-da
   demote-da-node1
   demote-da-node2
+  close-2377-da-node1
+  close-2377-da-node2
   verify-cluster
 )
 
@@ -222,9 +226,19 @@ if step check-services 'Check that every service runs all its replicas' 'nothing
   check da-manager replicas '' 1 -- docker service ls --format '{{.Replicas}}'
 fi
 
+if step open-2377-da-node1 'Open 2377/tcp on da-node1' 'sudo firewall-cmd --permanent --remove-port=2377/tcp; sudo firewall-cmd --reload'; then
+  on da-node1 sudo firewall-cmd --permanent --add-port=2377/tcp
+  on da-node1 sudo firewall-cmd --reload
+fi
+
 if step promote-da-node1 'Promote da-node1 to manager for the upgrade' 'docker node demote da-node1'; then
   on da-manager docker node promote da-node1
   check da-manager contains reachable 60 -- docker node inspect --format '{{.ManagerStatus.Reachability}}' da-node1
+fi
+
+if step open-2377-da-node2 'Open 2377/tcp on da-node2' 'sudo firewall-cmd --permanent --remove-port=2377/tcp; sudo firewall-cmd --reload'; then
+  on da-node2 sudo firewall-cmd --permanent --add-port=2377/tcp
+  on da-node2 sudo firewall-cmd --reload
 fi
 
 if step promote-da-node2 'Promote da-node2 to manager for the upgrade' 'docker node demote da-node2'; then
@@ -373,6 +387,16 @@ fi
 if step demote-da-node2 'Demote da-node2 back to worker' 'docker node promote da-node2'; then
   on da-manager docker node demote da-node2
   check da-manager contains worker 1 -- docker node inspect --format '{{.Spec.Role}}' da-node2
+fi
+
+if step close-2377-da-node1 'Close 2377/tcp again on da-node1' 'sudo firewall-cmd --permanent --add-port=2377/tcp; sudo firewall-cmd --reload'; then
+  on da-node1 sudo firewall-cmd --permanent --remove-port=2377/tcp
+  on da-node1 sudo firewall-cmd --reload
+fi
+
+if step close-2377-da-node2 'Close 2377/tcp again on da-node2' 'sudo firewall-cmd --permanent --add-port=2377/tcp; sudo firewall-cmd --reload'; then
+  on da-node2 sudo firewall-cmd --permanent --remove-port=2377/tcp
+  on da-node2 sudo firewall-cmd --reload
 fi
 
 if step verify-cluster 'Check every node and service' 'the per-phase rollbacks above, newest first'; then

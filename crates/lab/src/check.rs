@@ -452,7 +452,7 @@ pub fn import_check(lab: &Lab, plan: &Plan) -> Result<(bool, String)> {
         docker
             .networks()?
             .iter()
-            .filter(|n| text(n, &["Scope"]) == "swarm")
+            .filter(|n| text(n, &["Scope"]) == "swarm" || text(n, &["Name"]) == "host")
             .map(|n| docker.network(text(n, &["Id"]), false))
             .collect::<Result<Vec<_>>>()?,
     );

@@ -996,14 +996,27 @@ fn sample_loop(
         };
         if let Some(live) = &live {
             managers_known = live.nodes.iter().filter(|n| n.manager).count();
-            managers = live
+            let now: Vec<String> = live
                 .nodes
                 .iter()
                 .filter(|n| n.manager)
                 .map(|n| n.hostname.clone())
                 .collect();
+            if now != managers {
+                // A manager joined or left since the pings: count the managers the swarm has
+                // now, each by its own engine.
+                sample.reachable = now
+                    .iter()
+                    .filter(|m| {
+                        Docker::new(lab.socket(m))
+                            .with_timeout(Duration::from_millis(800))
+                            .ping()
+                    })
+                    .count();
+                managers = now;
+            }
             sample.managers = managers_known;
-            sample.quorum = reachable > managers_known / 2;
+            sample.quorum = sample.reachable > managers_known / 2;
             for (id, (running, desired)) in &live.replicas {
                 let want = wanted.get(id).copied().unwrap_or(*desired);
                 if *running >= want && want > 0 {

@@ -6,9 +6,12 @@
 //! - `split`: trunk's post-build hook, which splits the app's wasm into on-demand chunks.
 //! - `bench`: the measured speed and size table.
 //! - `fuzz`: each fuzz target for a set time (60 s unless given).
+//! - `rehearse`: the rehearsal lab over every example, every single-host failure included;
+//!   `lab`: only the lab's share of `test`; either takes example ids to rehearse only those.
 
 mod bench;
 mod fuzz;
+mod lab;
 mod split;
 mod tools;
 
@@ -23,13 +26,17 @@ fn main() -> ExitCode {
         Some("dist") => dist().map(|_| ()),
         Some("split") => split::run_hook(),
         Some("bench") => bench::run(&root()),
+        Some("rehearse") => rehearse(true, &args[1..]),
+        Some("lab") => rehearse(false, &args[1..]),
         Some("fuzz") => match args.get(1).map(|s| s.parse::<u64>()) {
             None => fuzz::run_all(60),
             Some(Ok(seconds)) => fuzz::run_all(seconds),
             Some(Err(_)) => Err("usage: cargo xtask fuzz [SECONDS per target]".into()),
         },
         _ => {
-            eprintln!("usage: cargo xtask serve | test | dist | bench | fuzz [SECONDS] | split");
+            eprintln!(
+                "usage: cargo xtask serve | test | dist | bench | fuzz [SECONDS] | rehearse | lab | split"
+            );
             return ExitCode::from(2);
         }
     };
@@ -161,5 +168,13 @@ fn test() -> Result {
         .args(&tests)
         .env("SWARMPLAN_DIST", &dist)
         .env("SWARMPLAN_CLI", cli_binary()?)
-        .env("CHROMIUM", tools::CHROMIUM))
+        .env("CHROMIUM", tools::CHROMIUM))?;
+    rehearse(false, &[])
+}
+
+/// The rehearsal lab: every example on real Docker engines (`all`: every single-host failure
+/// of every example too).
+fn rehearse(all: bool, only: &[String]) -> Result {
+    tools::lab()?;
+    lab::rehearse(&cli_binary()?, all, only)
 }

@@ -184,3 +184,17 @@ fn apt(wanted: &[(&str, &str)]) -> Result {
         .args(&missing)
         .env("DEBIAN_FRONTEND", "noninteractive"))
 }
+
+/// What the rehearsal lab needs of the machine: iproute2, util-linux, nftables, iptables,
+/// firewalld and dbus (Debian's, installed when missing); its Docker engines come from
+/// `swarmplan lab setup`, into a folder of the lab's own, never installed system-wide.
+pub fn lab() -> Result {
+    apt(&[
+        ("ip", "iproute2"),
+        ("nsenter", "util-linux"),
+        ("nft", "nftables"),
+        ("iptables", "iptables"),
+        ("firewalld", "firewalld"),
+        ("dbus-daemon", "dbus"),
+    ])
+}

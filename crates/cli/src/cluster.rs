@@ -4,7 +4,7 @@
 use crate::{read_plan, BadInput};
 use std::path::Path;
 use std::process::ExitCode;
-use swarmplan_engine::cluster_import::{import_cluster, parse_json};
+use swarmplan_engine::cluster_import::{import_cluster_with_networks, parse_json};
 use swarmplan_engine::diff::diff;
 use swarmplan_engine::{plan_to_yaml, Options};
 
@@ -14,17 +14,20 @@ fn read_json(path: &Path) -> Result<serde_json::Value, BadInput> {
     parse_json(&text).map_err(|e| BadInput(format!("{}: {e}", path.display())))
 }
 
-/// Prints the plan rebuilt from `docker node inspect` (and `docker service inspect`) output;
-/// the import's findings go to stderr.
+/// Prints the plan rebuilt from `docker node inspect` (and `docker service inspect`, and
+/// `docker network inspect`) output; the import's findings go to stderr.
 pub fn import(
     nodes: &Path,
     services: Option<&Path>,
+    networks: Option<&Path>,
     base: Option<&Path>,
 ) -> Result<ExitCode, BadInput> {
     let nodes = read_json(nodes)?;
     let services = services.map(read_json).transpose()?;
+    let networks = networks.map(read_json).transpose()?;
     let base = base.map(read_plan).transpose()?;
-    let import = import_cluster(&nodes, services.as_ref(), base.as_ref());
+    let import =
+        import_cluster_with_networks(&nodes, services.as_ref(), networks.as_ref(), base.as_ref());
     for finding in &import.findings {
         eprintln!("{finding}");
     }

@@ -4,6 +4,7 @@
 //! (0 clean, 1 errors found, 2 bad input).
 
 mod cluster;
+mod lab;
 mod size;
 
 use clap::{Parser, Subcommand};
@@ -93,10 +94,12 @@ enum Command {
     /// the loss asked for. Prints the plan; the alternatives' summaries go to stderr.
     Size(size::SizeArgs),
     /// Build a plan from a running swarm: the JSON of `docker node inspect $(docker node ls -q)`
-    /// and optionally of `docker service inspect $(docker service ls -q)`.
+    /// and optionally of `docker service inspect $(docker service ls -q)` and of
+    /// `docker network inspect $(docker network ls -q)` (the services' networks).
     ImportCluster {
         nodes: PathBuf,
         services: Option<PathBuf>,
+        networks: Option<PathBuf>,
         /// A plan whose servers, zones and settings to keep.
         #[arg(long)]
         plan: Option<PathBuf>,
@@ -123,6 +126,9 @@ enum Command {
         /// A finding's code, as `swarmplan check` prints it between brackets.
         code: Option<String>,
     },
+    /// Rehearse the plan on real Docker engines on this Linux machine (root): up, run, check,
+    /// fail, restore, ssh, status, down, setup.
+    Lab(lab::LabArgs),
     /// List the built-in example plans, or print one.
     Example {
         /// The example's id; without it, the list.
@@ -132,7 +138,7 @@ enum Command {
 
 /// Which runbook to print.
 #[derive(Clone, Copy, clap::ValueEnum)]
-enum RunbookKind {
+pub(crate) enum RunbookKind {
     /// Build the cluster and deploy the stacks.
     Install,
     /// A rolling upgrade of every node and of the stacks' images.
@@ -147,7 +153,7 @@ enum RunbookKind {
 }
 
 impl RunbookKind {
-    fn kind(self) -> swarmplan_engine::runbook::Kind {
+    pub(crate) fn kind(self) -> swarmplan_engine::runbook::Kind {
         use swarmplan_engine::runbook::Kind;
         match self {
             RunbookKind::Install => Kind::Install,
@@ -332,11 +338,18 @@ fn run(command: Command) -> Result<ExitCode, BadInput> {
             format,
         } => runbook_command(&plan, kind.kind(), from.as_deref(), format),
         Command::Size(args) => size::run(args),
+        Command::Lab(args) => lab::run(args),
         Command::ImportCluster {
             nodes,
             services,
+            networks,
             plan,
-        } => cluster::import(&nodes, services.as_deref(), plan.as_deref()),
+        } => cluster::import(
+            &nodes,
+            services.as_deref(),
+            networks.as_deref(),
+            plan.as_deref(),
+        ),
         Command::Diff {
             before,
             after,

@@ -48,14 +48,31 @@ pub fn parse_json(text: &str) -> Result<Json, PlanError> {
 /// already places on a host stay there, and stacks the cluster runs replace those of the same
 /// name.
 pub fn import_cluster(nodes: &Json, services: Option<&Json>, base: Option<&Plan>) -> ClusterImport {
+    import_cluster_with_networks(nodes, services, None, base)
+}
+
+/// [`import_cluster`], with the JSON of `docker network inspect $(docker network ls -q)` too:
+/// the services' `TaskTemplate.Networks` hold only network IDs, which it resolves to the
+/// networks' names, so each stack gets its `networks:` back (driver, `encrypted`,
+/// `attachable`, or `external` for networks the stack did not create). Without it, services
+/// come back without their networks.
+pub fn import_cluster_with_networks(
+    nodes: &Json,
+    services: Option<&Json>,
+    networks: Option<&Json>,
+    base: Option<&Plan>,
+) -> ClusterImport {
     let mut findings = Vec::new();
     let mut plan = base
         .cloned()
         .unwrap_or_else(|| Plan::new("imported cluster"));
     let imported = read_nodes(nodes, &mut findings);
     place_nodes(&mut plan, imported, &mut findings);
+    let known = networks
+        .map(|n| read_networks(n, &mut findings))
+        .unwrap_or_default();
     if let Some(services) = services {
-        for stack in read_services(services, &mut findings) {
+        for stack in read_services(services, &known, &mut findings) {
             match plan.stacks.iter_mut().find(|s| s.name == stack.name) {
                 Some(existing) => existing.compose = stack.compose,
                 None => plan.stacks.push(stack),
@@ -371,8 +388,104 @@ fn place_nodes(plan: &mut Plan, imported: Vec<ImportedNode>, findings: &mut Vec<
 }
 
 /// The services, grouped into one stack file per stack namespace, in order of first appearance.
-fn read_services(value: &Json, findings: &mut Vec<Finding>) -> Vec<Stack> {
+/// One network of `docker network inspect`.
+#[derive(Debug, Clone)]
+struct ImportedNetwork {
+    name: String,
+    driver: String,
+    /// The stack that created it (`com.docker.stack.namespace`).
+    stack: Option<String>,
+    encrypted: bool,
+    attachable: bool,
+}
+
+/// The networks by ID.
+fn read_networks(value: &Json, findings: &mut Vec<Finding>) -> IndexMap<String, ImportedNetwork> {
+    let mut networks = IndexMap::new();
+    for item in elements(value, "network", findings) {
+        let (Some(id), Some(name)) = (text_at(item, &["Id"]), text_at(item, &["Name"])) else {
+            continue;
+        };
+        networks.insert(
+            id.to_owned(),
+            ImportedNetwork {
+                name: name.to_owned(),
+                driver: text_at(item, &["Driver"]).unwrap_or("overlay").to_owned(),
+                stack: text_at(item, &["Labels", STACK_NAMESPACE]).map(str::to_owned),
+                encrypted: at(item, &["Options", "encrypted"]).is_some(),
+                attachable: at(item, &["Attachable"]).and_then(Json::as_bool) == Some(true),
+            },
+        );
+    }
+    networks
+}
+
+/// A service's networks, from `TaskTemplate.Networks` (or the older `Spec.Networks`), as
+/// (key in the stack file, the network); IDs that `known` does not hold are left out.
+fn service_networks<'n>(
+    item: &Json,
+    known: &'n IndexMap<String, ImportedNetwork>,
+    stack: &str,
+) -> Vec<(String, &'n ImportedNetwork)> {
+    let attached = at(item, &["Spec", "TaskTemplate", "Networks"])
+        .or_else(|| at(item, &["Spec", "Networks"]))
+        .and_then(Json::as_array);
+    attached
+        .into_iter()
+        .flatten()
+        .filter_map(|n| text_at(n, &["Target"]))
+        .filter_map(|target| {
+            // A target is an ID, or a name when the service was created with one.
+            known
+                .get(target)
+                .or_else(|| known.values().find(|n| n.name == target))
+        })
+        .filter(|n| n.name != "ingress")
+        .map(|n| {
+            let key = match &n.stack {
+                Some(owner) if owner == stack => n
+                    .name
+                    .strip_prefix(&format!("{stack}_"))
+                    .unwrap_or(&n.name)
+                    .to_owned(),
+                _ => n.name.clone(),
+            };
+            (key, n)
+        })
+        .collect()
+}
+
+/// The stack file's `networks:` entry of a network a service of `stack` joins.
+fn network_entry(network: &ImportedNetwork, stack: &str) -> Mapping {
+    let mut entry = Mapping::new();
+    if network.stack.as_deref() == Some(stack) {
+        entry.insert("driver".into(), network.driver.as_str().into());
+        // A stack network named in its file (`name:`) does not carry the stack's prefix.
+        if !network.name.starts_with(&format!("{stack}_")) {
+            entry.insert("name".into(), network.name.as_str().into());
+        }
+        if network.encrypted {
+            let mut opts = Mapping::new();
+            opts.insert("encrypted".into(), "true".into());
+            entry.insert("driver_opts".into(), Yaml::Mapping(opts));
+        }
+        if network.attachable {
+            entry.insert("attachable".into(), true.into());
+        }
+    } else {
+        entry.insert("external".into(), true.into());
+        entry.insert("name".into(), network.name.as_str().into());
+    }
+    entry
+}
+
+fn read_services(
+    value: &Json,
+    known: &IndexMap<String, ImportedNetwork>,
+    findings: &mut Vec<Finding>,
+) -> Vec<Stack> {
     let mut stacks: IndexMap<String, Mapping> = IndexMap::new();
+    let mut stack_networks: IndexMap<String, Mapping> = IndexMap::new();
     for (index, item) in elements(value, "service", findings).into_iter().enumerate() {
         let Some(full_name) = text_at(item, &["Spec", "Name"]).filter(|n| !n.is_empty()) else {
             findings.push(Finding::new(
@@ -403,7 +516,22 @@ fn read_services(value: &Json, findings: &mut Vec<Finding>) -> Vec<Stack> {
                 (UNSTACKED.to_owned(), full_name.to_owned())
             }
         };
-        let service = service_body(item, &stack, &name, findings);
+        let mut service = service_body(item, &stack, &name, findings);
+        let networks = service_networks(item, known, &stack);
+        // A service that names no network joins the stack's `default` one: written back, the
+        // file says nothing, as its author wrote it.
+        let only_default = matches!(networks.as_slice(), [(key, n)] if key == "default" && n.stack.as_deref() == Some(stack.as_str()));
+        if !networks.is_empty() && !only_default {
+            let entries = stack_networks.entry(stack.clone()).or_default();
+            let mut keys = Vec::new();
+            for (key, network) in networks {
+                keys.push(Yaml::from(key.as_str()));
+                entries
+                    .entry(Yaml::from(key))
+                    .or_insert_with(|| Yaml::Mapping(network_entry(network, &stack)));
+            }
+            service.insert("networks".into(), Yaml::Sequence(keys));
+        }
         stacks
             .entry(stack)
             .or_default()
@@ -415,6 +543,9 @@ fn read_services(value: &Json, findings: &mut Vec<Finding>) -> Vec<Stack> {
             let mut compose = Mapping::new();
             compose.insert("version".into(), "3.8".into());
             compose.insert("services".into(), Yaml::Mapping(services));
+            if let Some(networks) = stack_networks.swap_remove(&name) {
+                compose.insert("networks".into(), Yaml::Mapping(networks));
+            }
             Stack {
                 name,
                 after: Vec::new(),

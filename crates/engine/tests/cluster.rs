@@ -439,3 +439,47 @@ fn diff_of_service_changes_and_of_nothing() {
     let fields: Vec<&str> = change.changes.iter().map(|c| c.field.as_str()).collect();
     assert_eq!(fields, ["mode", "image"]);
 }
+
+/// `TaskTemplate.Networks` holds network IDs only: with `docker network inspect` output the
+/// import resolves them, and an encrypted overlay of the stack stays encrypted (its ESP rule
+/// with it), while a network the stack did not create comes back as external.
+#[test]
+fn networks_are_resolved_from_network_inspect() {
+    use swarmplan_engine::cluster_import::import_cluster_with_networks;
+    let nodes = parse_json(NODES).expect("the nodes fixture is JSON");
+    let services = parse_json(
+        r#"[{"ID": "s1", "Spec": {"Name": "msa_api", "Labels": {"com.docker.stack.namespace": "msa"},
+             "Mode": {"Replicated": {"Replicas": 2}},
+             "TaskTemplate": {"ContainerSpec": {"Image": "ubiqube/msa-api:1"},
+                              "Networks": [{"Target": "n-back"}, {"Target": "n-proxy"}]}}}]"#,
+    )
+    .expect("services JSON");
+    let networks = parse_json(
+        r#"[{"Name": "msa_back", "Id": "n-back", "Driver": "overlay", "Attachable": true,
+             "Labels": {"com.docker.stack.namespace": "msa"}, "Options": {"encrypted": ""}},
+            {"Name": "proxy", "Id": "n-proxy", "Driver": "overlay", "Labels": {}, "Options": {}},
+            {"Name": "ingress", "Id": "n-ingress", "Driver": "overlay", "Ingress": true}]"#,
+    )
+    .expect("networks JSON");
+    let import = import_cluster_with_networks(&nodes, Some(&services), Some(&networks), None);
+    let stack = &import.plan.stacks[0];
+    let compose = swarmplan_engine::compose::read(stack);
+    assert_eq!(compose.services[0].networks, ["back", "proxy"]);
+    let back = compose
+        .networks
+        .iter()
+        .find(|n| n.key == "back")
+        .expect("back");
+    assert!(back.encrypted && back.attachable && !back.external);
+    assert_eq!(back.name, "msa_back");
+    let proxy = compose
+        .networks
+        .iter()
+        .find(|n| n.key == "proxy")
+        .expect("proxy");
+    assert!(proxy.external);
+    // Without the network JSON the services come back without networks, as before.
+    let without = import_cluster(&nodes, Some(&services), None);
+    let compose = swarmplan_engine::compose::read(&without.plan.stacks[0]);
+    assert!(compose.services[0].networks.is_empty());
+}

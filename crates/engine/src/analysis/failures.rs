@@ -8,7 +8,7 @@ use super::{
 use crate::compose::Mode;
 use crate::domains::{Domain, DomainKind};
 use crate::order::stack_order;
-use crate::placement::{Cluster, Placed, Spec, Waiting};
+use crate::placement::{Cluster, Placed, Spec, Task, Waiting};
 use crate::plan::{Availability, Plan, Role};
 use crate::quorum;
 use serde::Serialize;
@@ -132,7 +132,24 @@ pub fn what_if(plan: &Plan, lost_hosts: &[String]) -> Outage {
     let specs = service_specs(plan, &composes);
     let mut cluster = Cluster::new(plan, &specs);
     cluster.place_all();
-    let baseline = Baseline::of(plan, &cluster);
+    outage(plan, &cluster, lost_hosts)
+}
+
+/// What losing a set of hosts does to a cluster whose tasks run where `placement` says (a
+/// running cluster's real placement, which Swarm's random ties may have made different from the
+/// plan's), rather than where the engine would place them: the what-if of a running cluster.
+/// Slots of replicated services that `placement` does not run are taken as waiting.
+pub fn what_if_from(plan: &Plan, placement: &[Task], lost_hosts: &[String]) -> Outage {
+    let order = stack_order(plan);
+    let composes = read_stacks(plan, &order);
+    let specs = service_specs(plan, &composes);
+    let cluster = Cluster::with_tasks(plan, &specs, placement);
+    outage(plan, &cluster, lost_hosts)
+}
+
+/// The outage of `lost_hosts` on a placed cluster.
+fn outage(plan: &Plan, cluster: &Cluster, lost_hosts: &[String]) -> Outage {
+    let baseline = Baseline::of(plan, cluster);
     let domain = Domain {
         kind: DomainKind::Hosts,
         name: lost_hosts.join("+"),
@@ -396,4 +413,68 @@ fn join_or(items: &[impl AsRef<str>]) -> String {
 
 fn join_and(items: &[impl AsRef<str>]) -> String {
     join_with(items, "and")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{what_if, what_if_from};
+    use crate::{analyze, examples, parse_plan, Options};
+
+    /// Started from the engine's own placement, the what-if of a running cluster is the plan's.
+    #[test]
+    fn from_the_plans_own_placement_it_is_the_plans_what_if() {
+        for example in examples::EXAMPLES {
+            let plan = parse_plan(example.yaml).expect("the examples read");
+            let analysis = analyze(&plan, &Options::default());
+            for host in &plan.hosts {
+                let lost = [host.name.clone()];
+                assert_eq!(
+                    what_if_from(&plan, &analysis.placement, &lost),
+                    what_if(&plan, &lost),
+                    "{} without {}",
+                    example.id,
+                    host.name
+                );
+            }
+        }
+    }
+
+    /// A cluster whose tasks Swarm put elsewhere than the plan would: the loss of the host that
+    /// really runs them takes them down, whatever the plan's own placement says.
+    #[test]
+    fn the_real_placement_decides_what_a_loss_takes() {
+        let plan = parse_plan(
+            "swarmplan: 1\nname: t\nhosts: [{name: h1}, {name: h2}, {name: h3}]\nnodes:\n  - {name: m1, host: h1, role: manager}\n  - {name: m2, host: h2, role: manager}\n  - {name: m3, host: h3, role: manager}\nstacks:\n  - name: s\n    compose:\n      services:\n        web: {image: x, deploy: {replicas: 2, placement: {max_replicas_per_node: 1, constraints: [node.hostname != m3]}}}\n",
+        )
+        .expect("the plan reads");
+        let analysis = analyze(&plan, &Options::default());
+        let on = |slot, node: &str| crate::placement::Task {
+            stack: "s".into(),
+            service: "web".into(),
+            slot,
+            node: node.into(),
+        };
+        // The plan puts one task on m1 and one on m2; this cluster runs only slot 1, on m2.
+        assert_eq!(analysis.placement, vec![on(1, "m1"), on(2, "m2")]);
+        // The plan's what-if says losing h1 degrades the service; the real cluster runs nothing
+        // there, so losing h1 costs it nothing.
+        let real = [on(1, "m2")];
+        assert_eq!(
+            what_if(&plan, &["h1".to_owned()])
+                .scenario
+                .services
+                .degraded,
+            vec!["s/web".to_owned()]
+        );
+        let outage = what_if_from(&plan, &real, &["h1".to_owned()]);
+        assert!(outage.scenario.services.degraded.is_empty());
+        assert!(outage.scenario.services.down.is_empty());
+        // Losing h2 moves the real task to m1, and slot 2 still has nowhere to go.
+        let outage = what_if_from(&plan, &real, &["h2".to_owned()]);
+        assert!(outage.scenario.quorum);
+        assert_eq!(outage.scenario.rescheduled.len(), 1);
+        assert_eq!(outage.scenario.rescheduled[0].node, "m1");
+        assert_eq!(outage.scenario.pending.len(), 1);
+        assert_eq!(outage.services[0].running, 1);
+    }
 }

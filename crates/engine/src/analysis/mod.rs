@@ -8,7 +8,7 @@
 mod checks;
 mod failures;
 
-pub use failures::{what_if, Outage};
+pub use failures::{what_if, what_if_from, Outage};
 
 use crate::compose::{self, Compose};
 use crate::domains::{self, DomainKind};

@@ -150,6 +150,38 @@ impl<'p> Cluster<'p> {
         }
     }
 
+    /// A cluster whose tasks are the given ones, such as a running cluster's real placement:
+    /// each task of a known service on a known node is assigned as if the scheduler had put it
+    /// there; the slots of a replicated service that run nowhere wait.
+    pub fn with_tasks(plan: &'p Plan, specs: &'p [Spec<'p>], tasks: &[Task]) -> Self {
+        let mut cluster = Cluster::new(plan, specs);
+        let mut counts = std::mem::take(&mut cluster.counts);
+        for task in tasks {
+            let spec = specs
+                .iter()
+                .position(|s| s.stack == task.stack && s.service.name == task.service);
+            let node = plan.nodes.iter().position(|n| n.name == task.node);
+            if let (Some(spec), Some(node)) = (spec, node) {
+                cluster.assign(node, spec, task.slot, &mut counts);
+            }
+        }
+        counts.fill(0);
+        cluster.counts = counts;
+        for (index, spec) in specs.iter().enumerate() {
+            if let Mode::Replicated(replicas) = spec.service.mode {
+                let running: BTreeSet<u64> = cluster.tasks_of(index).map(|t| t.slot).collect();
+                for slot in (1..=replicas).filter(|s| !running.contains(s)) {
+                    cluster.waiting.push(Waiting {
+                        spec: index,
+                        slot,
+                        reason: "not running in the given placement".to_owned(),
+                    });
+                }
+            }
+        }
+        cluster
+    }
+
     /// The cluster with `lost` nodes down, on top of `base`: the tasks on surviving nodes stay.
     pub fn without(base: &'p Cluster<'p>, lost: &[usize]) -> Self {
         let mut nodes = base.nodes.clone();

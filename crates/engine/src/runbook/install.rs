@@ -146,6 +146,34 @@ pub fn steps(plan: &Plan) -> (StepGraph, Vec<Finding>) {
             ),
         );
     }
+    for node in &nodes {
+        let folders = host_folders(plan, node);
+        if folders.is_empty() {
+            continue;
+        }
+        let mut line = format!(
+            "sudo sh -c {} host-folders",
+            quote(r#"for d in "$@"; do [ -e "$d" ] || mkdir -p "$d"; done"#)
+        );
+        for folder in &folders {
+            line.push(' ');
+            line.push_str(&quote(folder));
+        }
+        setup.push(
+            graph.add(
+                Step::new(
+                    format!("host-folders-{}", node.name),
+                    format!("Create the host folders that services bind-mount on {}", node.name),
+                    Phase::Folders,
+                    RunsOn::Node(node.name.clone()),
+                )
+                .shell(line)
+                .rollback("the folders are empty: remove them with rmdir")
+                .why("a bind mount fails when its host folder is missing, on every node its service may run on"),
+                std::slice::from_ref(&ready),
+            ),
+        );
+    }
     let copy = graph.add(
         Step::new(
             "copy-stacks",
@@ -400,4 +428,100 @@ pub fn replicas(stack: &str) -> String {
         quote(stack),
         quote("{{.Replicas}}")
     )
+}
+
+/// Whether `path` lies where the system, not the operator, provides files: sockets such as
+/// `/var/run/docker.sock`, devices and kernel views. Creating a folder there would shadow the
+/// file the service means to mount.
+fn provided_by_the_system(path: &str) -> bool {
+    ["/run", "/var/run", "/dev", "/proc", "/sys"]
+        .iter()
+        .any(|root| {
+            path == *root
+                || path
+                    .strip_prefix(root)
+                    .is_some_and(|rest| rest.starts_with('/'))
+        })
+}
+
+/// The host folders that services which may run on `node` (their constraints match it)
+/// bind-mount, outside the plan's shared folders, in order of first use: they must exist on
+/// the node, or Docker rejects the task ("bind source path does not exist").
+fn host_folders(plan: &Plan, node: &Node) -> Vec<String> {
+    let shared: Vec<&str> = plan
+        .export
+        .shared_folders
+        .iter()
+        .map(|r| r.trim_end_matches('/'))
+        .collect();
+    let mut folders: Vec<String> = Vec::new();
+    for stack in &plan.stacks {
+        for service in compose::read(stack).services {
+            let eligible = crate::constraint::parse_all(&service.constraints)
+                .is_ok_and(|c| crate::constraint::all_match(&c, node));
+            if !eligible {
+                continue;
+            }
+            for mount in &service.mounts {
+                let (compose::MountKind::Bind, Some(source)) = (mount.kind, &mount.source) else {
+                    continue;
+                };
+                let source = source.trim_end_matches('/');
+                let on_shared = shared.iter().any(|r| {
+                    source == *r
+                        || source
+                            .strip_prefix(r)
+                            .is_some_and(|rest| rest.starts_with('/'))
+                });
+                if on_shared
+                    || provided_by_the_system(source)
+                    || !shell::is_safe_path(source)
+                    || folders.iter().any(|f| f == source)
+                {
+                    continue;
+                }
+                folders.push(source.to_owned());
+            }
+        }
+    }
+    folders
+}
+
+#[cfg(test)]
+mod tests {
+    use super::host_folders;
+    use crate::parse_plan;
+
+    /// Found by the rehearsal lab: Digital Access bind-mounts /opt/nexus/config/* from each
+    /// node, and no step created them, so Docker rejected every task ("bind source path does
+    /// not exist"). Each node now gets the folders its possible services bind-mount, outside
+    /// shared storage; files such as /etc/localtime are left alone by `[ -e ]`, and paths the
+    /// system provides, such as /var/run/docker.sock, are never listed.
+    #[test]
+    fn bind_mount_folders_are_created_on_every_node_a_service_may_run_on() {
+        let plan = parse_plan(
+            "swarmplan: 1\nname: t\nnodes:\n  - {name: m1, role: manager, labels: {db: 'yes'}}\n  - {name: w1}\nexport: {shared_folders: [/mnt/nas]}\nstacks:\n  - name: s\n    compose:\n      services:\n        db: {image: x, volumes: ['/opt/db:/data', '/mnt/nas/db:/nas', '/etc/localtime:/etc/localtime'], deploy: {placement: {constraints: [node.labels.db == yes]}}}\n        web: {image: x, volumes: ['/opt/web/conf:/conf', 'named:/v', '/var/run/docker.sock:/var/run/docker.sock']}\n",
+        )
+        .expect("the plan reads");
+        let m1 = plan.node("m1").expect("m1");
+        let w1 = plan.node("w1").expect("w1");
+        assert_eq!(
+            host_folders(&plan, m1),
+            ["/opt/db", "/etc/localtime", "/opt/web/conf"]
+        );
+        assert_eq!(host_folders(&plan, w1), ["/opt/web/conf"]);
+        let book = crate::runbook::runbook(&plan, crate::runbook::Kind::Install);
+        let step = book
+            .steps
+            .iter()
+            .find(|s| s.id == "host-folders-w1")
+            .expect("a folder step for w1");
+        assert!(
+            step.commands[0]
+                .text()
+                .ends_with("host-folders /opt/web/conf"),
+            "{:?}",
+            step.commands
+        );
+    }
 }

@@ -880,3 +880,23 @@ fn final_check(on: &RunsOn) -> Step {
         .rollback("the per-phase rollbacks above, newest first")
         .why("Swarm does not move tasks back to upgraded nodes by itself: `docker service update --force SERVICE` spreads a service again")
 }
+
+#[cfg(test)]
+mod tests {
+    /// Found by the rehearsal lab: a worker promoted for the upgrade needs 2377/tcp, which its
+    /// firewall script does not open ("could not connect to prospective new cluster member");
+    /// the runbook opens it before the promotion and closes it after the demotion.
+    #[test]
+    fn a_promoted_worker_opens_2377_first_and_closes_it_after_its_demotion() {
+        let example = crate::examples::example("digital-access").expect("the example");
+        let safe = example.yaml.replace("order: vendor", "order: safe");
+        let plan = crate::parse_plan(&safe).expect("the example reads");
+        let book = crate::runbook::runbook(&plan, crate::runbook::Kind::Upgrade);
+        let ids: Vec<&str> = book.steps.iter().map(|s| s.id.as_str()).collect();
+        let at = |id: &str| ids.iter().position(|s| *s == id).expect(id);
+        for node in ["da-node1", "da-node2"] {
+            assert!(at(&format!("firewall-promote-{node}")) < at(&format!("promote-{node}")));
+            assert!(at(&format!("demote-{node}")) < at(&format!("firewall-demote-{node}")));
+        }
+    }
+}

@@ -164,6 +164,8 @@ steps=(
   nodes-ready
   label-zva5n1
   label-zva5n2
+  host-folders-zva5n1
+  host-folders-zva5n2
   copy-stacks
   deploy-skudonet
   rotate-join-tokens
@@ -240,6 +242,14 @@ if step label-zva5n2 'Label zva5n2' 'docker node update --label-rm skudonet zva5
   on zva5n1 docker node update --label-add skudonet=true zva5n2
   on zva5n1 docker node update --label-add lb-role=backup zva5n2
   check zva5n1 contains true 1 -- docker node inspect --format '{{index .Spec.Labels "skudonet"}}' zva5n2
+fi
+
+if step host-folders-zva5n1 'Create the host folders that services bind-mount on zva5n1' 'the folders are empty: remove them with rmdir'; then
+  on zva5n1 sudo sh -c 'for d in "$@"; do [ -e "$d" ] || mkdir -p "$d"; done' host-folders /usr/local/skudonet/config
+fi
+
+if step host-folders-zva5n2 'Create the host folders that services bind-mount on zva5n2' 'the folders are empty: remove them with rmdir'; then
+  on zva5n2 sudo sh -c 'for d in "$@"; do [ -e "$d" ] || mkdir -p "$d"; done' host-folders /usr/local/skudonet/config
 fi
 
 if step copy-stacks 'Copy the stack files to zva5n1' ''; then

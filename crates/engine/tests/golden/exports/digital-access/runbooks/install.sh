@@ -167,6 +167,9 @@ steps=(
   nodes-ready
   label-da-node1
   label-da-node2
+  host-folders-da-manager
+  host-folders-da-node1
+  host-folders-da-node2
   copy-stacks
   deploy-da
   rotate-join-tokens
@@ -256,6 +259,18 @@ if step label-da-node2 'Label da-node2' 'docker node update --label-rm da-policy
   on da-manager docker node update --label-add da-authentication2=true da-node2
   on da-manager docker node update --label-add da-accesspoint2=true da-node2
   check da-manager contains true 1 -- docker node inspect --format '{{index .Spec.Labels "da-policy2"}}' da-node2
+fi
+
+if step host-folders-da-manager 'Create the host folders that services bind-mount on da-manager' 'the folders are empty: remove them with rmdir'; then
+  on da-manager sudo sh -c 'for d in "$@"; do [ -e "$d" ] || mkdir -p "$d"; done' host-folders /opt/nexus/config/administration-service /etc/localtime /etc/timezone
+fi
+
+if step host-folders-da-node1 'Create the host folders that services bind-mount on da-node1' 'the folders are empty: remove them with rmdir'; then
+  on da-node1 sudo sh -c 'for d in "$@"; do [ -e "$d" ] || mkdir -p "$d"; done' host-folders /opt/nexus/config/policy-service /etc/localtime /etc/timezone /opt/nexus/config/authentication-service /opt/nexus/config/access-point /opt/nexus/config/distribution-service
+fi
+
+if step host-folders-da-node2 'Create the host folders that services bind-mount on da-node2' 'the folders are empty: remove them with rmdir'; then
+  on da-node2 sudo sh -c 'for d in "$@"; do [ -e "$d" ] || mkdir -p "$d"; done' host-folders /opt/nexus/config/policy-service /etc/localtime /etc/timezone /opt/nexus/config/authentication-service /opt/nexus/config/access-point
 fi
 
 if step copy-stacks 'Copy the stack files to da-manager' ''; then

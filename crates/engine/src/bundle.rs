@@ -62,6 +62,14 @@ pub fn bundle_for(plan: &Plan, analysis: &crate::Analysis) -> Bundle {
 /// Builds every export of the plan. `tasks` says where tasks run (the placement), which
 /// host-mode published ports need.
 pub fn bundle(plan: &Plan, tasks: &[Task]) -> Bundle {
+    // Over a limit or the work budget, nothing is exported: the findings say why.
+    let refusals = crate::budget::check_plan(plan, false, crate::budget::Work::Exports);
+    if !refusals.is_empty() {
+        return Bundle {
+            files: Vec::new(),
+            findings: refusals,
+        };
+    }
     let mut files = Vec::new();
     let mut findings = Vec::new();
 

@@ -145,6 +145,27 @@ pub fn bundle(plan: &Plan, tasks: &[Task]) -> Bundle {
         files.push(file(path, contents));
     }
 
+    // Two items of one name (nodes, stacks) would write one path twice, which a folder keeps
+    // once and a zip refuses: the first is kept, and the finding says so.
+    let mut paths = std::collections::BTreeSet::new();
+    files.retain(|f| {
+        let first = paths.insert(f.path.clone());
+        if !first {
+            findings.push(
+                Finding::new(
+                    Code::ExportUnsafeName,
+                    Target::Plan,
+                    format!(
+                        "two exported files would be `{}`: two items of the plan share a name, and only the first one's file is written",
+                        f.path
+                    ),
+                )
+                .hint("give each node and stack its own name"),
+            );
+        }
+        first
+    });
+
     // The same finding can come from two exporters (a node refused by commands and firewall).
     let mut unique: Vec<Finding> = Vec::new();
     for finding in findings {

@@ -438,3 +438,26 @@ fn r21_what_docker_accepts_is_not_refused() {
         analysis.findings
     );
 }
+
+/// Found by fuzzing (the `engine` target): two nodes of one name wrote
+/// `firewall/nodes/NAME.sh` twice, and the zip refused the second with a panic.
+#[test]
+fn r21_two_nodes_of_one_name_export_one_file_and_a_zip() {
+    let text = "swarmplan: 1\nname: twins\nnodes:\n  - {name: h2, role: manager}\n  - {name: h2}\nstacks:\n  - name: web\n    compose: { services: { a: { image: x } } }\n  - name: web\n    compose: { services: { b: { image: y } } }\n";
+    let plan = parse_plan(text).unwrap();
+    let analysis = analyze(&plan, &Options::default());
+    let bundle = swarmplan_engine::bundle::bundle_for(&plan, &analysis);
+    let scripts = bundle
+        .files
+        .iter()
+        .filter(|f| f.path == "firewall/nodes/h2.sh")
+        .count();
+    assert_eq!(scripts, 1);
+    assert!(
+        bundle.findings.iter().any(|f| f.code == Code::ExportUnsafeName
+            && f.message.contains("`firewall/nodes/h2.sh`")),
+        "{:#?}",
+        bundle.findings
+    );
+    assert!(!swarmplan_engine::bundle::zip(&bundle).is_empty());
+}

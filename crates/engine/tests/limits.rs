@@ -454,8 +454,11 @@ fn r21_two_nodes_of_one_name_export_one_file_and_a_zip() {
         .count();
     assert_eq!(scripts, 1);
     assert!(
-        bundle.findings.iter().any(|f| f.code == Code::ExportUnsafeName
-            && f.message.contains("`firewall/nodes/h2.sh`")),
+        bundle
+            .findings
+            .iter()
+            .any(|f| f.code == Code::ExportUnsafeName
+                && f.message.contains("`firewall/nodes/h2.sh`")),
         "{:#?}",
         bundle.findings
     );

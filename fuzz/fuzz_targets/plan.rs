@@ -9,7 +9,7 @@ fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
     let Ok(plan) = parse_plan(text) else { return };
     let analysis = analyze(&plan, &Options::default());
-    let _ = swarmplan_engine::export::bundle::bundle_for(&plan, &analysis);
+    let _ = swarmplan_engine::bundle::bundle_for(&plan, &analysis);
     let written = plan_to_yaml(&plan);
     let again = parse_plan(&written).expect("a written plan reads back");
     assert_eq!(again, plan, "a plan changes on a round trip");

@@ -5,7 +5,7 @@
 //! - `dist`: the release build in `dist/`, shrunk by wasm-opt.
 //! - `split`: trunk's post-build hook, which splits the app's wasm into on-demand chunks.
 //! - `bench`: the measured speed and size table.
-//! - `fuzz`: each fuzz target for a set time (60 s unless given).
+//! - `fuzz`: each fuzz target (or those named) for a set time (60 s unless given).
 //! - `rehearse`: the rehearsal lab over every example, every single-host failure included;
 //!   `lab`: only the lab's share of `test`; either takes example ids to rehearse only those.
 
@@ -29,13 +29,13 @@ fn main() -> ExitCode {
         Some("rehearse") => rehearse(true, &args[1..]),
         Some("lab") => rehearse(false, &args[1..]),
         Some("fuzz") => match args.get(1).map(|s| s.parse::<u64>()) {
-            None => fuzz::run_all(60),
-            Some(Ok(seconds)) => fuzz::run_all(seconds),
-            Some(Err(_)) => Err("usage: cargo xtask fuzz [SECONDS per target]".into()),
+            None => fuzz::run_all(60, &[]),
+            Some(Ok(seconds)) => fuzz::run_all(seconds, &args[2..]),
+            Some(Err(_)) => Err("usage: cargo xtask fuzz [SECONDS per target] [TARGET...]".into()),
         },
         _ => {
             eprintln!(
-                "usage: cargo xtask serve | test | dist | bench | fuzz [SECONDS] | rehearse | lab | split"
+                "usage: cargo xtask serve | test | dist | bench | fuzz [SECONDS] [TARGET...] | rehearse | lab | split"
             );
             return ExitCode::from(2);
         }

@@ -192,14 +192,31 @@ fn main() -> ExitCode {
 
 fn run(command: Command) -> Result<ExitCode, BadInput> {
     match command {
-        Command::Check { plan, host_pairs } => {
-            let analysis = analyze(&read_plan(&plan)?, &Options { host_pairs });
+        Command::Check {
+            plan: path,
+            host_pairs,
+        } => {
+            let (text, plan) = read_plan_text(&path)?;
+            let analysis = analyze(&plan, &Options { host_pairs });
             for finding in &analysis.findings {
-                println!("{finding}");
+                // A finding about one key is printed at its place, as compilers print errors.
+                let place = finding
+                    .key
+                    .as_ref()
+                    .and_then(|_| swarmplan_engine::locate::place(&text, &plan, finding));
+                match place {
+                    Some(place) => println!(
+                        "{}:{}:{}: {finding}",
+                        path.display(),
+                        place.line,
+                        place.column
+                    ),
+                    None => println!("{finding}"),
+                }
             }
             println!(
                 "{}: {} error(s), {} warning(s); {}",
-                plan.display(),
+                path.display(),
                 analysis.errors(),
                 analysis.warnings(),
                 analysis.survival.summary
@@ -489,9 +506,15 @@ fn exit_for(analysis: &Analysis) -> ExitCode {
 }
 
 fn read_plan(path: &Path) -> Result<Plan, BadInput> {
+    read_plan_text(path).map(|(_, plan)| plan)
+}
+
+/// A plan file's text, and the plan read from it.
+fn read_plan_text(path: &Path) -> Result<(String, Plan), BadInput> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| BadInput(format!("cannot read {}: {e}", path.display())))?;
-    parse_plan(&text).map_err(|e| BadInput(format!("{}: {e}", path.display())))
+    let plan = parse_plan(&text).map_err(|e| BadInput(format!("{}: {e}", path.display())))?;
+    Ok((text, plan))
 }
 
 /// The analysis as text for a person at a terminal.

@@ -201,3 +201,37 @@ fn explain_describes_every_code_that_check_prints() {
     assert_eq!(unknown.status.code(), Some(2));
     assert!(stderr(&unknown).contains("no finding code `no-such-code`"));
 }
+
+/// Issue 21: `replicas: 4000000000` made `check` abort on a 32 GB allocation (signal 6), and
+/// `replicas: 10000000` run for seconds with 4 GB and no finding. Both answer at once, with the
+/// limit, the value and its place, and exit 1.
+#[test]
+fn r21_check_answers_a_mistyped_replica_count_at_once() {
+    for (replicas, shown) in [("4000000000", "4,000,000,000"), ("10000000", "10,000,000")] {
+        let text = format!(
+            "swarmplan: 1\nname: typo\nhosts: [{{name: h1}}, {{name: h2}}, {{name: h3}}]\nnodes:\n  - {{name: m1, host: h1, role: manager}}\n  - {{name: m2, host: h2, role: manager}}\n  - {{name: m3, host: h3, role: manager}}\nstacks:\n  - name: web\n    compose:\n      services:\n        api:\n          image: nginx\n          deploy:\n            replicas: {replicas}\n"
+        );
+        let path = scratch(&format!("replicas-{replicas}.yaml"), &text);
+        let output = swarmplan(&["check", &path]);
+        assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+        assert_eq!(
+            stdout(&output).lines().next(),
+            Some(format!("{path}:15:13: error [limit-exceeded] service:web/api: service web/api asks for {shown} replicas, over Swarmplan's limit of 200,000 replicas of one service: it is left out of the analysis (hint: is it a typo? The largest swarms ever run had about 100,000 tasks in all)").as_str()),
+            "{}",
+            stdout(&output)
+        );
+    }
+}
+
+#[test]
+fn r21_check_says_what_docker_refuses_at_deploy_time() {
+    let text = "swarmplan: 1\nname: global\nnodes:\n  - {name: m1, role: manager}\nstacks:\n  - name: web\n    compose:\n      services:\n        agent:\n          image: nginx\n          deploy:\n            mode: global\n            replicas: 3\n";
+    let path = scratch("global-replicas.yaml", text);
+    let output = swarmplan(&["check", &path]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stdout(&output).contains(&format!("{path}:13:13: error [deploy-refused] service:web/agent: service web/agent: `docker stack deploy` refuses it: \"service agent: replicas can only be used with replicated or replicated-job mode\"")),
+        "{}",
+        stdout(&output)
+    );
+}

@@ -62,6 +62,14 @@ pub fn bundle_for(plan: &Plan, analysis: &crate::Analysis) -> Bundle {
 /// Builds every export of the plan. `tasks` says where tasks run (the placement), which
 /// host-mode published ports need.
 pub fn bundle(plan: &Plan, tasks: &[Task]) -> Bundle {
+    // Over a limit or the work budget, nothing is exported: the findings say why.
+    let refusals = crate::budget::check_plan(plan, false, crate::budget::Work::Exports);
+    if !refusals.is_empty() {
+        return Bundle {
+            files: Vec::new(),
+            findings: refusals,
+        };
+    }
     let mut files = Vec::new();
     let mut findings = Vec::new();
 
@@ -136,6 +144,27 @@ pub fn bundle(plan: &Plan, tasks: &[Task]) -> Bundle {
     for (path, contents) in runbook_files {
         files.push(file(path, contents));
     }
+
+    // Two items of one name (nodes, stacks) would write one path twice, which a folder keeps
+    // once and a zip refuses: the first is kept, and the finding says so.
+    let mut paths = std::collections::BTreeSet::new();
+    files.retain(|f| {
+        let first = paths.insert(f.path.clone());
+        if !first {
+            findings.push(
+                Finding::new(
+                    Code::ExportUnsafeName,
+                    Target::Plan,
+                    format!(
+                        "two exported files would be `{}`: two items of the plan share a name, and only the first one's file is written",
+                        f.path
+                    ),
+                )
+                .hint("give each node and stack its own name"),
+            );
+        }
+        first
+    });
 
     // The same finding can come from two exporters (a node refused by commands and firewall).
     let mut unique: Vec<Finding> = Vec::new();

@@ -162,6 +162,31 @@ codes! {
         "The compose file uses `${NAME:?message}` or `${NAME?message}`: Docker refuses to deploy \
          it while NAME is unset. Set the variable under the stack's `variables:`.";
 
+    // Swarmplan's limits, and what Docker refuses when the stack is deployed.
+    LimitExceeded = "limit-exceeded", Error,
+        "a number over one of Swarmplan's limits",
+        "Every number that sets how much work Swarmplan does has a limit, chosen from the \
+         largest swarms ever run (Swarm2k and Swarm3k: up to about 4,700 nodes and 100,000 \
+         tasks): nodes, hosts, services, replicas of a service, tasks, host pairs, published \
+         ports and label text. The message names the limit and the value; a value over it is \
+         almost always a typo (`replicas: 4000000000`). A service over the replica limit is left \
+         out of the analysis; a plan over any other limit is not analysed until it is fixed. \
+         ARCHITECTURE.md lists the limits and why each has its value.";
+    WorkBudgetExceeded = "work-budget-exceeded", Error,
+        "a plan whose analysis would take too long",
+        "Before it analyses a plan (or exports it, or builds a runbook), Swarmplan estimates the \
+         work from the plan's size: tasks times failure scenarios, nodes times scenarios, \
+         services times nodes. Within every per-field limit, a product can still mean hours \
+         (every pair of 5,000 hosts with 100,000 tasks); over the work budget, nothing starts and \
+         the message says what the estimate is made of. Analyse fewer scenarios (no host pairs), \
+         or split the plan.";
+    DeployRefused = "deploy-refused", Error,
+        "a service `docker stack deploy` refuses to create",
+        "The compose file reads, but Docker refuses the service when the stack is deployed: the \
+         command line while it converts the file (docker/cli `cli/compose/convert`), or the \
+         daemon when it validates the service spec. The message quotes Docker's own words, and \
+         older wording where it differs. Fix the value it names.";
+
     // Managers and quorum.
     NoManagers = "no-managers", Error,
         "the plan has no manager node",

@@ -193,10 +193,44 @@ pub fn same_node(a: &Node, b: &Node) -> bool {
     a.name == b.name || (a.id.is_some() && a.id == b.id)
 }
 
+/// Each name's (and Swarm ID's) first node in a plan, so that matching the nodes of two plans
+/// costs a lookup per node, not a scan.
+struct NodeIndex<'p> {
+    by_name: BTreeMap<&'p str, usize>,
+    by_id: BTreeMap<&'p str, usize>,
+}
+
+impl<'p> NodeIndex<'p> {
+    fn of(plan: &'p Plan) -> Self {
+        let mut index = NodeIndex {
+            by_name: BTreeMap::new(),
+            by_id: BTreeMap::new(),
+        };
+        for (i, node) in plan.nodes.iter().enumerate() {
+            index.by_name.entry(node.name.as_str()).or_insert(i);
+            if let Some(id) = &node.id {
+                index.by_id.entry(id.as_str()).or_insert(i);
+            }
+        }
+        index
+    }
+
+    /// The first node that is the same node as `node` ([`same_node`]).
+    fn find(&self, node: &Node) -> Option<usize> {
+        let by_name = self.by_name.get(node.name.as_str()).copied();
+        let by_id = node
+            .id
+            .as_deref()
+            .and_then(|id| self.by_id.get(id).copied());
+        by_name.into_iter().chain(by_id).min()
+    }
+}
+
 fn node_changes(before: &Plan, after: &Plan) -> NodeChanges {
     let mut changes = NodeChanges::default();
+    let (old_index, new_index) = (NodeIndex::of(before), NodeIndex::of(after));
     for old in &before.nodes {
-        let Some(new) = after.nodes.iter().find(|n| same_node(old, n)) else {
+        let Some(new) = new_index.find(old).map(|i| &after.nodes[i]) else {
             changes.removed.push(old.name.clone());
             continue;
         };
@@ -216,7 +250,7 @@ fn node_changes(before: &Plan, after: &Plan) -> NodeChanges {
         }
     }
     for new in &after.nodes {
-        if !before.nodes.iter().any(|old| same_node(old, new)) {
+        if old_index.find(new).is_none() {
             changes.added.push(new.name.clone());
         }
     }
@@ -322,8 +356,16 @@ fn service_changes(before: &Plan, after: &Plan) -> ServiceChanges {
     let old = services_of(before);
     let new = services_of(after);
     let mut changes = ServiceChanges::default();
+    let first = |services: &[(String, Service)]| {
+        let mut index: BTreeMap<String, usize> = BTreeMap::new();
+        for (i, (id, _)) in services.iter().enumerate() {
+            index.entry(id.clone()).or_insert(i);
+        }
+        index
+    };
+    let (old_index, new_index) = (first(&old), first(&new));
     for (id, service) in &old {
-        match new.iter().find(|(n, _)| n == id) {
+        match new_index.get(id).map(|&i| &new[i]) {
             None => changes.removed.push(id.clone()),
             Some((_, updated)) => {
                 let fields = service_field_changes(service, updated);
@@ -337,7 +379,7 @@ fn service_changes(before: &Plan, after: &Plan) -> ServiceChanges {
         }
     }
     for (id, _) in &new {
-        if !old.iter().any(|(o, _)| o == id) {
+        if !old_index.contains_key(id) {
             changes.added.push(id.clone());
         }
     }

@@ -53,6 +53,11 @@ pub struct Finding {
     /// What to do about it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hint: Option<String>,
+    /// The key under the target that the finding is about, as a dotted path from the target's
+    /// own place in the plan text (`deploy.replicas` under a service, `nodes` under the plan),
+    /// when it is about one key; `locate::place` finds it in the text.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
 }
 
 impl Finding {
@@ -64,6 +69,7 @@ impl Finding {
             target,
             message: message.into(),
             hint: None,
+            key: None,
         }
     }
 
@@ -76,6 +82,12 @@ impl Finding {
 
     pub fn hint(mut self, hint: impl Into<String>) -> Self {
         self.hint = Some(hint.into());
+        self
+    }
+
+    /// The same finding about one key under its target (`deploy.replicas`).
+    pub fn key(mut self, key: impl Into<String>) -> Self {
+        self.key = Some(key.into());
         self
     }
 }

@@ -5,6 +5,7 @@
 //! around it.
 
 pub mod analysis;
+pub mod budget;
 pub mod bundle;
 pub mod cluster_import;
 mod codes;
@@ -16,7 +17,9 @@ pub mod examples;
 pub mod export;
 pub mod findings;
 pub mod import;
+pub mod limits;
 pub mod load;
+pub mod locate;
 pub mod order;
 pub mod placement;
 pub mod plan;

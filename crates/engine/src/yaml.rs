@@ -234,3 +234,229 @@ fn check_version(text: &str, document: &Value) -> Result<(), PlanError> {
         )),
     }
 }
+
+/// One step of a path into a YAML document: a mapping's key, or a sequence's item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PathStep<'a> {
+    Key(&'a str),
+    Index(usize),
+}
+
+/// Where a path leads in a YAML text: the 1-based line and column (in characters) of the key
+/// of the last mapping entry on the path, or of the sequence item or the document it ends at;
+/// `None` when the path leads nowhere.
+///
+/// The YAML library says where a node is only in its errors, so the text is read once with a
+/// reader that follows the path and, at its end, stops with an error that carries the place:
+/// the same reader as every plan's, so flow and block styles, quotes and anchors are where the
+/// library finds them. A key that only a merge (`<<`) brings is not found. One read per call.
+pub fn locate(text: &str, path: &[PathStep]) -> Option<(usize, usize)> {
+    use serde::de::DeserializeSeed;
+    if text.len() > MAX_PLAN_BYTES {
+        return None;
+    }
+    let error = locator::Seek { path }
+        .deserialize(serde_yaml_ng::Deserializer::from_str(text))
+        .err()?;
+    if !error.to_string().contains(locator::FOUND) {
+        return None;
+    }
+    let location = error.location()?;
+    Some((location.line(), location.column()))
+}
+
+mod locator {
+    use super::PathStep;
+    use serde::de::{
+        self, DeserializeSeed, Deserializer, EnumAccess, IgnoredAny, MapAccess, SeqAccess, Visitor,
+    };
+    use std::fmt;
+
+    /// The message of the error that stops the reader where the path ends.
+    pub(super) const FOUND: &str = "swarmplan-locate: found";
+
+    fn found<E: de::Error>() -> E {
+        E::custom(FOUND)
+    }
+
+    /// Follows `path` from the node it is given.
+    pub(super) struct Seek<'p> {
+        pub(super) path: &'p [PathStep<'p>],
+    }
+
+    impl<'de> DeserializeSeed<'de> for Seek<'_> {
+        type Value = ();
+        fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+            if self.path.is_empty() {
+                deserializer.deserialize_any(Here)
+            } else {
+                deserializer.deserialize_any(self)
+            }
+        }
+    }
+
+    impl<'de> Visitor<'de> for Seek<'_> {
+        type Value = ();
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("any YAML node")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+            let PathStep::Key(wanted) = self.path[0] else {
+                return Ok(());
+            };
+            let last = self.path.len() == 1;
+            while let Some(hit) = map.next_key_seed(KeyMatch { wanted, last })? {
+                if hit {
+                    return map.next_value_seed(Seek {
+                        path: &self.path[1..],
+                    });
+                }
+                map.next_value::<IgnoredAny>()?;
+            }
+            Ok(())
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+            let PathStep::Index(wanted) = self.path[0] else {
+                return Ok(());
+            };
+            for _ in 0..wanted {
+                if seq.next_element::<IgnoredAny>()?.is_none() {
+                    return Ok(());
+                }
+            }
+            seq.next_element_seed(Seek {
+                path: &self.path[1..],
+            })?;
+            Ok(())
+        }
+        fn visit_bool<E: de::Error>(self, _: bool) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_i64<E: de::Error>(self, _: i64) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_u64<E: de::Error>(self, _: u64) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_f64<E: de::Error>(self, _: f64) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_str<E: de::Error>(self, _: &str) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_enum<A: EnumAccess<'de>>(self, _: A) -> Result<(), A::Error> {
+            // A tagged value (`!tag`): plans have none on the paths located.
+            Ok(())
+        }
+    }
+
+    /// Reads a key: whether it is the wanted one; at the path's end, stops there.
+    struct KeyMatch<'w> {
+        wanted: &'w str,
+        last: bool,
+    }
+
+    impl KeyMatch<'_> {
+        fn matched<E: de::Error>(&self, key: &str) -> Result<bool, E> {
+            match key == self.wanted {
+                true if self.last => Err(found()),
+                matched => Ok(matched),
+            }
+        }
+    }
+
+    impl<'de> DeserializeSeed<'de> for KeyMatch<'_> {
+        type Value = bool;
+        fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<bool, D::Error> {
+            deserializer.deserialize_any(self)
+        }
+    }
+
+    impl<'de> Visitor<'de> for KeyMatch<'_> {
+        type Value = bool;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a key")
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<bool, E> {
+            self.matched(v)
+        }
+        fn visit_bool<E: de::Error>(self, v: bool) -> Result<bool, E> {
+            self.matched(&v.to_string())
+        }
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<bool, E> {
+            self.matched(&v.to_string())
+        }
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<bool, E> {
+            self.matched(&v.to_string())
+        }
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<bool, E> {
+            self.matched(&v.to_string())
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<bool, E> {
+            self.matched("null")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<bool, A::Error> {
+            while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+            Ok(false)
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<bool, A::Error> {
+            while seq.next_element::<IgnoredAny>()?.is_some() {}
+            Ok(false)
+        }
+        fn visit_enum<A: EnumAccess<'de>>(self, _: A) -> Result<bool, A::Error> {
+            Ok(false)
+        }
+    }
+
+    /// The node at the path's end: stops the reader here, whatever the node is.
+    struct Here;
+
+    impl<'de> Visitor<'de> for Here {
+        type Value = ();
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("any YAML node")
+        }
+        fn visit_bool<E: de::Error>(self, _: bool) -> Result<(), E> {
+            Err(found())
+        }
+        fn visit_i64<E: de::Error>(self, _: i64) -> Result<(), E> {
+            Err(found())
+        }
+        fn visit_u64<E: de::Error>(self, _: u64) -> Result<(), E> {
+            Err(found())
+        }
+        fn visit_i128<E: de::Error>(self, _: i128) -> Result<(), E> {
+            Err(found())
+        }
+        fn visit_u128<E: de::Error>(self, _: u128) -> Result<(), E> {
+            Err(found())
+        }
+        fn visit_f64<E: de::Error>(self, _: f64) -> Result<(), E> {
+            Err(found())
+        }
+        fn visit_str<E: de::Error>(self, _: &str) -> Result<(), E> {
+            Err(found())
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+            Err(found())
+        }
+        fn visit_none<E: de::Error>(self) -> Result<(), E> {
+            Err(found())
+        }
+        fn visit_some<D: Deserializer<'de>>(self, _: D) -> Result<(), D::Error> {
+            Err(found())
+        }
+        fn visit_map<A: MapAccess<'de>>(self, _: A) -> Result<(), A::Error> {
+            Err(found())
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, _: A) -> Result<(), A::Error> {
+            Err(found())
+        }
+        fn visit_enum<A: EnumAccess<'de>>(self, _: A) -> Result<(), A::Error> {
+            Err(found())
+        }
+    }
+}

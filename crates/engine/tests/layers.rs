@@ -1,13 +1,15 @@
 //! The engine's modules stand on floors, and every import points down: a module uses only
 //! modules on floors below its own (and its own submodules). The floors, bottom up:
 //!
-//! 0. `units`, `codes`, `quorum`, `examples`: values with no knowledge of a plan;
+//! 0. `units`, `codes`, `quorum`, `examples`, `limits`: values with no knowledge of a plan;
 //! 1. `plan`: the plan's types;
 //! 2. `yaml`, `findings`, `schema`: reading and writing them, what a check says about them, and
 //!    the plan format written down;
-//! 3. `constraint`, `domains`, `order`, `compose`, `validate`: what a plan says;
-//! 4. `load`, `placement`, `cluster_import`, `swarm_network`: reading plans and stacks whole,
-//!    Swarm's scheduler, and what Swarm's networking asks of the nodes' network;
+//! 3. `constraint`, `domains`, `order`, `compose`, `validate`, `locate`: what a plan says, and
+//!    where in its text;
+//! 4. `load`, `placement`, `cluster_import`, `swarm_network`, `budget`: reading plans and
+//!    stacks whole, Swarm's scheduler, what Swarm's networking asks of the nodes' network, and
+//!    the plan's size against the limits;
 //! 5. `analysis`, `import`: what the plan does;
 //! 6. `export`, `diff`, `sizing`: what is made from an analysis;
 //! 7. `runbook`: ordered, simulated procedures built from exports and diffs;
@@ -23,11 +25,24 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 const FLOORS: &[&[&str]] = &[
-    &["units", "codes", "quorum", "examples"],
+    &["units", "codes", "quorum", "examples", "limits"],
     &["plan"],
     &["yaml", "findings", "schema"],
-    &["constraint", "domains", "order", "compose", "validate"],
-    &["load", "placement", "cluster_import", "swarm_network"],
+    &[
+        "constraint",
+        "domains",
+        "order",
+        "compose",
+        "validate",
+        "locate",
+    ],
+    &[
+        "load",
+        "placement",
+        "cluster_import",
+        "swarm_network",
+        "budget",
+    ],
     &["analysis", "import"],
     &["export", "diff", "sizing"],
     &["runbook"],

@@ -7,6 +7,7 @@
 
 mod checks;
 mod failures;
+mod refused;
 
 pub use failures::{what_if, what_if_from, Outage};
 
@@ -259,6 +260,15 @@ pub fn analyze(plan: &Plan, options: &Options) -> Analysis {
 
     let order = stack_order(plan);
     let composes = read_stacks(plan, &order);
+    let refusals = crate::budget::check(
+        plan,
+        &composes,
+        options.host_pairs,
+        crate::budget::Work::Analysis,
+    );
+    if !refusals.is_empty() {
+        return refused::analysis(quorum, &composes, refusals);
+    }
     let specs = service_specs(plan, &composes);
 
     let mut cluster = Cluster::new(plan, &specs);

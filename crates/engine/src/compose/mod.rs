@@ -3,17 +3,16 @@
 //! after variable substitution and is never written back.
 
 pub mod interpolate;
+mod refusals;
 
 use crate::findings::{Code, Finding, Target};
+use crate::limits::{grouped, Limit};
 use crate::plan::{Protocol, Stack};
 use crate::units::{Bytes, Cpus};
 use crate::yaml::{scalar_text as as_text, Mapping, Value};
 use indexmap::IndexMap;
 use interpolate::{Problem, Variable};
 use serde::Serialize;
-
-/// Largest port range one `ports:` entry may expand to; more is refused with a finding.
-const MAX_PORT_RANGE: usize = 1024;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -215,7 +214,12 @@ pub fn read(stack: &Stack) -> Compose {
     let services = match resolved.get("services") {
         Some(Value::Mapping(services)) => services
             .iter()
-            .filter_map(|(key, body)| Some(reader.service(key.as_str()?, body)))
+            .filter_map(|(key, body)| {
+                let name = key.as_str()?;
+                let service = reader.service(name, body);
+                reader.refusals(name, body, &resolved, &service);
+                Some(service)
+            })
             .collect(),
         Some(Value::Null) | None => Vec::new(),
         Some(_) => {
@@ -334,15 +338,38 @@ impl Reader<'_> {
                     1
                 })),
             },
-            Some(other) => {
+            Some(job @ ("replicated-job" | "global-job")) => {
                 self.problem(
                     target.clone(),
                     format!(
-                        "service `{name}`: unknown deploy mode `{other}` (replicated or global)"
+                        "service `{name}`: deploy mode `{job}` runs a job to completion, which Swarmplan does not model (replicated or global)"
                     ),
                 );
                 Mode::Replicated(1)
             }
+            // Docker's own refusal of any other mode is in `refusals.rs`.
+            Some(_) => Mode::Replicated(1),
+        };
+        let mode = match mode {
+            Mode::Replicated(replicas) if Limit::Replicas.exceeded_by(replicas) => {
+                self.findings.push(
+                    Finding::new(
+                        Code::LimitExceeded,
+                        target.clone(),
+                        format!(
+                            "service {}/{name} asks for {} replicas, over Swarmplan's limit of {} {}: it is left out of the analysis",
+                            self.stack,
+                            grouped(replicas),
+                            grouped(Limit::Replicas.value()),
+                            Limit::Replicas.name()
+                        ),
+                    )
+                    .key("deploy.replicas")
+                    .hint("is it a typo? The largest swarms ever run had about 100,000 tasks in all"),
+                );
+                Mode::Replicated(0)
+            }
+            mode => mode,
         };
         let placement = deploy.get("placement").cloned().unwrap_or(Value::Null);
         let preferences = match placement.get("preferences") {
@@ -498,9 +525,12 @@ fn port_entry(entry: &Value) -> Result<Vec<Port>, String> {
     let published = pieces.next().filter(|p| !p.is_empty());
     let (t_first, t_last) = port_range(target)?;
     let count = usize::from(t_last - t_first) + 1;
-    if count > MAX_PORT_RANGE {
+    if Limit::PortRange.exceeded_by(count as u64) {
         return Err(format!(
-            "`{text}` publishes {count} ports; Swarmplan reads at most {MAX_PORT_RANGE} per entry"
+            "`{text}` publishes {} ports, over Swarmplan's limit of {} {}",
+            grouped(count as u64),
+            grouped(Limit::PortRange.value()),
+            Limit::PortRange.name()
         ));
     }
     let published = match published {
@@ -688,6 +718,7 @@ mod tests {
             r#"
 services:
   a:
+    image: x
     ports:
       - "80"
       - "8080:80"
@@ -729,7 +760,7 @@ services:
 
     #[test]
     fn bad_ports_are_findings_not_panics() {
-        let compose = read(&stack("services:\n  a:\n    ports: ['http:80', '1-65535:1-65535', {target: 1, mode: bridge}, '80/sctp']\n"));
+        let compose = read(&stack("services:\n  a:\n    image: x\n    ports: ['http:80', '1-65535:1-65535', {target: 1, mode: bridge}, '80/sctp']\n"));
         assert_eq!(compose.findings.len(), 4, "{:#?}", compose.findings);
         assert!(compose.findings.iter().all(|f| f.code == "compose-invalid"));
     }

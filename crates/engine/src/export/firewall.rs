@@ -18,7 +18,7 @@ use crate::compose::{self, PortMode};
 use crate::findings::{Code, Finding, Target};
 use crate::plan::{Node, Plan, PortRange, Protocol, Role, ServiceId};
 use serde::Serialize;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -120,7 +120,9 @@ const CONTROL_PLANE: [(u16, Proto); 4] = [
 ];
 
 struct Builder<'a> {
-    plan: &'a Plan,
+    /// Each node's place in the plan (the first, for a repeated name): openings list their
+    /// nodes in plan order.
+    order: BTreeMap<&'a str, usize>,
     openings: Vec<Opening>,
     findings: Vec<Finding>,
 }
@@ -155,19 +157,17 @@ impl Builder<'_> {
         if !opening.services.iter().any(|s| s == service) {
             opening.services.push(service.to_owned());
         }
+        // A set, not a scan per node: an opening on every node of a large plan stays cheap.
+        let mut present: BTreeSet<String> = opening.nodes.iter().cloned().collect();
         for node in nodes {
-            if !opening.nodes.iter().any(|n| n == node) {
+            if present.insert((*node).to_owned()) {
                 opening.nodes.push((*node).to_owned());
             }
         }
-        let order = |name: &String| {
-            self.plan
-                .nodes
-                .iter()
-                .position(|n| &n.name == name)
-                .unwrap_or(usize::MAX)
-        };
-        opening.nodes.sort_by_key(order);
+        let order = &self.order;
+        opening
+            .nodes
+            .sort_by_key(|name| order.get(name.as_str()).copied().unwrap_or(usize::MAX));
     }
 }
 
@@ -183,8 +183,12 @@ fn rule_covers(plan: &Plan, rule: &crate::plan::FirewallRule, node: &str) -> boo
 
 /// The port matrix of a plan, given where its tasks run.
 pub fn port_matrix(plan: &Plan, tasks: &[Task]) -> PortMatrix {
+    let mut order = BTreeMap::new();
+    for (i, node) in plan.nodes.iter().enumerate() {
+        order.entry(node.name.as_str()).or_insert(i);
+    }
     let mut b = Builder {
-        plan,
+        order,
         openings: Vec::new(),
         findings: Vec::new(),
     };
@@ -262,7 +266,7 @@ pub fn port_matrix(plan: &Plan, tasks: &[Task]) -> PortMatrix {
                             .filter(|t| t.stack == compose.stack && t.service == service.name)
                             .map(|t| t.node.as_str())
                             .collect();
-                        on.sort_by_key(|n| plan.nodes.iter().position(|p| p.name == *n));
+                        on.sort_by_key(|n| b.order.get(n).copied());
                         on.dedup();
                         on
                     }

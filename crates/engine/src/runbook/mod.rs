@@ -18,6 +18,7 @@ pub mod images;
 pub mod install;
 mod node_steps;
 pub mod recover;
+mod refused;
 pub mod render;
 pub mod simulate;
 pub mod upgrade;
@@ -545,6 +546,13 @@ impl Runbook {
 /// Builds, orders and simulates one runbook of the plan. [`Kind::Change`] needs a second plan
 /// ([`change_runbook`]); here it goes from the plan to itself, which only checks the cluster.
 pub fn runbook(plan: &Plan, kind: Kind) -> Runbook {
+    if kind != Kind::Change {
+        let refusals = refused::check(plan, plan);
+        if !refusals.is_empty() {
+            let title = format!("{}: {}", one_line(&plan.name), kind_title(kind));
+            return finish(kind, title, Vec::new(), refusals);
+        }
+    }
     let (graph, mut findings) = match kind {
         Kind::Install => install::steps(plan),
         Kind::Upgrade => upgrade::steps(plan),
@@ -574,6 +582,16 @@ pub fn runbook(plan: &Plan, kind: Kind) -> Runbook {
 /// cluster of `after`: new managers before old ones go, the leader last, labels before the
 /// services that need them, leaving nodes drained until their tasks run elsewhere.
 pub fn change_runbook(before: &Plan, after: &Plan) -> Runbook {
+    let refusals = refused::check(before, after);
+    if !refusals.is_empty() {
+        let title = format!(
+            "{}: {} (from {})",
+            one_line(&after.name),
+            kind_title(Kind::Change),
+            one_line(&before.name)
+        );
+        return finish(Kind::Change, title, Vec::new(), refusals);
+    }
     let (graph, mut findings) = change::steps(before, after);
     let (mut steps, order_findings) = graph.into_order();
     findings.extend(order_findings);

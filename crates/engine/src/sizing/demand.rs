@@ -112,12 +112,12 @@ impl Load {
             .millis()
             .saturating_sub(self.per_node.cpus.millis());
         let free_memory = size.memory.0.saturating_sub(self.per_node.memory.0);
-        let total_cpus: u64 = self
-            .replicated
-            .iter()
-            .map(|(r, n, _)| r.cpus.millis() * n)
-            .sum();
-        let total_memory: u64 = self.replicated.iter().map(|(r, n, _)| r.memory.0 * n).sum();
+        let total_cpus: u64 = self.replicated.iter().fold(0u64, |sum, (r, n, _)| {
+            sum.saturating_add(r.cpus.millis().saturating_mul(*n))
+        });
+        let total_memory: u64 = self.replicated.iter().fold(0u64, |sum, (r, n, _)| {
+            sum.saturating_add(r.memory.0.saturating_mul(*n))
+        });
         let by = |total: u64, free: u64| -> u64 {
             if total == 0 {
                 0
@@ -126,14 +126,14 @@ impl Load {
             }
         };
         let by_resources = by(total_cpus, free_cpus).max(by(total_memory, free_memory));
-        (spread.max(by_resources).max(1)) as usize
+        usize::try_from(spread.max(by_resources).max(1)).unwrap_or(usize::MAX)
     }
 }
 
 pub(super) fn add(a: Resources, b: Resources) -> Resources {
     Resources {
-        cpus: Cpus(a.cpus.millis() + b.cpus.millis()),
-        memory: Bytes(a.memory.0 + b.memory.0),
+        cpus: Cpus(a.cpus.millis().saturating_add(b.cpus.millis())),
+        memory: Bytes(a.memory.0.saturating_add(b.memory.0)),
     }
 }
 

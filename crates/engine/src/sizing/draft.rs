@@ -9,8 +9,10 @@ use super::{
     MAX_ROUNDS,
 };
 use crate::analysis::{analyze, Options};
+use crate::budget;
 use crate::compose::Resources;
 use crate::findings::{Code, Finding, Severity, Target};
+use crate::limits::{grouped, Limit};
 use crate::plan::{Availability, Host, Node, Plan, Role};
 use crate::quorum;
 use crate::units::{Bytes, Cpus};
@@ -64,11 +66,9 @@ pub(super) fn worst_loss(count: usize, domains: usize, lost: usize) -> usize {
     if domains == 0 {
         return count;
     }
-    let mut shares: Vec<usize> = (0..domains)
-        .map(|d| count / domains + usize::from(d < count % domains))
-        .collect();
-    shares.sort_unstable_by(|a, b| b.cmp(a));
-    shares.iter().take(lost).sum()
+    // `count % domains` domains hold one more than the others; the largest shares go first.
+    let lost = lost.min(domains);
+    lost * (count / domains) + lost.min(count % domains)
 }
 
 /// The fewest managers that, spread evenly, keep a quorum after the loss asked for.
@@ -138,9 +138,15 @@ impl Draft {
                 problems.push(too_large(load, &format!("{name} workers"), sizes));
                 continue;
             };
+            // More VMs than the node limit are not counted out one by one: such a role is
+            // refused below.
             let count_on = |size: usize| {
+                let needed = load.nodes_needed(sizes[size]);
+                if Limit::Nodes.exceeded_by(needed as u64) {
+                    return usize::MAX;
+                }
                 survivable_count(
-                    load.nodes_needed(sizes[size]),
+                    needed,
                     layout.domains.len(),
                     request.survive.domains_lost(),
                     load.replicated.is_empty(),
@@ -159,7 +165,12 @@ impl Draft {
             // their cluster size (three Elasticsearch masters, not four).
             let spare =
                 usize::from(strategy == Strategy::MostHeadroom && !load.replicated.is_empty());
-            roles.push((name, size, count_on(size) + spare));
+            let count = count_on(size).saturating_add(spare);
+            if Limit::Nodes.exceeded_by(count as u64) {
+                problems.push(too_many_vms(&name, count, load));
+                continue;
+            }
+            roles.push((name, size, count));
         }
         if !problems.is_empty() {
             return Err(problems);
@@ -195,8 +206,14 @@ impl Draft {
         let options = Options {
             host_pairs: request.survive == Survive::TwoHosts,
         };
-        for _ in 0..MAX_ROUNDS {
+        // Each round's analysis counts against the work budget; sizing stops when they reach it.
+        let mut spent: u64 = 0;
+        for round in 0..MAX_ROUNDS {
             let plan = self.plan(request, layout, demand, sizes);
+            spent = spent.saturating_add(budget::plan_analysis_work(&plan, options.host_pairs));
+            if Limit::Work.exceeded_by(spent) {
+                return Err(vec![over_budget(round, spent)]);
+            }
             let analysis = analyze(&plan, &options);
             let blocking: Vec<Finding> = analysis
                 .findings
@@ -426,10 +443,46 @@ pub(super) fn survivable_count(
     let mut count = needed;
     // Bounded: once every domain holds `needed`, losing any leaves at least `needed` when there
     // are more domains than losses, which the manager check has made sure of.
-    while count < needed * (domains + 1) && count - worst_loss(count, domains, lost) < needed {
+    while count < needed.saturating_mul(domains + 1)
+        && count - worst_loss(count, domains, lost) < needed
+    {
         count += 1;
     }
     count
+}
+
+/// A role that would need more VMs than the node limit.
+fn too_many_vms(name: &str, count: usize, load: &Load) -> Finding {
+    let count = if count == usize::MAX {
+        "more".to_owned()
+    } else {
+        grouped(count as u64)
+    };
+    Finding::new(
+        Code::LimitExceeded,
+        Target::Plan,
+        format!(
+            "the {name} workers would need {count} VMs ({}), over Swarmplan's limit of {} {}",
+            load.services.join(", "),
+            grouped(Limit::Nodes.value()),
+            Limit::Nodes.name()
+        ),
+    )
+    .hint("lower the replicas or reservations, or offer larger VM sizes")
+}
+
+/// Sizing that stopped when its rounds' analyses reached the work budget.
+fn over_budget(rounds: usize, spent: u64) -> Finding {
+    Finding::new(
+        Code::WorkBudgetExceeded,
+        Target::Plan,
+        format!(
+            "sizing stopped after {rounds} round(s): the analyses of its drafts add up to {} units of work, over Swarmplan's budget of {}",
+            grouped(spent),
+            grouped(Limit::Work.value())
+        ),
+    )
+    .hint("size fewer servers at once, or survive the loss of one server instead of two")
 }
 
 fn smallest_holding(sizes: &[VmSize], need: Resources) -> Option<usize> {

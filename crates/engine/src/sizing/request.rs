@@ -203,6 +203,19 @@ pub(super) fn request_findings(request: &Request) -> Vec<Finding> {
     let mut refuse = |code: Code, message: String, hint: &str| {
         findings.push(Finding::new(code, Target::Plan, message).hint(hint));
     };
+    if crate::limits::Limit::Hosts.exceeded_by(request.servers as u64) {
+        refuse(
+            Code::LimitExceeded,
+            format!(
+                "{} servers to size for, over Swarmplan's limit of {} {}",
+                crate::limits::grouped(request.servers as u64),
+                crate::limits::grouped(crate::limits::Limit::Hosts.value()),
+                crate::limits::Limit::Hosts.name()
+            ),
+            "size the estate in parts (a site at a time)",
+        );
+        return findings;
+    }
     if request.servers == 0 {
         refuse(
             Code::SizingNoServers,

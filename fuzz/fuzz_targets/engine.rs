@@ -1,0 +1,35 @@
+//! An arbitrary plan through the whole engine: analysis (with host pairs when asked), the places
+//! of its findings in the text, every export and the zip, every runbook and its renderings, and
+//! a what-if. Never a panic, an abort, or an input that runs for longer than the fuzzer's
+//! timeout.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use swarmplan_engine::runbook::{self, Kind};
+use swarmplan_engine::{analysis, analyze, bundle, locate, parse_plan, plan_to_yaml, Options};
+use swarmplan_fuzz::PlanShape;
+
+fuzz_target!(|shape: PlanShape| {
+    let text = shape.yaml();
+    let Ok(plan) = parse_plan(&text) else { return };
+    let options = Options {
+        host_pairs: shape.host_pairs,
+    };
+    let analysis = analyze(&plan, &options);
+    for finding in analysis.findings.iter().take(16) {
+        let _ = locate::place(&text, &plan, finding);
+    }
+    let exported = bundle::bundle_for(&plan, &analysis);
+    let _ = bundle::zip(&exported);
+    for kind in [Kind::Install, Kind::Upgrade, Kind::Failover, Kind::Change] {
+        let book = runbook::runbook(&plan, kind);
+        let _ = runbook::markdown(&book);
+        let _ = runbook::bash(&plan, &book);
+    }
+    let lost: Vec<String> = plan.hosts.iter().take(2).map(|h| h.name.clone()).collect();
+    if analysis.failures.len() > 0 {
+        let _ = analysis::what_if(&plan, &lost);
+    }
+    let again = parse_plan(&plan_to_yaml(&plan)).expect("a written plan reads back");
+    assert_eq!(again, plan, "a plan changes on a round trip");
+});

@@ -100,7 +100,30 @@ pub fn run(root_dir: &Path) -> Result {
 
     let engine = browser_engine(root_dir)?;
     let dist = root_dir.join("dist");
-    let files = sizes(&dist);
+    let files = print_sizes(&dist);
+    crate::tools::npm_ci(&root_dir.join("tests/browser"), &["playwright-core"])?;
+    let mut browser = std::process::Command::new("node");
+    browser
+        .arg("tests/browser/bench.mjs")
+        .env("SWARMPLAN_ENGINE", &engine)
+        .env(
+            "SWARMPLAN_GRID",
+            GRID.iter()
+                .map(|(nodes, tasks)| format!("{nodes}x{tasks}"))
+                .collect::<Vec<_>>()
+                .join(","),
+        )
+        .env("CHROMIUM", crate::tools::CHROMIUM);
+    if !files.is_empty() {
+        browser.env("SWARMPLAN_DIST", &dist);
+    }
+    crate::run(&mut browser)
+}
+
+/// Prints the built app's files, raw and gzipped, and what the page loads at start; returns the
+/// files found (none without dist/).
+fn print_sizes(dist: &Path) -> Vec<(String, usize, usize)> {
+    let files = sizes(dist);
     // The page loads the main wasm, its JS and the chunk loader before its first view; the
     // chunks (xtask/src/split.rs) after it, when opened or in the background.
     let on_demand = |name: &str| {
@@ -130,23 +153,15 @@ pub fn run(root_dir: &Path) -> Result {
         );
         println!("| app wasm loaded after the first view (every chunk), raw / gzipped | dist/ | {} / {} bytes |", later.0, later.1);
     }
-    crate::tools::npm_ci(&root_dir.join("tests/browser"), &["playwright-core"])?;
-    let mut browser = std::process::Command::new("node");
-    browser
-        .arg("tests/browser/bench.mjs")
-        .env("SWARMPLAN_ENGINE", &engine)
-        .env(
-            "SWARMPLAN_GRID",
-            GRID.iter()
-                .map(|(nodes, tasks)| format!("{nodes}x{tasks}"))
-                .collect::<Vec<_>>()
-                .join(","),
-        )
-        .env("CHROMIUM", crate::tools::CHROMIUM);
-    if !files.is_empty() {
-        browser.env("SWARMPLAN_DIST", &dist);
-    }
-    crate::run(&mut browser)
+    files
+}
+
+/// `cargo xtask bench size`: only the sizes of the built app, which need no timing.
+pub fn sizes_only(root_dir: &Path) -> Result {
+    println!("| measurement | input | size |");
+    println!("|---|---|---|");
+    print_sizes(&root_dir.join("dist"));
+    Ok(())
 }
 
 /// The generated plans analysed natively and in the browser: nodes × tasks.

@@ -4,7 +4,7 @@
 //! - `test`: formatting, lints, every Rust test, the release build, and the browser tests.
 //! - `dist`: the release build in `dist/`, shrunk by wasm-opt.
 //! - `split`: trunk's post-build hook, which splits the app's wasm into on-demand chunks.
-//! - `bench`: the measured speed and size table.
+//! - `bench`: the measured speed and size table; `bench size` only the sizes of the built app.
 //! - `fuzz`: each fuzz target for a set time (60 s unless given).
 
 mod bench;
@@ -22,14 +22,18 @@ fn main() -> ExitCode {
         Some("test") => test(),
         Some("dist") => dist().map(|_| ()),
         Some("split") => split::run_hook(),
-        Some("bench") => bench::run(&root()),
+        Some("bench") => match args.get(1).map(String::as_str) {
+            None => bench::run(&root()),
+            Some("size") => bench::sizes_only(&root()),
+            Some(_) => Err("usage: cargo xtask bench [size]".into()),
+        },
         Some("fuzz") => match args.get(1).map(|s| s.parse::<u64>()) {
             None => fuzz::run_all(60),
             Some(Ok(seconds)) => fuzz::run_all(seconds),
             Some(Err(_)) => Err("usage: cargo xtask fuzz [SECONDS per target]".into()),
         },
         _ => {
-            eprintln!("usage: cargo xtask serve | test | dist | bench | fuzz [SECONDS] | split");
+            eprintln!("usage: cargo xtask serve | test | dist | bench [size] | fuzz [SECONDS] | split");
             return ExitCode::from(2);
         }
     };

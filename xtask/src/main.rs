@@ -33,7 +33,9 @@ fn main() -> ExitCode {
             Some(Err(_)) => Err("usage: cargo xtask fuzz [SECONDS per target]".into()),
         },
         _ => {
-            eprintln!("usage: cargo xtask serve | test | dist | bench [size] | fuzz [SECONDS] | split");
+            eprintln!(
+                "usage: cargo xtask serve | test | dist | bench [size] | fuzz [SECONDS] | split"
+            );
             return ExitCode::from(2);
         }
     };

@@ -8,17 +8,21 @@ mod app;
 mod browser;
 mod cluster;
 mod components;
+mod ctx;
 mod edit;
 mod history;
 mod keyed;
 mod layout;
 mod on_demand;
+mod opening;
 mod share;
 mod sizing_form;
 mod state;
 mod storage;
 mod ticks;
 mod tool;
+mod verdict;
+mod views_on_demand;
 mod whatif;
 
 fn main() {

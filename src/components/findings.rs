@@ -1,7 +1,7 @@
 //! The findings list: every check's result, errors first. Clicking one selects its target and
 //! highlights it on the canvas.
 
-use crate::app::{Ctx, Selection};
+use crate::ctx::{Ctx, Selection};
 use crate::keyed::{keyed, Keyed};
 use leptos::prelude::*;
 use swarmplan_engine::findings::Finding;

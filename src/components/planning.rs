@@ -2,9 +2,9 @@
 //! import of a running swarm's JSON, and the comparison of the plan with another one. The logic
 //! is in `sizing_form` and `cluster`; these components wire fields and files to it.
 
-use crate::app::{Comparand, Ctx};
 use crate::browser;
 use crate::cluster::{self, JsonKind};
+use crate::ctx::{Comparand, Ctx};
 use crate::edit::Edit;
 use crate::sizing_form::{self, SizingForm, SURVIVE_CHOICES};
 use leptos::prelude::*;

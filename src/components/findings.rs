@@ -7,7 +7,8 @@ use leptos::prelude::*;
 use swarmplan_engine::findings::Finding;
 use swarmplan_engine::Severity;
 
-fn severity_word(severity: Severity) -> &'static str {
+/// A finding's severity as the finding lists say it: `Error`, `Warning`, `Info`.
+pub fn severity_word(severity: Severity) -> &'static str {
     match severity {
         Severity::Error => "Error",
         Severity::Warning => "Warning",

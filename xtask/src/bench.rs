@@ -98,7 +98,7 @@ pub fn run(root_dir: &Path) -> Result {
     });
     println!("| analyze (native) with every pair of hosts | 100 nodes, 1000 tasks | {pairs:.2?} |");
 
-    let engine = browser_engine(root_dir)?;
+    let engine = browser_engine()?;
     let dist = root_dir.join("dist");
     let files = print_sizes(&dist);
     crate::tools::npm_ci(&root_dir.join("tests/browser"), &["playwright-core"])?;
@@ -177,11 +177,12 @@ const GRID: [(usize, usize); 9] = [
     (1000, 100_000),
 ];
 
-/// Builds the engine for the browser as the app ships it (the `wasm-release` profile,
+/// Builds the engine for the browser as the app ships it (the app's release profile,
 /// wasm-bindgen, wasm-opt), with the generated plans of `swarmplan-bench`; returns the folder
 /// that holds `swarmplan_bench.js` and its wasm.
-fn browser_engine(root_dir: &Path) -> Result<std::path::PathBuf> {
+fn browser_engine() -> Result<std::path::PathBuf> {
     crate::tools::web()?;
+    let profile = crate::pins::web_profile()?;
     crate::run(crate::cargo().args([
         "build",
         "--quiet",
@@ -190,15 +191,20 @@ fn browser_engine(root_dir: &Path) -> Result<std::path::PathBuf> {
         "--target",
         "wasm32-unknown-unknown",
         "--profile",
-        "wasm-release",
+        &profile,
     ]))?;
-    let target = root_dir.join("target");
+    let target = crate::target_dir();
     let out = target.join("bench-wasm");
     crate::run(
         std::process::Command::new(crate::tools::wasm_bindgen())
             .args(["--target", "web", "--out-dir"])
             .arg(&out)
-            .arg(target.join("wasm32-unknown-unknown/wasm-release/swarmplan_bench.wasm")),
+            .arg(
+                target
+                    .join("wasm32-unknown-unknown")
+                    .join(&profile)
+                    .join("swarmplan_bench.wasm"),
+            ),
     )?;
     let wasm = out.join("swarmplan_bench_bg.wasm");
     crate::run(

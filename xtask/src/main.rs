@@ -9,6 +9,7 @@
 
 mod bench;
 mod fuzz;
+mod pins;
 mod split;
 mod tools;
 
@@ -75,6 +76,13 @@ pub fn run(command: &mut Command) -> Result {
     }
 }
 
+/// Where cargo builds: `CARGO_TARGET_DIR`, or `target/` in the workspace.
+pub fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target"))
+}
+
 pub fn cargo() -> Command {
     Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
 }
@@ -121,10 +129,7 @@ fn dist() -> Result<PathBuf> {
 /// page against what it prints.
 fn cli_binary() -> Result<PathBuf> {
     run(cargo().args(["build", "-p", "swarmplan-cli"]))?;
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root().join("target"));
-    Ok(target.join("debug").join("swarmplan"))
+    Ok(target_dir().join("debug").join("swarmplan"))
 }
 
 fn test() -> Result {

@@ -13,6 +13,9 @@
 //!
 //! A circle (two modules importing each other, such as `app` and the components that took `Ctx`
 //! from it) cannot satisfy this, so the test also keeps the app free of them.
+//!
+//! Besides the components, only `browser` and `storage` call the browser's own API (web-sys,
+//! js-sys); `app` listens to the window through Leptos' helpers. A second test keeps it so.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -178,6 +181,33 @@ fn every_app_import_points_to_a_lower_floor() {
         report.is_empty(),
         "imports that point up or sideways:\n{}",
         report.join("\n")
+    );
+}
+
+/// The modules besides the components that may call web-sys and js-sys.
+const BROWSER_MODULES: &[&str] = &["browser", "storage"];
+
+#[test]
+fn only_the_browser_modules_and_the_components_call_the_browser() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    sources(&src, &mut files);
+    let mut callers: Vec<String> = files
+        .iter()
+        .filter(|file| {
+            let module = module_of(&src, file);
+            module != "components" && !BROWSER_MODULES.contains(&module.as_str())
+        })
+        .filter(|file| {
+            let code = code_of(&std::fs::read_to_string(file).expect("a source file"));
+            ["web_sys", "js_sys"].iter().any(|api| code.contains(api))
+        })
+        .map(|file| file.strip_prefix(&src).unwrap().display().to_string())
+        .collect();
+    callers.sort();
+    assert!(
+        callers.is_empty(),
+        "web-sys or js-sys outside browser.rs, storage.rs and the components: {callers:?}"
     );
 }
 

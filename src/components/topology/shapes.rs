@@ -494,3 +494,59 @@ fn node_content(shape: &NodeShape) -> impl IntoView {
         })}
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::layout::layout;
+    use swarmplan_engine::{analyze, parse_plan, Options};
+
+    const PLAN: &str = "
+swarmplan: 1
+name: t
+hosts:
+  - { name: h1, rack: r1 }
+  - { name: h2, rack: r1 }
+  - { name: h3, rack: r2 }
+nodes:
+  - { name: m1, host: h1, role: manager }
+  - { name: m2, host: h2, role: manager }
+  - { name: m3, host: h3, role: manager }
+stacks:
+  - name: s
+    compose:
+      services:
+        web: { image: nginx, deploy: { replicas: 3 } }
+";
+
+    #[test]
+    fn shapes_show_risk_failures_and_the_selected_service() {
+        let plan = parse_plan(PLAN).unwrap();
+        let analysis = analyze(&plan, &Options::default());
+        let failed = BTreeSet::from([Failed::new(DomainKind::Host, "h3")]);
+        let whatif = WhatIf::compute(&plan, &analysis, &failed);
+        let selection = Selection::Service("s/web".into());
+        let look = Look {
+            analysis: &analysis,
+            whatif: &whatif,
+            failed: &failed,
+            selection: Some(&selection),
+        };
+        let shapes = look.shapes(&layout(&plan));
+        let rack = shapes.regions.get("Rack/r1").unwrap();
+        assert!(
+            rack.at_risk && !rack.failed,
+            "losing r1 loses two of three managers"
+        );
+        let h3 = shapes.hosts.get("h3").unwrap();
+        assert!(h3.down && h3.failed_itself && !h3.at_risk);
+        assert!(!shapes.hosts.get("h1").unwrap().down);
+        assert!(shapes.nodes.get("m3").unwrap().lost);
+        let m1 = shapes.nodes.get("m1").unwrap();
+        assert!(!m1.selected && !m1.chips.is_empty());
+        assert!(m1
+            .chips
+            .iter()
+            .all(|(chip, highlighted)| *highlighted == (chip.service == "s/web")));
+    }
+}

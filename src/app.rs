@@ -1,6 +1,6 @@
-//! The app: one document signal, the plan, analysis, drawing and what-if derived from it, and the
-//! panels around the canvas. Every change goes through `Ctx::apply` as an `Edit`, which is what
-//! makes undo, redo and the YAML sync one mechanism.
+//! The page, assembled: the document signal and what derives from it (`Ctx`), the canvas and the
+//! panels around it, and what the page does with the browser around them: the share link it was
+//! opened with, the autosave, the undo keys, the background fetch of the rest of the app.
 
 use crate::components::failure_domains::FailureDomains;
 use crate::components::files::FileActions;
@@ -8,226 +8,17 @@ use crate::components::findings::Findings;
 use crate::components::plan_editor::PlanEditor;
 use crate::components::quorum::QuorumPanel;
 use crate::components::topology::Canvas;
-use crate::edit::Edit;
+use crate::ctx::{Ctx, Derived, Dialog, Panel};
 use crate::history::History;
-use crate::layout::{self, Layout};
-use crate::on_demand::{self, Feature};
+use crate::layout;
+use crate::on_demand;
 use crate::state::Document;
+use crate::views_on_demand::{self, Feature};
 use crate::whatif::{Failed, WhatIf};
 use crate::{browser, share, storage};
 use leptos::prelude::*;
 use std::collections::BTreeSet;
-use swarmplan_engine::domains::DomainKind;
-use swarmplan_engine::{analyze, Analysis, Options, Plan, Target};
-
-/// What is selected on the canvas (or through a finding).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Selection {
-    Node(String),
-    Host(String),
-    Rack(String),
-    Site(String),
-    /// `stack/service`: its task chips are highlighted.
-    Service(String),
-}
-
-impl Selection {
-    /// What a finding's target selects, when it is something the canvas draws.
-    pub fn of_target(target: &Target) -> Option<Selection> {
-        Some(match target {
-            Target::Host(n) => Selection::Host(n.clone()),
-            Target::Rack(n) => Selection::Rack(n.clone()),
-            Target::Site(n) => Selection::Site(n.clone()),
-            Target::Node(n) => Selection::Node(n.clone()),
-            Target::Service { stack, service } => Selection::Service(format!("{stack}/{service}")),
-            Target::Plan | Target::Stack(_) | Target::Zone(_) => return None,
-        })
-    }
-
-    /// The failure domain a click in what-if mode switches.
-    pub fn domain(&self, plan: &Plan) -> Option<Failed> {
-        Some(match self {
-            Selection::Host(n) => Failed::new(DomainKind::Host, n.clone()),
-            Selection::Node(n) => Failed::new(DomainKind::Host, plan.node(n)?.host_name()),
-            Selection::Rack(n) => Failed::new(DomainKind::Rack, n.clone()),
-            Selection::Site(n) => Failed::new(DomainKind::Site, n.clone()),
-            Selection::Service(_) => return None,
-        })
-    }
-}
-
-/// What a click on the canvas does.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
-    Select,
-    /// Clicks fail and restore hosts, racks and sites.
-    WhatIf,
-}
-
-/// The right-hand panel on show.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Panel {
-    Yaml,
-    Services,
-    Firewall,
-    Exports,
-    Runbooks,
-    Compare,
-}
-
-/// A dialog over the workspace.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Dialog {
-    /// The sizing wizard.
-    Sizing,
-    /// Importing a running swarm's JSON.
-    Cluster,
-}
-
-/// The app's state, shared by every component through the context. All fields are signals, so
-/// the whole is `Copy`.
-#[derive(Clone, Copy)]
-pub struct Ctx {
-    pub document: RwSignal<Document>,
-    pub history: RwSignal<History>,
-    pub plan: Memo<Plan>,
-    pub analysis: Memo<Analysis>,
-    pub drawing: Memo<Layout>,
-    pub failed: RwSignal<BTreeSet<Failed>>,
-    pub whatif: Memo<WhatIf>,
-    pub selection: RwSignal<Option<Selection>>,
-    pub mode: RwSignal<Mode>,
-    pub panel: RwSignal<Panel>,
-    /// A short message about the last action, such as why an edit was refused.
-    pub notice: RwSignal<Option<String>>,
-    /// Asks the canvas to bring the selection into view.
-    pub reveal: RwSignal<u32>,
-    /// The dialog on show, if any.
-    pub dialog: RwSignal<Option<Dialog>>,
-    /// The plan text as it was when the page opened (the autosaved version), to compare with.
-    pub opened: StoredValue<String>,
-    /// The text last saved to a file in this visit.
-    pub saved: RwSignal<Option<String>>,
-    /// The other plan of the comparison panel: what it is called, its text, and whether it is
-    /// the plan before (the cluster as it is) rather than the proposal.
-    pub compare: RwSignal<Option<Comparand>>,
-    /// How many plans edits have set, to match each with its YAML (`Document::set_plan`).
-    writes: StoredValue<u64>,
-}
-
-/// The other plan of a comparison.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Comparand {
-    pub label: String,
-    pub text: String,
-    pub is_before: bool,
-}
-
-impl Ctx {
-    /// Shows a plan changed by an edit, undo or redo; its YAML follows as soon as it is written
-    /// (by code loaded on demand, `on_demand::plan_yaml`), and the editor waits for it.
-    fn show_plan(&self, plan: Plan) {
-        let write = self.writes.get_value() + 1;
-        self.writes.set_value(write);
-        self.document.update(|d| d.set_plan(plan.clone(), write));
-        let ctx = *self;
-        leptos::task::spawn_local(async move {
-            match on_demand::plan_yaml(plan).await {
-                Ok(text) => ctx.document.update(|d| d.settle_text(write, text)),
-                Err(_) => {
-                    ctx.document.update(|d| d.abandon_text(write));
-                    ctx.notice.set(Some(format!(
-                        "{} The YAML does not show the last change yet.",
-                        on_demand::UNAVAILABLE
-                    )));
-                }
-            }
-        });
-    }
-
-    /// Applies an edit to the plan as one step of the history; the YAML follows.
-    pub fn apply(&self, edit: Edit) -> bool {
-        let mut plan = self.plan.get_untracked();
-        let mut ok = true;
-        self.history.update(|history| {
-            if let Err(error) = history.apply(&mut plan, edit, None) {
-                self.notice.set(Some(error.to_string()));
-                ok = false;
-            }
-        });
-        if ok {
-            self.show_plan(plan);
-            self.notice.set(None);
-        }
-        ok
-    }
-
-    /// Applies an edit built from the current plan, or shows why it cannot be made.
-    pub fn apply_result(&self, edit: Result<Edit, crate::edit::EditError>) -> bool {
-        match edit {
-            Ok(edit) => self.apply(edit),
-            Err(error) => {
-                self.notice.set(Some(error.to_string()));
-                false
-            }
-        }
-    }
-
-    /// Takes a new text; when it parses to another plan, the plan it replaced becomes an undo
-    /// step, joined with the one before under the same `key` (`History::record`).
-    fn take_text(&self, text: String, key: Option<&'static str>) {
-        let mut replaced = None;
-        self.document.update(|d| replaced = d.edit(text));
-        if let Some(before) = replaced {
-            self.history
-                .update(|h| h.record(Edit::ReplacePlan(Box::new(before)), key));
-        }
-    }
-
-    /// Takes text typed in the YAML editor. A run of typing that parses is one undo step.
-    pub fn type_text(&self, text: String) {
-        self.take_text(text, Some("yaml"));
-    }
-
-    /// Replaces the whole text (an opened file, an example, a share link) as one undo step.
-    pub fn replace_text(&self, text: String) {
-        self.history.update(History::seal);
-        self.take_text(text, None);
-        self.failed.set(BTreeSet::new());
-        self.selection.set(None);
-    }
-
-    pub fn undo(&self) {
-        let mut plan = self.plan.get_untracked();
-        let mut done = false;
-        self.history.update(|h| done = h.undo(&mut plan));
-        if done {
-            self.show_plan(plan);
-        }
-    }
-
-    pub fn redo(&self) {
-        let mut plan = self.plan.get_untracked();
-        let mut done = false;
-        self.history.update(|h| done = h.redo(&mut plan));
-        if done {
-            self.show_plan(plan);
-        }
-    }
-
-    /// Fails a domain that is up, or brings back one that is failed.
-    pub fn toggle_failed(&self, domain: Failed) {
-        self.failed.update(|failed| {
-            if !failed.remove(&domain) {
-                failed.insert(domain);
-            }
-        });
-    }
-
-    pub fn select(&self, selection: Option<Selection>) {
-        self.selection.set(selection);
-    }
-}
+use swarmplan_engine::{analyze, Options};
 
 #[component]
 pub fn App() -> impl IntoView {
@@ -254,8 +45,6 @@ pub fn App() -> impl IntoView {
         let question = asked.get_untracked() + 1;
         asked.set(question);
         leptos::task::spawn_local(async move {
-            // The signals, not copies of the plan and its analysis: the scenario reads them when
-            // its code runs.
             match on_demand::what_if(plan, analysis, failed).await {
                 Ok(w) if asked.get_untracked() == question => answer.set(Some((question, w))),
                 Ok(_) => {}
@@ -275,32 +64,24 @@ pub fn App() -> impl IntoView {
             _ => analysis.with(WhatIf::baseline),
         }
     });
-    let ctx = Ctx {
+    let ctx = Ctx::new(
         document,
-        history: RwSignal::new(History::default()),
-        plan,
-        analysis,
-        drawing,
-        failed,
-        whatif,
-        selection: RwSignal::new(None),
-        mode: RwSignal::new(Mode::Select),
-        panel: RwSignal::new(Panel::Yaml),
-        notice,
-        reveal: RwSignal::new(0),
-        dialog: RwSignal::new(None),
-        opened: StoredValue::new(document.with_untracked(|d| d.text().to_owned())),
-        saved: RwSignal::new(None),
-        compare: RwSignal::new(None),
-        writes: StoredValue::new(0),
-    };
+        Derived {
+            plan,
+            analysis,
+            drawing,
+            failed,
+            whatif,
+            notice,
+        },
+    );
     provide_context(ctx);
 
     // A share link opens its plan as an undoable step, then leaves the address bar, so that a
     // reload keeps the user's later edits. Unpacking it is code of its own, loaded for it.
     if let Some(packed) = share::packed(&browser::fragment()).map(str::to_owned) {
         leptos::task::spawn_local(async move {
-            match on_demand::unpack_share_link(packed).await {
+            match on_demand::share_open(packed).await {
                 Ok(Ok(text)) => {
                     ctx.replace_text(text);
                     ctx.notice.set(Some(
@@ -342,11 +123,7 @@ pub fn App() -> impl IntoView {
 
     // Undo and redo from anywhere but a text field, which has its own.
     let _keys = window_event_listener(leptos::ev::keydown, move |ev| {
-        let in_text = ev
-            .target()
-            .and_then(|t| leptos::wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(t).ok())
-            .is_some_and(|e| matches!(e.tag_name().as_str(), "TEXTAREA" | "INPUT" | "SELECT"));
-        if in_text {
+        if browser::in_text_field(&ev) {
             return;
         }
         if ev.key() == "Escape" {
@@ -376,10 +153,10 @@ pub fn App() -> impl IntoView {
     let plan_name = move || plan.with(|p| p.name.clone());
     let gallery_open = RwSignal::new(false);
 
-    // The rest of the app follows the first view in the background (`on_demand::prefetch_all`).
+    // The rest of the app follows the first view in the background.
     let loaded = RwSignal::new(Loaded::Partly);
     leptos::task::spawn_local(async move {
-        loaded.set(if on_demand::prefetch_all().await {
+        loaded.set(if views_on_demand::prefetch_all().await {
             Loaded::Whole
         } else {
             Loaded::Incomplete
@@ -404,7 +181,10 @@ pub fn App() -> impl IntoView {
         <Notice />
         <main class="workspace">
             <div class="column-main">
-                <Canvas />
+                <Canvas
+                    inspector=|| views_on_demand::view(Feature::Inspector)
+                    verdict=|| views_on_demand::view(Feature::Verdict)
+                />
                 <div class="row-two">
                     <QuorumPanel analysis=analysis />
                     <FailureDomains analysis=analysis />
@@ -413,10 +193,10 @@ pub fn App() -> impl IntoView {
             </div>
             <SidePanels autosaved=autosaved />
         </main>
-        <Show when=move || gallery_open.get()>{on_demand::gallery(gallery_open)}</Show>
+        <Show when=move || gallery_open.get()>{views_on_demand::gallery(gallery_open)}</Show>
         {move || match ctx.dialog.get() {
-            Some(Dialog::Sizing) => on_demand::view(Feature::Sizing),
-            Some(Dialog::Cluster) => on_demand::view(Feature::ClusterImport),
+            Some(Dialog::Sizing) => views_on_demand::view(Feature::Sizing),
+            Some(Dialog::Cluster) => views_on_demand::view(Feature::ClusterImport),
             None => ().into_any(),
         }}
     }
@@ -508,11 +288,12 @@ fn Notice() -> impl IntoView {
     }
 }
 
-/// The tabs on the right: the YAML, services, firewall and exports.
+/// The tabs on the right: the YAML, services, firewall, exports, runbooks and compare panels.
 #[component]
 fn SidePanels(autosaved: RwSignal<bool>) -> impl IntoView {
     let ctx = expect_context::<Ctx>();
-    let tab = move |panel: Panel, id: &'static str, label: &'static str| {
+    let tab = move |panel: Panel| {
+        let (id, label) = panel.tab();
         let selected = move || ctx.panel.get() == panel;
         view! {
             <button
@@ -529,59 +310,31 @@ fn SidePanels(autosaved: RwSignal<bool>) -> impl IntoView {
             </button>
         }
     };
-    let order = [
-        Panel::Yaml,
-        Panel::Services,
-        Panel::Firewall,
-        Panel::Exports,
-        Panel::Runbooks,
-        Panel::Compare,
-    ];
     // Arrow keys move between tabs, as screen-reader users expect of a tab list.
     let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
-        let current = order
-            .iter()
-            .position(|p| *p == ctx.panel.get_untracked())
-            .unwrap_or(0);
-        let next = match ev.key().as_str() {
-            "ArrowRight" => (current + 1) % order.len(),
-            "ArrowLeft" => (current + order.len() - 1) % order.len(),
+        let steps = match ev.key().as_str() {
+            "ArrowRight" => 1,
+            "ArrowLeft" => -1,
             _ => return,
         };
         ev.prevent_default();
-        ctx.panel.set(order[next]);
-        let id = [
-            "tab-yaml",
-            "tab-services",
-            "tab-firewall",
-            "tab-exports",
-            "tab-runbooks",
-            "tab-compare",
-        ][next];
-        if let Some(el) = document().get_element_by_id(id) {
-            if let Ok(el) = leptos::wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(el) {
-                let _ = el.focus();
-            }
-        }
+        let next = ctx.panel.get_untracked().beside(steps);
+        ctx.panel.set(next);
+        browser::focus(&format!("tab-{}", next.tab().0));
     };
     view! {
         <aside class="card side-card">
             <div class="tabs" role="tablist" aria-label="Panels" on:keydown=on_keydown>
-                {tab(Panel::Yaml, "yaml", "YAML")}
-                {tab(Panel::Services, "services", "Services")}
-                {tab(Panel::Firewall, "firewall", "Firewall")}
-                {tab(Panel::Exports, "exports", "Exports")}
-                {tab(Panel::Runbooks, "runbooks", "Runbooks")}
-                {tab(Panel::Compare, "compare", "Compare")}
+                {Panel::ALL.map(tab)}
             </div>
             <div class="side-body" id="side-panel" role="tabpanel">
                 {move || match ctx.panel.get() {
                     Panel::Yaml => view! { <PlanEditor autosaved=autosaved /> }.into_any(),
-                    Panel::Services => on_demand::view(Feature::Services),
-                    Panel::Firewall => on_demand::view(Feature::Firewall),
-                    Panel::Exports => on_demand::view(Feature::Exports),
-                    Panel::Runbooks => on_demand::view(Feature::Runbooks),
-                    Panel::Compare => on_demand::view(Feature::Compare),
+                    Panel::Services => views_on_demand::view(Feature::Services),
+                    Panel::Firewall => views_on_demand::view(Feature::Firewall),
+                    Panel::Exports => views_on_demand::view(Feature::Exports),
+                    Panel::Runbooks => views_on_demand::view(Feature::Runbooks),
+                    Panel::Compare => views_on_demand::view(Feature::Compare),
                 }}
             </div>
         </aside>

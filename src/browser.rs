@@ -1,8 +1,8 @@
 //! The few things the app asks of the browser beyond rendering: saving a file to the user's
 //! disk (a Blob object URL, which is not a network request), reading a file the user chose or
-//! dropped, and the URL fragment of a share link.
+//! dropped, the URL fragment of a share link, and the keyboard focus.
 
-use leptos::wasm_bindgen::{JsCast, JsValue};
+use leptos::wasm_bindgen::{closure::Closure, JsCast, JsValue};
 
 /// Hands `bytes` to the browser as a download named `name`.
 pub fn download(name: &str, bytes: &[u8], mime: &str) -> Result<(), JsValue> {
@@ -73,6 +73,56 @@ pub fn page_address() -> String {
         .and_then(|w| w.location().href().ok())
         .map(|href| href.split('#').next().unwrap_or_default().to_owned())
         .unwrap_or_default()
+}
+
+/// Whether an event happened in a text field (a textarea, input or select), which has its own
+/// undo and keys.
+pub fn in_text_field(event: &web_sys::Event) -> bool {
+    event
+        .target()
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+        .is_some_and(|e| matches!(e.tag_name().as_str(), "TEXTAREA" | "INPUT" | "SELECT"))
+}
+
+/// Moves the keyboard focus to the element with this id, if there is one.
+pub fn focus(id: &str) {
+    let element = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id(id))
+        .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok());
+    if let Some(element) = element {
+        let _ = element.focus();
+    }
+}
+
+/// Watches an element's size as the browser lays it out (a `ResizeObserver`): `changed` gets its
+/// width and height now and after every change, until the watch is stopped.
+pub fn watch_size(
+    element: &web_sys::Element,
+    mut changed: impl FnMut(f64, f64) + 'static,
+) -> Option<SizeWatch> {
+    let callback = Closure::<dyn FnMut(js_sys::Array)>::new(move |entries: js_sys::Array| {
+        if let Ok(entry) = entries.get(0).dyn_into::<web_sys::ResizeObserverEntry>() {
+            let rect = entry.content_rect();
+            changed(rect.width(), rect.height());
+        }
+    });
+    let observer = web_sys::ResizeObserver::new(callback.as_ref().unchecked_ref()).ok()?;
+    observer.observe(element);
+    Some(SizeWatch { observer, callback })
+}
+
+/// A size watch (`watch_size`); it holds the callback the browser calls.
+pub struct SizeWatch {
+    observer: web_sys::ResizeObserver,
+    #[allow(dead_code, reason = "kept alive for the browser to call")]
+    callback: Closure<dyn FnMut(js_sys::Array)>,
+}
+
+impl SizeWatch {
+    pub fn stop(&self) {
+        self.observer.disconnect();
+    }
 }
 
 /// A short file name for a plan: its name in lower case, words joined by `-`.

@@ -210,6 +210,32 @@ pub struct Place {
     pub rack: Option<String>,
 }
 
+impl Place {
+    /// Into a site, in no rack.
+    pub fn site(site: &str) -> Place {
+        Place {
+            site: Some(site.to_owned()),
+            rack: None,
+        }
+    }
+
+    /// Into a rack, in the site it stands in, if any.
+    pub fn rack(rack: &str, site: Option<&str>) -> Place {
+        Place {
+            site: site.map(str::to_owned),
+            rack: Some(rack.to_owned()),
+        }
+    }
+
+    /// Where a host stands: its site and rack; neither for a host the plan does not list.
+    pub fn of_host(plan: &Plan, host: &str) -> Place {
+        plan.host(host).map_or_else(Place::default, |h| Place {
+            site: h.site.clone(),
+            rack: h.rack.clone(),
+        })
+    }
+}
+
 /// A new, empty host (named `host-N`) at the end of the plan, in `place`.
 pub fn add_host(plan: &Plan, place: Place) -> (Edit, String) {
     let name = fresh_name("host", |n| host_taken(plan, n));

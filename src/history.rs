@@ -56,32 +56,33 @@ impl History {
         }
     }
 
-    /// Undoes the last step; false when there is none.
+    /// Undoes the last step; false when there is none, or when its inverse no longer applies,
+    /// in which case the step stays where it is.
     pub fn undo(&mut self, plan: &mut Plan) -> bool {
-        let Some(step) = self.undo.pop() else {
+        let Some(step) = self.undo.last() else {
             return false;
         };
-        match step.inverse.apply(plan) {
-            Ok(redo) => {
-                self.redo.push(redo);
-                true
-            }
-            Err(_) => false,
-        }
+        // `apply` takes the edit: a copy is applied, so that a refused one is not lost.
+        let Ok(redo) = step.inverse.clone().apply(plan) else {
+            return false;
+        };
+        self.undo.pop();
+        self.redo.push(redo);
+        true
     }
 
-    /// Redoes the last undone step; false when there is none.
+    /// Redoes the last undone step; false when there is none, or when it no longer applies, in
+    /// which case it stays where it is.
     pub fn redo(&mut self, plan: &mut Plan) -> bool {
-        let Some(edit) = self.redo.pop() else {
+        let Some(edit) = self.redo.last() else {
             return false;
         };
-        match edit.apply(plan) {
-            Ok(inverse) => {
-                self.undo.push(Step { inverse, key: None });
-                true
-            }
-            Err(_) => false,
-        }
+        let Ok(inverse) = edit.clone().apply(plan) else {
+            return false;
+        };
+        self.redo.pop();
+        self.undo.push(Step { inverse, key: None });
+        true
     }
 
     pub fn can_undo(&self) -> bool {
@@ -147,6 +148,31 @@ mod tests {
         history.apply(&mut plan, edit, Some("yaml")).unwrap();
         assert!(history.undo(&mut plan));
         assert_eq!(plan.name, "p123");
+    }
+
+    // An undo or redo whose edit no longer applies (the plan changed under it) is refused and
+    // keeps its step, so that nothing is lost from either stack.
+    #[test]
+    fn a_failed_undo_or_redo_keeps_its_step() {
+        let mut plan = Plan::new("p");
+        let mut history = History::default();
+        let mut names = vec![];
+        for _ in 0..2 {
+            let (edit, name) = add_host(&plan, Place::default());
+            history.apply(&mut plan, edit, None).unwrap();
+            names.push(name);
+        }
+        let hosts =
+            |plan: &Plan| -> Vec<String> { plan.hosts.iter().map(|h| h.name.clone()).collect() };
+        // The second host's inverse removes position 1, which an empty plan does not have.
+        let mut elsewhere = Plan::new("q");
+        assert!(!history.undo(&mut elsewhere));
+        assert!(history.undo(&mut plan), "the refused step is still there");
+        assert_eq!(hosts(&plan), names[..1], "and it is the second host's");
+        // Its redo inserts at position 1, which an empty plan does not have either.
+        assert!(!history.redo(&mut elsewhere));
+        assert!(history.redo(&mut plan), "the refused redo is still there");
+        assert_eq!(hosts(&plan), names);
     }
 
     #[test]

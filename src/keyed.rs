@@ -42,6 +42,12 @@ impl<T> Keyed<T> {
     pub fn is_empty(&self) -> bool {
         self.keys.is_empty()
     }
+
+    /// The item under `key`, for the tests of what a list shows.
+    #[cfg(test)]
+    pub fn get(&self, key: &str) -> Option<&T> {
+        self.items.get(key)
+    }
 }
 
 /// The list `pick` takes from `source`, drawn by `draw`, which gets each item's look as a memo.

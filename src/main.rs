@@ -1,24 +1,30 @@
 //! Swarmplan in the browser: a thin Leptos shell around `swarmplan_engine`.
 //!
-//! The engine does the thinking; this crate holds the document being edited (`state`), where
-//! things go on the canvas (`layout`), the autosave (`storage`) and the components that render
-//! plan and analysis (`components`).
+//! The engine does the thinking; this crate holds the document being edited (`state`), the edits
+//! and their history (`edit`, `history`), where things go on the canvas (`layout`), the state the
+//! components share (`ctx`), the components that render plan and analysis (`components`), what is
+//! loaded on demand (`on_demand`, `views_on_demand`) and the page that assembles them (`app`).
+//! `tests/layers.rs` lists the floors these modules stand on.
 
 mod app;
 mod browser;
 mod cluster;
 mod components;
+mod ctx;
 mod edit;
 mod history;
 mod keyed;
 mod layout;
 mod on_demand;
+mod opening;
 mod share;
 mod sizing_form;
 mod state;
 mod storage;
 mod ticks;
 mod tool;
+mod verdict;
+mod views_on_demand;
 mod whatif;
 
 fn main() {

@@ -3,7 +3,7 @@
 //! topology component feeds it pointer positions and applies what comes out.
 
 use crate::edit::{self, Edit, EditError, Place};
-use crate::layout::{Hit, Layout, Point};
+use crate::layout::{Hit, Layout, Point, Rect, RegionKind};
 use swarmplan_engine::Plan;
 
 /// How far (in screen pixels) a pointer moves before a press becomes a drag or a pan.
@@ -156,28 +156,11 @@ pub fn drop_edit(
             Some(edit::move_node(plan, node, &target))
         }
         Grab::Host(host) => {
-            let place_of = |name: &str| {
-                plan.host(name).map_or_else(Place::default, |h| Place {
-                    site: h.site.clone(),
-                    rack: h.rack.clone(),
-                })
-            };
+            let place_of = |name: &str| Place::of_host(plan, name);
             let (place, before) = match over {
                 None => (Place::default(), None),
-                Some(Hit::Site(site)) => (
-                    Place {
-                        site: Some(site.clone()),
-                        rack: None,
-                    },
-                    None,
-                ),
-                Some(Hit::Rack { name, site }) => (
-                    Place {
-                        site: site.clone(),
-                        rack: Some(name.clone()),
-                    },
-                    None,
-                ),
+                Some(Hit::Site(site)) => (Place::site(site), None),
+                Some(Hit::Rack { name, site }) => (Place::rack(name, site.as_deref()), None),
                 Some(Hit::Host(other)) => (place_of(other), Some(other.clone())),
                 Some(Hit::Node(node)) => {
                     let other = host_of_node(node)?;
@@ -196,6 +179,29 @@ pub fn drop_edit(
                 result => Some(result),
             }
         }
+    }
+}
+
+/// What a carried node or host would land on at canvas point `at`, to outline it: a host (a
+/// node's own host when it is over a node), or, for a host, a rack or site.
+pub fn drop_target(layout: &Layout, grab: &Grab, at: Point) -> Option<Rect> {
+    let host = |name: &str| layout.hosts.iter().find(|h| h.name == name).map(|h| h.rect);
+    let region = |kind: RegionKind, name: &str| {
+        layout
+            .regions
+            .iter()
+            .find(|r| r.kind == kind && r.name == name)
+            .map(|r| r.rect)
+    };
+    match (grab, layout.hit(at)?) {
+        (Grab::Node(_), Hit::Node(n)) => {
+            let card = layout.nodes.iter().find(|c| c.name == n)?;
+            host(&card.host)
+        }
+        (_, Hit::Host(h)) => host(&h),
+        (Grab::Host(_), Hit::Rack { name, .. }) => region(RegionKind::Rack, &name),
+        (Grab::Host(_), Hit::Site(name)) => region(RegionKind::Site, &name),
+        _ => None,
     }
 }
 
@@ -254,6 +260,23 @@ impl Viewport {
                 y: ((view_h - height * zoom) / 2.0).max(0.0),
             },
         }
+    }
+
+    /// The viewport that brings `rect` into a view of `view_w` × `view_h`: its centre in the
+    /// middle at the same zoom, or `None` when its centre is in view already.
+    pub fn reveal(self, rect: Rect, view_w: f64, view_h: f64) -> Option<Viewport> {
+        let (cx, cy) = (rect.x + rect.width / 2.0, rect.y + rect.height / 2.0);
+        let (sx, sy) = (cx * self.zoom + self.pan.x, cy * self.zoom + self.pan.y);
+        if (0.0..=view_w).contains(&sx) && (0.0..=view_h).contains(&sy) {
+            return None;
+        }
+        Some(Viewport {
+            pan: Point {
+                x: view_w / 2.0 - cx * self.zoom,
+                y: view_h / 2.0 - cy * self.zoom,
+            },
+            zoom: self.zoom,
+        })
     }
 
     pub fn transform(self) -> String {
@@ -376,6 +399,44 @@ nodes:
             drop(Grab::Host("c".into()), Some(Hit::Site("dc2".into()))),
             None
         );
+    }
+
+    #[test]
+    fn a_carried_shape_outlines_where_it_would_land() {
+        let plan = parse_plan(PLAN).unwrap();
+        let layout = layout(&plan);
+        let centre = |r: Rect| p(r.x + r.width / 2.0, r.y + r.height / 2.0);
+        let host_b = layout.hosts.iter().find(|h| h.name == "b").unwrap().rect;
+        let node_m2 = layout.nodes.iter().find(|n| n.name == "m2").unwrap().rect;
+        let rack_r1 = layout.regions.iter().find(|r| r.name == "r1").unwrap().rect;
+        let node = Grab::Node("m1".into());
+        let host = Grab::Host("c".into());
+        assert_eq!(drop_target(&layout, &node, centre(node_m2)), Some(host_b));
+        assert_eq!(drop_target(&layout, &host, centre(node_m2)), None);
+        // Just inside the rack's title strip, over no host.
+        let in_rack = p(rack_r1.x + 4.0, rack_r1.y + 4.0);
+        assert_eq!(drop_target(&layout, &host, in_rack), Some(rack_r1));
+        assert_eq!(drop_target(&layout, &node, in_rack), None);
+        assert_eq!(drop_target(&layout, &node, p(-100.0, -100.0)), None);
+    }
+
+    #[test]
+    fn revealing_centres_what_is_out_of_view() {
+        let view = Viewport {
+            pan: p(0.0, 0.0),
+            zoom: 2.0,
+        };
+        let rect = |x: f64, y: f64| Rect {
+            x,
+            y,
+            width: 10.0,
+            height: 10.0,
+        };
+        assert_eq!(view.reveal(rect(10.0, 10.0), 400.0, 300.0), None);
+        let moved = view.reveal(rect(500.0, 20.0), 400.0, 300.0).unwrap();
+        assert_eq!(moved.zoom, 2.0);
+        assert_eq!(moved.pan, p(200.0 - 505.0 * 2.0, 150.0 - 25.0 * 2.0));
+        assert_eq!(moved.reveal(rect(500.0, 20.0), 400.0, 300.0), None);
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! The example menu: loads one of the built-in plans, asking first when it would replace the
 //! user's own work (which stays one undo away).
 
-use crate::app::Ctx;
+use crate::ctx::Ctx;
 use crate::on_demand;
 use crate::state::Document;
 use leptos::prelude::*;

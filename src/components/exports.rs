@@ -1,8 +1,8 @@
 //! Exports: every file of the offline bundle, previewed, and downloaded one by one or as a zip.
 //! The files come from the engine; the download is a Blob object URL, not a network request.
 
-use crate::app::Ctx;
 use crate::browser;
+use crate::ctx::Ctx;
 use leptos::prelude::*;
 use swarmplan_engine::bundle::{bundle_for, zip};
 

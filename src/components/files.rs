@@ -1,73 +1,39 @@
 //! Files in and out: the example gallery, opening and saving plan files, importing compose files
 //! (picked or dropped anywhere on the page) and the share link.
 
-use crate::app::Ctx;
+use crate::browser;
 use crate::components::example_picker::ExamplePicker;
+use crate::ctx::{Ctx, Dialog};
 use crate::on_demand;
-use crate::{browser, edit};
+use crate::opening::Opened;
 use leptos::prelude::*;
 use swarmplan_engine::examples::EXAMPLES;
-use swarmplan_engine::import::{stack_from_compose, stack_name_from_file};
 use swarmplan_engine::{parse_plan, plan_to_yaml, Plan};
 
-/// Whether a file is a plan (it says `swarmplan:` at the top level) rather than a compose file.
-pub fn is_plan(text: &str) -> bool {
-    text.lines().any(|line| line.starts_with("swarmplan:"))
-}
-
-/// Opens a plan file, or imports a compose file as a stack of the plan.
-fn take_file(ctx: Ctx, name: &str, text: String) {
-    if is_plan(&text) {
-        let parses = parse_plan(&text).is_ok();
-        ctx.replace_text(text);
-        ctx.notice.set(Some(if parses {
-            format!("Opened {name}. Undo returns to the previous plan.")
-        } else {
-            format!("Opened {name}, which does not parse: see the YAML panel.")
-        }));
-        return;
-    }
-    match stack_from_compose(&stack_name_from_file(name), &text) {
-        Ok(stack) => {
-            let plan = ctx.plan.get_untracked();
-            let edit = edit::add_stack(&plan, stack);
-            let label = match &edit {
-                edit::Edit::InsertStack { stack, .. } => stack.name.clone(),
-                _ => String::new(),
-            };
-            if ctx.apply(edit) {
-                ctx.notice
-                    .set(Some(format!("Imported {name} as stack `{label}`.")));
-            }
-        }
-        Err(error) => ctx.notice.set(Some(format!(
-            "{name} is neither a plan nor a compose file: {error}"
-        ))),
-    }
-}
-
-/// Reads picked or dropped files, each opened or imported (`on_demand::open_files`).
-pub fn read_files(ctx: Ctx, files: Vec<web_sys::File>) {
+/// Opens plan files and imports compose files, picked or dropped, each with the code that reads
+/// it loaded on demand (`on_demand::open_file`).
+fn take_files(ctx: Ctx, files: Vec<web_sys::File>) {
     for file in files {
         leptos::task::spawn_local(async move {
-            match browser::read_text(&file).await {
-                Ok(text) => take_file(ctx, &file.name(), text),
-                Err(error) => ctx.notice.set(Some(error)),
+            let text = match browser::read_text(&file).await {
+                Ok(text) => text,
+                Err(error) => return ctx.notice.set(Some(error)),
+            };
+            match on_demand::open_file(ctx.plan, file.name(), text).await {
+                Ok(Opened::Plan { text, notice }) => {
+                    ctx.replace_text(text);
+                    ctx.notice.set(Some(notice));
+                }
+                Ok(Opened::Stack { edit, notice }) => {
+                    if ctx.apply(edit) {
+                        ctx.notice.set(Some(notice));
+                    }
+                }
+                Ok(Opened::Refused(notice)) => ctx.notice.set(Some(notice)),
+                Err(_) => ctx.notice.set(Some(on_demand::UNAVAILABLE.to_owned())),
             }
         });
     }
-}
-
-/// Opens or imports files, with the code that does it loaded on demand.
-fn take_files(ctx: Ctx, files: Vec<web_sys::File>) {
-    if files.is_empty() {
-        return;
-    }
-    leptos::task::spawn_local(async move {
-        if on_demand::open_files(ctx, files).await.is_err() {
-            ctx.notice.set(Some(on_demand::UNAVAILABLE.to_owned()));
-        }
-    });
 }
 
 #[component]
@@ -96,7 +62,7 @@ pub fn FileActions(gallery_open: RwSignal<bool>) -> impl IntoView {
     let share = move |_| {
         let text = ctx.document.with_untracked(|d| d.text().to_owned());
         leptos::task::spawn_local(async move {
-            match on_demand::share_fragment(text).await {
+            match on_demand::share_link(text).await {
                 Ok(fragment) => {
                     share_link.set(Some(format!("{}#{fragment}", browser::page_address())))
                 }
@@ -198,9 +164,9 @@ pub fn Gallery(open: RwSignal<bool>) -> impl IntoView {
             <p class="muted">"Your current plan stays one undo away."</p>
             <div class="gallery-tools">
                 <button class="btn" data-testid="open-sizing" title="Size VMs for physical servers and the failure to survive"
-                    on:click=move |_| { open.set(false); ctx.dialog.set(Some(crate::app::Dialog::Sizing)); }>"Size from servers…"</button>
+                    on:click=move |_| { open.set(false); ctx.dialog.set(Some(Dialog::Sizing)); }>"Size from servers…"</button>
                 <button class="btn" data-testid="open-cluster-import" title="Paste docker node inspect and docker service inspect JSON"
-                    on:click=move |_| { open.set(false); ctx.dialog.set(Some(crate::app::Dialog::Cluster)); }>"Import a running swarm…"</button>
+                    on:click=move |_| { open.set(false); ctx.dialog.set(Some(Dialog::Cluster)); }>"Import a running swarm…"</button>
             </div>
             <ul class="gallery">
                 <li>
@@ -220,11 +186,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn plans_and_compose_files_are_told_apart() {
-        for example in EXAMPLES {
-            assert!(is_plan(example.yaml), "{}", example.id);
-        }
-        assert!(!is_plan("services:\n  web: { image: nginx }\n"));
+    fn the_empty_plan_parses() {
         assert!(parse_plan(&empty_plan_text()).is_ok());
     }
 }

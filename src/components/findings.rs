@@ -1,13 +1,14 @@
 //! The findings list: every check's result, errors first. Clicking one selects its target and
 //! highlights it on the canvas.
 
-use crate::app::{Ctx, Selection};
+use crate::ctx::{Ctx, Selection};
 use crate::keyed::{keyed, Keyed};
 use leptos::prelude::*;
 use swarmplan_engine::findings::Finding;
 use swarmplan_engine::Severity;
 
-fn severity_word(severity: Severity) -> &'static str {
+/// A finding's severity as the finding lists say it: `Error`, `Warning`, `Info`.
+pub fn severity_word(severity: Severity) -> &'static str {
     match severity {
         Severity::Error => "Error",
         Severity::Warning => "Warning",

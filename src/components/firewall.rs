@@ -1,7 +1,7 @@
 //! The firewall matrix: every port each node must open and to whom, and a check of a node's
 //! pasted `firewall-cmd --list-all` against it.
 
-use crate::app::Ctx;
+use crate::ctx::Ctx;
 use leptos::prelude::*;
 use swarmplan_engine::export::firewall::{port_matrix, source_text};
 use swarmplan_engine::export::listall::check_node;

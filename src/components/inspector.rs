@@ -1,8 +1,8 @@
 //! The inspector: the selected node, host, rack, site or service, with every field a user may
 //! change. Each change is an `Edit` (through `Ctx::apply`), so it can be undone like a drag.
 
-use crate::app::{Ctx, Selection};
 use crate::components::topology::delete;
+use crate::ctx::{Ctx, Selection};
 use crate::edit::{self, EditError, Place};
 use crate::whatif::Failed;
 use leptos::prelude::*;
@@ -422,15 +422,9 @@ fn group_form(
         }
     };
     let place = if kind == DomainKind::Site {
-        Place {
-            site: Some(name.clone()),
-            rack: None,
-        }
+        Place::site(&name)
     } else {
-        Place {
-            site: site.clone(),
-            rack: Some(name.clone()),
-        }
+        Place::rack(&name, site.as_deref())
     };
     let add_host = move |_| {
         let (edit, host) = edit::add_host(&ctx.plan.get_untracked(), place.clone());

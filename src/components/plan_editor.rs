@@ -1,7 +1,7 @@
 //! The plan as YAML: every edit is parsed; an error is shown with its place while the last good
 //! plan stays on screen.
 
-use crate::app::Ctx;
+use crate::ctx::Ctx;
 use crate::history::History;
 use leptos::prelude::*;
 

@@ -2,9 +2,10 @@
 //! import of a running swarm's JSON, and the comparison of the plan with another one. The logic
 //! is in `sizing_form` and `cluster`; these components wire fields and files to it.
 
-use crate::app::{Comparand, Ctx};
 use crate::browser;
 use crate::cluster::{self, JsonKind};
+use crate::components::findings::severity_word;
+use crate::ctx::{Comparand, Ctx};
 use crate::edit::Edit;
 use crate::sizing_form::{self, SizingForm, SURVIVE_CHOICES};
 use leptos::prelude::*;
@@ -12,15 +13,7 @@ use std::collections::BTreeSet;
 use swarmplan_engine::import::{stack_from_compose, stack_name_from_file};
 use swarmplan_engine::plan::{Plan, Stack};
 use swarmplan_engine::sizing::{self, Sizing};
-use swarmplan_engine::{Finding, Severity};
-
-fn severity_word(severity: Severity) -> &'static str {
-    match severity {
-        Severity::Error => "Error",
-        Severity::Warning => "Warning",
-        Severity::Info => "Info",
-    }
-}
+use swarmplan_engine::Finding;
 
 /// Findings that belong to a dialog rather than to the plan: no canvas selection.
 fn finding_list(findings: &[Finding], testid: &'static str) -> impl IntoView {

@@ -1,7 +1,7 @@
 //! Runbooks: install, rolling upgrade or fail-over, as steps with their commands, checks and
 //! rollbacks. Each step can be ticked; ticks are kept in the browser per plan and runbook.
 
-use crate::app::Ctx;
+use crate::ctx::Ctx;
 use crate::storage;
 use leptos::prelude::*;
 use swarmplan_engine::runbook::{self, Command, Expect, Kind, Step};

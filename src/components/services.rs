@@ -1,7 +1,7 @@
 //! The services panel: each service's placed and desired tasks, on which nodes and physical
 //! hosts, as the current what-if leaves them.
 
-use crate::app::{Ctx, Selection};
+use crate::ctx::{Ctx, Selection};
 use leptos::prelude::*;
 
 #[component]

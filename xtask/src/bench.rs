@@ -98,9 +98,32 @@ pub fn run(root_dir: &Path) -> Result {
     });
     println!("| analyze (native) with every pair of hosts | 100 nodes, 1000 tasks | {pairs:.2?} |");
 
-    let engine = browser_engine(root_dir)?;
+    let engine = browser_engine()?;
     let dist = root_dir.join("dist");
-    let files = sizes(&dist);
+    let files = print_sizes(&dist);
+    crate::tools::npm_ci(&root_dir.join("tests/browser"), &["playwright-core"])?;
+    let mut browser = std::process::Command::new("node");
+    browser
+        .arg("tests/browser/bench.mjs")
+        .env("SWARMPLAN_ENGINE", &engine)
+        .env(
+            "SWARMPLAN_GRID",
+            GRID.iter()
+                .map(|(nodes, tasks)| format!("{nodes}x{tasks}"))
+                .collect::<Vec<_>>()
+                .join(","),
+        )
+        .env("CHROMIUM", crate::tools::CHROMIUM);
+    if !files.is_empty() {
+        browser.env("SWARMPLAN_DIST", &dist);
+    }
+    crate::run(&mut browser)
+}
+
+/// Prints the built app's files, raw and gzipped, and what the page loads at start; returns the
+/// files found (none without dist/).
+fn print_sizes(dist: &Path) -> Vec<(String, usize, usize)> {
+    let files = sizes(dist);
     // The page loads the main wasm, its JS and the chunk loader before its first view; the
     // chunks (xtask/src/split.rs) after it, when opened or in the background.
     let on_demand = |name: &str| {
@@ -130,23 +153,15 @@ pub fn run(root_dir: &Path) -> Result {
         );
         println!("| app wasm loaded after the first view (every chunk), raw / gzipped | dist/ | {} / {} bytes |", later.0, later.1);
     }
-    crate::tools::npm_ci(&root_dir.join("tests/browser"), &["playwright-core"])?;
-    let mut browser = std::process::Command::new("node");
-    browser
-        .arg("tests/browser/bench.mjs")
-        .env("SWARMPLAN_ENGINE", &engine)
-        .env(
-            "SWARMPLAN_GRID",
-            GRID.iter()
-                .map(|(nodes, tasks)| format!("{nodes}x{tasks}"))
-                .collect::<Vec<_>>()
-                .join(","),
-        )
-        .env("CHROMIUM", crate::tools::CHROMIUM);
-    if !files.is_empty() {
-        browser.env("SWARMPLAN_DIST", &dist);
-    }
-    crate::run(&mut browser)
+    files
+}
+
+/// `cargo xtask bench size`: only the sizes of the built app, which need no timing.
+pub fn sizes_only(root_dir: &Path) -> Result {
+    println!("| measurement | input | size |");
+    println!("|---|---|---|");
+    print_sizes(&root_dir.join("dist"));
+    Ok(())
 }
 
 /// The generated plans analysed natively and in the browser: nodes × tasks.
@@ -162,11 +177,12 @@ const GRID: [(usize, usize); 9] = [
     (1000, 100_000),
 ];
 
-/// Builds the engine for the browser as the app ships it (the `wasm-release` profile,
+/// Builds the engine for the browser as the app ships it (the app's release profile,
 /// wasm-bindgen, wasm-opt), with the generated plans of `swarmplan-bench`; returns the folder
 /// that holds `swarmplan_bench.js` and its wasm.
-fn browser_engine(root_dir: &Path) -> Result<std::path::PathBuf> {
+fn browser_engine() -> Result<std::path::PathBuf> {
     crate::tools::web()?;
+    let profile = crate::pins::web_profile()?;
     crate::run(crate::cargo().args([
         "build",
         "--quiet",
@@ -175,15 +191,20 @@ fn browser_engine(root_dir: &Path) -> Result<std::path::PathBuf> {
         "--target",
         "wasm32-unknown-unknown",
         "--profile",
-        "wasm-release",
+        &profile,
     ]))?;
-    let target = root_dir.join("target");
+    let target = crate::target_dir();
     let out = target.join("bench-wasm");
     crate::run(
         std::process::Command::new(crate::tools::wasm_bindgen())
             .args(["--target", "web", "--out-dir"])
             .arg(&out)
-            .arg(target.join("wasm32-unknown-unknown/wasm-release/swarmplan_bench.wasm")),
+            .arg(
+                target
+                    .join("wasm32-unknown-unknown")
+                    .join(&profile)
+                    .join("swarmplan_bench.wasm"),
+            ),
     )?;
     let wasm = out.join("swarmplan_bench_bg.wasm");
     crate::run(

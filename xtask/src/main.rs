@@ -4,7 +4,7 @@
 //! - `test`: formatting, lints, every Rust test, the release build, and the browser tests.
 //! - `dist`: the release build in `dist/`, shrunk by wasm-opt.
 //! - `split`: trunk's post-build hook, which splits the app's wasm into on-demand chunks.
-//! - `bench`: the measured speed and size table.
+//! - `bench`: the measured speed and size table; `bench size` only the sizes of the built app.
 //! - `fuzz`: each fuzz target (or those named) for a set time (60 s unless given).
 //! - `rehearse`: the rehearsal lab over every example, every single-host failure included;
 //!   `lab`: only the lab's share of `test`; either takes example ids to rehearse only those.
@@ -12,6 +12,7 @@
 mod bench;
 mod fuzz;
 mod lab;
+mod pins;
 mod split;
 mod tools;
 
@@ -25,7 +26,11 @@ fn main() -> ExitCode {
         Some("test") => test(),
         Some("dist") => dist().map(|_| ()),
         Some("split") => split::run_hook(),
-        Some("bench") => bench::run(&root()),
+        Some("bench") => match args.get(1).map(String::as_str) {
+            None => bench::run(&root()),
+            Some("size") => bench::sizes_only(&root()),
+            Some(_) => Err("usage: cargo xtask bench [size]".into()),
+        },
         Some("rehearse") => rehearse(true, &args[1..]),
         Some("lab") => rehearse(false, &args[1..]),
         Some("fuzz") => match args.get(1).map(|s| s.parse::<u64>()) {
@@ -35,7 +40,7 @@ fn main() -> ExitCode {
         },
         _ => {
             eprintln!(
-                "usage: cargo xtask serve | test | dist | bench | fuzz [SECONDS] [TARGET...] | rehearse | lab | split"
+                "usage: cargo xtask serve | test | dist | bench [size] | fuzz [SECONDS] [TARGET...] | rehearse | lab | split"
             );
             return ExitCode::from(2);
         }
@@ -74,6 +79,13 @@ pub fn run(command: &mut Command) -> Result {
     } else {
         Err(format!("{shown} failed ({status})"))
     }
+}
+
+/// Where cargo builds: `CARGO_TARGET_DIR`, or `target/` in the workspace.
+pub fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target"))
 }
 
 pub fn cargo() -> Command {
@@ -122,10 +134,7 @@ fn dist() -> Result<PathBuf> {
 /// page against what it prints.
 fn cli_binary() -> Result<PathBuf> {
     run(cargo().args(["build", "-p", "swarmplan-cli"]))?;
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root().join("target"));
-    Ok(target.join("debug").join("swarmplan"))
+    Ok(target_dir().join("debug").join("swarmplan"))
 }
 
 fn test() -> Result {

@@ -10,7 +10,7 @@
 //! Every file it adds is named after trunk's content-hashed output name, so a browser never
 //! pairs a cached chunk with a newer main module.
 
-use crate::{root, run, tools, Result};
+use crate::{pins, run, tools, Result};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -20,20 +20,18 @@ pub fn run_hook() -> Result {
         std::env::var_os("TRUNK_STAGING_DIR")
             .ok_or("`cargo xtask split` runs as trunk's post_build hook (Trunk.toml)")?,
     );
-    // index.html builds release with the `wasm-release` profile.
+    // Trunk builds release with the profile index.html names.
     let profile = match std::env::var("TRUNK_PROFILE").as_deref() {
-        Ok("release") => "wasm-release",
-        _ => "debug",
+        Ok("release") => pins::web_profile()?,
+        _ => "debug".to_owned(),
     };
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root().join("target"));
+    let target = crate::target_dir();
     let linked = target
         .join("wasm32-unknown-unknown")
-        .join(profile)
+        .join(&profile)
         .join("swarmplan-web.wasm");
     let name = trunk_output_name(&staging)?;
-    let work = target.join("wasm-split").join(profile);
+    let work = target.join("wasm-split").join(&profile);
     if work.exists() {
         fs::remove_dir_all(&work).map_err(|e| format!("cannot clear {}: {e}", work.display()))?;
     }

@@ -10,7 +10,7 @@
 //! wasm-bindgen's externref table to the wrong table (binaryen#4711), and the app then dies on
 //! load; binaryen 132 does not, and detects the features the module uses by itself.
 
-use crate::{cargo, root, run, Result};
+use crate::{cargo, pins, root, run, Result};
 use std::path::PathBuf;
 use std::process::Command;
 
@@ -18,9 +18,9 @@ use std::process::Command;
 const TRUNK_VERSION: &str = "0.21.14";
 
 /// wasm-split-cli, from the crate Leptos' own build tool splits wasm with; its split format
-/// must match the `wasm_split_helpers` in Cargo.lock.
+/// must match the `wasm_split_helpers` in Cargo.lock (`pins::check`).
 const WASM_SPLIT_CRATE: &str = "wasm_split_cli_support";
-const WASM_SPLIT_VERSION: &str = "0.2.4";
+pub const WASM_SPLIT_VERSION: &str = "0.2.4";
 
 /// Debian's chromium, driven by Playwright in the browser tests.
 pub const CHROMIUM: &str = "/usr/bin/chromium";
@@ -50,21 +50,6 @@ fn version_of(program: impl AsRef<std::ffi::OsStr>) -> Option<String> {
     })
 }
 
-/// The wasm-bindgen version that Cargo.lock pins; the CLI must be exactly that version.
-fn locked_wasm_bindgen() -> Result<String> {
-    let lock = std::fs::read_to_string(root().join("Cargo.lock"))
-        .map_err(|e| format!("cannot read Cargo.lock: {e}"))?;
-    let mut lines = lock.lines();
-    while let Some(line) = lines.next() {
-        if line == "name = \"wasm-bindgen\"" {
-            if let Some(version) = lines.next().and_then(|l| l.strip_prefix("version = \"")) {
-                return Ok(version.trim_end_matches('"').to_owned());
-            }
-        }
-    }
-    Err("Cargo.lock pins no wasm-bindgen".into())
-}
-
 /// The wasm target, trunk, wasm-bindgen-cli, wasm-split-cli, wasm-opt and terser.
 pub fn web() -> Result {
     let targets = Command::new("rustup")
@@ -77,7 +62,7 @@ pub fn web() -> Result {
     if !version_of(trunk()).is_some_and(|v| v.contains(TRUNK_VERSION)) {
         run(cargo().args(["install", "trunk", "--locked", "--version", TRUNK_VERSION]))?;
     }
-    let bindgen = locked_wasm_bindgen()?;
+    let bindgen = pins::check()?;
     if !version_of(wasm_bindgen()).is_some_and(|v| v.ends_with(&bindgen)) {
         // Not `--locked`: one of the CLI's locked dependencies is not on the registry.
         run(cargo().args([

@@ -37,7 +37,7 @@ const EXAMPLES: [Example; 5] = [
         engine: "20",
         failures_in_test: true,
         runbook: Some("upgrade"),
-        accept_risk: false,
+        accept_risk: true,
     },
     Example {
         id: "active-passive",

@@ -187,6 +187,10 @@ pub fn up(plan_path: &Path, plan: &Plan, options: &UpOptions) -> Result<Lab> {
         "the lab's docker deploys with --resolve-image never (no registry is reachable); every image is the lab's placeholder"
             .to_owned(),
     );
+    notes.push(
+        "the runbooks run with SWARMPLAN_REHEARSAL=1: a check of the product itself (its own health URL or command) cannot be judged on the placeholder, so the script prints it as not rehearsed"
+            .to_owned(),
+    );
     let mut lab = Lab {
         dir: options.dir.clone(),
         state: State {

@@ -269,6 +269,7 @@ fn active_step(settings: &ActivePassive, node: &Node, id: &str, phase: Phase) ->
             format!("bash -c {}", quote(&check.replace("{node}", &node.name))),
             Expect::Succeeds,
         )
+        .product_check()
         .rollback(
             "nothing to undo: if the role does not move, take the other node out of maintenance",
         )

@@ -222,7 +222,7 @@ if step prerequisites Prerequisites 'nothing has changed yet'; then
 fi
 
 if step check-active-zva5n1 'Wait until zva5n1 holds the active role' 'nothing to undo: if the role does not move, take the other node out of maintenance'; then
-  check zva5n1 succeeds '' 60 -- bash -c 'docker exec "$(docker ps -q -f name=skudonet_lb-zva5n1)" sh -c "grep -qi master /etc/skudonet/cluster/status"'
+  product_check zva5n1 succeeds '' 60 -- bash -c 'docker exec "$(docker ps -q -f name=skudonet_lb-zva5n1)" sh -c "grep -qi master /etc/skudonet/cluster/status"'
 fi
 
 if step images-zva5n1 'Pull the images on zva5n1' 'nothing to undo: images that are not used take only disk space'; then
@@ -282,7 +282,7 @@ if step wait-zva5n1 'Wait until zva5n1'\''s tasks run elsewhere' 'docker node up
 fi
 
 if step active-zva5n2 'Wait until zva5n2 holds the active role' 'nothing to undo: if the role does not move, take the other node out of maintenance'; then
-  check zva5n2 succeeds '' 60 -- bash -c 'docker exec "$(docker ps -q -f name=skudonet_lb-zva5n2)" sh -c "grep -qi master /etc/skudonet/cluster/status"'
+  product_check zva5n2 succeeds '' 60 -- bash -c 'docker exec "$(docker ps -q -f name=skudonet_lb-zva5n2)" sh -c "grep -qi master /etc/skudonet/cluster/status"'
 fi
 
 if step image-zva5n1 'IMAGE zva5n1, the vendor'\''s way' 'restore the snapshot of zva5n1 taken before the upgrade'; then
@@ -322,7 +322,7 @@ if step failback-wait-zva5n2 'Wait until zva5n2'\''s tasks run elsewhere' 'docke
 fi
 
 if step failback-active-zva5n1 'Wait until zva5n1 holds the active role' 'nothing to undo: if the role does not move, take the other node out of maintenance'; then
-  check zva5n1 succeeds '' 60 -- bash -c 'docker exec "$(docker ps -q -f name=skudonet_lb-zva5n1)" sh -c "grep -qi master /etc/skudonet/cluster/status"'
+  product_check zva5n1 succeeds '' 60 -- bash -c 'docker exec "$(docker ps -q -f name=skudonet_lb-zva5n1)" sh -c "grep -qi master /etc/skudonet/cluster/status"'
 fi
 
 if step failback-maintenance-off-zva5n2 'Take zva5n2 out of maintenance' 'docker node update --availability drain zva5n2'; then
@@ -335,7 +335,7 @@ if step verify-pair 'Check both nodes and the services' 'take the node that is n
 fi
 
 if step verify-active-zva5n1 'Wait until zva5n1 holds the active role' 'nothing to undo: if the role does not move, take the other node out of maintenance'; then
-  check zva5n1 succeeds '' 60 -- bash -c 'docker exec "$(docker ps -q -f name=skudonet_lb-zva5n1)" sh -c "grep -qi master /etc/skudonet/cluster/status"'
+  product_check zva5n1 succeeds '' 60 -- bash -c 'docker exec "$(docker ps -q -f name=skudonet_lb-zva5n1)" sh -c "grep -qi master /etc/skudonet/cluster/status"'
 fi
 
 printf '\nAll steps done.\n'

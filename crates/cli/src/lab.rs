@@ -131,16 +131,6 @@ enum LabCommand {
         #[arg(allow_hyphen_values = true, num_args = 1..)]
         args: Vec<String>,
     },
-    /// Inside a node: the stand-in for IPVS (service VIPs and the routing mesh).
-    #[command(hide = true)]
-    Mesh {
-        #[arg(long)]
-        dir: PathBuf,
-        #[arg(long)]
-        node: String,
-        #[arg(long)]
-        pidfile: String,
-    },
 }
 
 fn lab_failed(e: swarmplan_lab::LabError) -> BadInput {
@@ -276,11 +266,6 @@ pub fn run(args: LabArgs) -> Result<ExitCode, BadInput> {
             let status = swarmplan_lab::node::inside::run_verb(&dir.to_string_lossy(), &args)
                 .map_err(lab_failed)?;
             Ok(ExitCode::from(status as u8))
-        }
-        LabCommand::Mesh { dir, node, pidfile } => {
-            let _ = dir;
-            swarmplan_lab::mesh::run_loop(&node, &pidfile).map_err(lab_failed)?;
-            Ok(ExitCode::SUCCESS)
         }
     }
 }

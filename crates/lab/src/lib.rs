@@ -20,8 +20,6 @@
 //! - [`ssh`]: the transport the runbooks use (`SSH='swarmplan lab ssh'`);
 //! - [`run`]: a runbook through a pseudo-terminal, sampled every second, and its report;
 //! - [`check`], [`fail`]: the real placement and failures against the analysis;
-//! - [`mesh`]: the stand-in for IPVS (service VIPs and the ingress routing mesh) on kernels
-//!   without it.
 
 pub mod check;
 pub mod docker;
@@ -31,7 +29,6 @@ pub mod host;
 pub mod image;
 pub mod labplan;
 pub mod lifecycle;
-pub mod mesh;
 pub mod net;
 pub mod node;
 pub mod run;

@@ -246,7 +246,7 @@ pub fn daemons(lab: &Lab, node: &LabNode, args: &[&str]) -> Result<String> {
     run(&mut command)
 }
 
-/// Starts the node's daemons: dbus, firewalld, dockerd, and the mesh stand-in.
+/// Starts the node's daemons: dbus, firewalld, dockerd.
 pub fn start(lab: &Lab, node: &LabNode) -> Result {
     daemons(lab, node, &["start"]).map(|_| ())
 }
@@ -531,28 +531,6 @@ pub mod inside {
         stop("/run/docker.pid", Duration::from_secs(60));
     }
 
-    fn start_mesh(dir: &str, node: &str) -> Result {
-        if alive("/run/lab-mesh.pid").is_some() {
-            return Ok(());
-        }
-        let program = format!("{dir}/bin/swarmplan");
-        detach(
-            &program,
-            &[
-                "lab",
-                "mesh",
-                "--dir",
-                dir,
-                "--node",
-                node,
-                "--pidfile",
-                "/run/lab-mesh.pid",
-            ],
-            "lab-mesh.log",
-            &[("PATH", NODE_PATH)],
-        )
-    }
-
     /// `node-daemons VERB [UNIT...]`, inside the node named by `LAB_NODE`. Returns the exit
     /// code (systemctl's `is-active` answers 3 for a stopped unit).
     pub fn run_verb(dir: &str, args: &[String]) -> Result<i32> {
@@ -565,7 +543,6 @@ pub mod inside {
                 start_dbus()?;
                 start_firewalld()?;
                 start_docker(&node)?;
-                start_mesh(dir, &node)?;
                 Ok(0)
             }
             "start-docker" => start_docker(&node).map(|_| 0),
@@ -574,7 +551,6 @@ pub mod inside {
                 Ok(0)
             }
             "stop" => {
-                stop("/run/lab-mesh.pid", Duration::from_secs(5));
                 stop_docker();
                 stop("/run/firewalld.pid", Duration::from_secs(20));
                 stop("/run/dbus/pid", Duration::from_secs(5));
@@ -585,7 +561,6 @@ pub mod inside {
                     ("dbus", "/run/dbus/pid"),
                     ("firewalld", "/run/firewalld.pid"),
                     ("dockerd", "/run/docker.pid"),
-                    ("mesh", "/run/lab-mesh.pid"),
                 ] {
                     match alive(pidfile) {
                         Some(pid) => println!("{name} running ({pid})"),

@@ -69,6 +69,13 @@ pub fn ExportsPanel() -> impl IntoView {
                 <button class="btn btn-primary" data-testid="download-zip" on:click=download_zip>"Download all (.zip)"</button>
             </div>
             <p class="muted">{move || format!("{} files: stack files, firewall scripts, port tables and cluster commands. Pick one to preview it.", count())}</p>
+            <p class="muted" data-testid="rehearse-hint">
+                "Rehearse it before the site: on a Linux machine, as root, "
+                <code>{move || format!("swarmplan lab up {}.swarmplan.yaml", slug())}</code>
+                " builds this plan's cluster from real Docker engines, and "
+                <code>{move || format!("swarmplan lab run {}.swarmplan.yaml install", slug())}</code>
+                " runs the bundle's runbooks/install.sh against it unchanged (the README's \"Rehearse a bundle\")."
+            </p>
             <ul class="file-list" data-testid="export-files">{files}</ul>
             {preview}
         </div>

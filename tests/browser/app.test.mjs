@@ -755,6 +755,7 @@ test('exports: preview a file, download it and the zip with every entry', async 
   assert.ok(paths.length >= 5, `several files: ${paths}`);
   assert.ok(paths.some((p) => /\.ya?ml$/.test(p)), 'stack files');
   assert.ok(paths.some((p) => /\.sh$/.test(p)), 'scripts');
+  assert.match(await testid(page, 'rehearse-hint').textContent(), /swarmplan lab up msactivator-ha\.swarmplan\.yaml/, 'the panel says how to rehearse the bundle');
 
   await files.first().click();
   const preview = testid(page, 'export-preview');

@@ -184,7 +184,7 @@ pub fn up(plan_path: &Path, plan: &Plan, options: &UpOptions) -> Result<Lab> {
             .to_owned(),
     );
     notes.push(
-        "the lab's docker deploys with --resolve-image never (no registry is reachable); every image is the lab's placeholder"
+        "the lab's docker deploys with --resolve-image never and answers `docker pull` of an image it has (no registry is reachable); every image is the lab's placeholder"
             .to_owned(),
     );
     notes.push(

@@ -213,12 +213,14 @@ pub fn write_shims(lab: &Lab, node: &LabNode) -> Result {
         format!(
             "#!/bin/bash\n# The lab's docker: the real CLI, with the lab's swarm settings at `swarm init`\n\
              # (shortened timers, an address pool clear of the plan's addresses) and no registry\n\
-             # lookups at deploy (no registry is reachable from the lab).\n\
+             # lookups at deploy or pull (no registry is reachable from the lab).\n\
              real=/usr/local/sbin/docker.real\n\
              case \"${{1:-}} ${{2:-}}\" in\n\
              \x20 'swarm init') shift 2; exec \"$real\" swarm init {init_flags} \"$@\" ;;\n\
              \x20 'stack deploy') shift 2; exec \"$real\" stack deploy --resolve-image never \"$@\" ;;\n\
              \x20 'service create'|'service update') verb=$2; shift 2; exec \"$real\" service \"$verb\" --no-resolve-image \"$@\" ;;\n\
+             \x20 'pull '*|'image pull') image=${{*: -1}}\n\
+             \x20   if \"$real\" image inspect \"$image\" >/dev/null 2>&1; then echo \"lab: $image is the lab's placeholder (no registry is reachable)\"; exit 0; fi ;;\n\
              esac\n\
              exec \"$real\" \"$@\"\n"
         ),

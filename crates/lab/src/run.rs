@@ -973,7 +973,7 @@ fn sample_loop(
         let mut any = None;
         for n in candidates {
             let docker = Docker::new(lab.socket(&n.name)).with_timeout(Duration::from_millis(800));
-            if docker.ping() {
+            if answers(lab, &n.name) {
                 if managers.is_empty() {
                     // Before the swarm is known: is it a manager at all?
                     let manager = docker.info().ok().and_then(|i| {
@@ -1013,14 +1013,7 @@ fn sample_loop(
             if now != managers {
                 // A manager joined or left since the pings: count the managers the swarm has
                 // now, each by its own engine.
-                sample.reachable = now
-                    .iter()
-                    .filter(|m| {
-                        Docker::new(lab.socket(m))
-                            .with_timeout(Duration::from_millis(800))
-                            .ping()
-                    })
-                    .count();
+                sample.reachable = now.iter().filter(|m| answers(lab, m)).count();
                 managers = now;
             }
             sample.managers = managers_known;
@@ -1045,6 +1038,14 @@ fn sample_loop(
         }
     }
     samples
+}
+
+/// Whether the node's engine answers a ping: quickly, or, on a loaded machine, within a few
+/// seconds. An engine that answers late is up; only one that does not answer is unreachable.
+fn answers(lab: &Lab, node: &str) -> bool {
+    [Duration::from_millis(800), Duration::from_secs(4)]
+        .into_iter()
+        .any(|timeout| Docker::new(lab.socket(node)).with_timeout(timeout).ping())
 }
 
 /// A stretch of samples with quorum lost or a service short.

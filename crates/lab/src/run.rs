@@ -9,9 +9,10 @@
 //! moment quorum was lost or a service ran short against the step's own simulated `check`.
 //!
 //! The "upgrade this node" step becomes a real engine upgrade (20.10 → 26.1) for a node that
-//! runs the old engine, and a real restart otherwise. Vendor commands the plan names (the first
-//! word of `upgrade.node_commands` and of load balancer lines) have recording stand-ins on every
-//! node; a vendor step whose stand-in was never called is reported, never passed.
+//! runs the old engine, and a real restart otherwise. The vendor's commands in the runbook's
+//! own lines (the plan author's, as the engine placed them: programs this machine lacks, and
+//! scripts run from a package the runbook unpacks) have recording stand-ins on every node; a
+//! vendor step whose stand-in was never called is reported, never passed.
 
 use crate::check::{self, Live};
 use crate::docker::Docker;
@@ -210,7 +211,7 @@ pub fn run(mut lab: Lab, options: &RunOptions) -> Result<Outcome> {
     for n in &lab.state.nodes {
         crate::image::install(&cli, &lab.socket(&n.name), &tarball, &images)?;
     }
-    let vendor = vendor_standins(&lab, plan)?;
+    let vendor = vendor_standins(&lab, &book)?;
 
     // The services the run is judged against: what the plan (for change: the running cluster)
     // asks for.
@@ -257,16 +258,15 @@ pub fn run(mut lab: Lab, options: &RunOptions) -> Result<Outcome> {
     let vendor_missing: Vec<String> = vendor
         .steps
         .iter()
-        .filter(|(step, _)| shared.steps_seen.contains(step))
-        .filter(|(step, words)| {
-            let node = step.trim_start_matches("upgrade-");
+        .filter(|(step, _, _)| shared.steps_seen.contains(step))
+        .filter(|(_, node, words)| {
             !words.iter().all(|w| {
                 vendor_calls
                     .iter()
                     .any(|c| c.starts_with(&format!("{node} {w}")))
             })
         })
-        .map(|(step, words)| format!("{step}: {} not called", words.join(", ")))
+        .map(|(step, _, words)| format!("{step}: {} not called", words.join(", ")))
         .collect();
     let ok = exit == 0
         && converged_ok
@@ -681,100 +681,198 @@ fn answer_manual(lab: &Lab, shared: &Arc<Mutex<Shared>>, what: &str) {
 /// Stand-ins for the plan's vendor commands, on every node.
 struct Vendor {
     words: Vec<String>,
-    /// Steps that call vendor commands, and which.
-    steps: Vec<(String, Vec<String>)>,
+    /// Steps that call vendor commands: the step, its node, and the commands it calls.
+    steps: Vec<(String, String, Vec<String>)>,
 }
 
-const NOT_VENDOR: [&str; 12] = [
-    "docker",
-    "systemctl",
-    "service",
-    "sudo",
-    "bash",
-    "sh",
-    "kill",
-    "echo",
-    "sed",
-    "cat",
-    "rm",
-    "mkdir",
+/// Shell builtins: never a vendor's command.
+const BUILTINS: [&str; 10] = [
+    "cd", "export", "test", "[", "true", "false", "exit", "set", "source", ".",
 ];
 
-fn first_word(line: &str) -> Option<String> {
-    line.split_whitespace()
-        .find(|w| *w != "sudo" && !w.contains('='))
-        .map(|w| w.trim_matches(|c| c == '\'' || c == '"').to_owned())
-        .filter(|w| {
-            !w.is_empty()
-                && w.chars()
-                    .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
-                && !NOT_VENDOR.contains(&w.as_str())
-        })
+/// One simple command of a plan author's shell line: the vendor's command it runs, if any (a
+/// program this machine does not have, or a script run with `bash`/`sh` that is not there),
+/// and the folder a `cd` before it moved to.
+#[derive(Debug, PartialEq)]
+enum Part {
+    /// `cd DIR`.
+    Cd(String),
+    /// `tar -xf FILE` (any of tar's extract forms): a package the runbook unpacks.
+    Unpack(String),
+    /// A vendor's command: a program by name, or a script by path.
+    Vendor {
+        word: String,
+        script: Option<String>,
+    },
+    Other,
 }
 
-fn vendor_standins(lab: &Lab, plan: &Plan) -> Result<Vendor> {
-    let mut lines: Vec<(String, bool)> = Vec::new();
-    if let Some(upgrade) = &plan.upgrade {
-        let last = upgrade.node_commands.len().saturating_sub(1);
-        for (i, line) in upgrade.node_commands.iter().enumerate() {
-            lines.push((line.clone(), i == last));
-        }
-    }
-    for lb in &plan.load_balancers {
-        for line in lb.disable.iter().chain(lb.enable.iter()) {
-            lines.push((line.clone(), false));
-        }
-    }
-    let mut words: BTreeSet<String> = BTreeSet::new();
-    // The last node command upgrades the node: its stand-in then upgrades (or restarts) the
-    // node's engine, as the vendor's tool would.
-    let mut upgrading: BTreeMap<String, String> = BTreeMap::new();
-    for (line, last) in &lines {
-        if let Some(word) = first_word(line) {
-            words.insert(word.clone());
-            if *last {
-                let args = line
-                    .split_whitespace()
-                    .skip_while(|w| *w != word)
-                    .skip(1)
-                    .collect::<Vec<_>>()
-                    .join(" ");
-                upgrading.insert(word, args);
+fn parts(line: &str) -> Vec<Part> {
+    line.split(['&', ';', '|'])
+        .filter(|c| !c.trim().is_empty())
+        .map(|command| {
+            let words: Vec<&str> = command
+                .split_whitespace()
+                .map(|w| w.trim_matches(|c| c == '\'' || c == '"'))
+                .skip_while(|w| *w == "sudo" || (w.contains('=') && !w.starts_with('-')))
+                .collect();
+            let Some(&first) = words.first() else {
+                return Part::Other;
+            };
+            if first == "cd" {
+                return words
+                    .get(1)
+                    .map_or(Part::Other, |dir| Part::Cd((*dir).to_owned()));
             }
+            if first == "tar"
+                && words
+                    .get(1)
+                    .is_some_and(|f| f.trim_start_matches('-').contains('x'))
+            {
+                if let Some(file) = words
+                    .iter()
+                    .skip(1)
+                    .find(|w| !w.starts_with('-') && w.contains('.'))
+                {
+                    return Part::Unpack((*file).to_owned());
+                }
+                return Part::Other;
+            }
+            if first == "bash" || first == "sh" {
+                return match words.get(1) {
+                    Some(script) if !script.starts_with('-') => Part::Vendor {
+                        word: script.rsplit('/').next().unwrap_or(script).to_owned(),
+                        script: Some((*script).to_owned()),
+                    },
+                    _ => Part::Other,
+                };
+            }
+            let plain = first
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
+            if !plain || BUILTINS.contains(&first) || on_this_machine(first) {
+                return Part::Other;
+            }
+            Part::Vendor {
+                word: first.to_owned(),
+                script: None,
+            }
+        })
+        .collect()
+}
+
+/// Whether the lab's nodes have the program: the lab's own (`docker` and the shims) or the
+/// machine's, which the nodes see.
+fn on_this_machine(word: &str) -> bool {
+    ["docker", "systemctl", "service", "sudo"].contains(&word)
+        || ["/usr/sbin", "/usr/bin", "/sbin", "/bin"]
+            .iter()
+            .any(|dir| Path::new(dir).join(word).exists())
+}
+
+fn standin(lab: &Lab, word: &str, upgrades: bool) -> String {
+    let upgrade = if upgrades {
+        format!(
+            "exec {} lab node-daemons --dir {} upgrade\n",
+            lab.program().display(),
+            lab.dir.display()
+        )
+    } else {
+        String::new()
+    };
+    format!(
+        "#!/bin/sh\n# The lab's stand-in for the vendor's {word}: it records each call.\n\
+         echo \"$(date +%s) $LAB_NODE {word} $*\" >> /var/log/lab-vendor.log\n{upgrade}exit 0\n"
+    )
+}
+
+/// The vendor's commands the runbook's own lines call on the nodes (the plan author's lines,
+/// as the engine placed them), each with a recording stand-in. The last vendor command of a
+/// node's upgrade step upgrades (or restarts) the node's engine, as the vendor's tool would.
+/// A package the runbook unpacks (`tar -xf upgrade.tgz`) and that is not at hand is made in
+/// the node's home, holding stand-ins for the scripts the runbook runs from it.
+fn vendor_standins(lab: &Lab, book: &Runbook) -> Result<Vendor> {
+    let mut words: BTreeSet<String> = BTreeSet::new();
+    let mut upgrading: BTreeSet<String> = BTreeSet::new();
+    let mut steps = Vec::new();
+    // Per node: package → scripts (path inside the package) it must hold.
+    let mut packages: BTreeMap<(String, String), BTreeSet<String>> = BTreeMap::new();
+    for step in &book.steps {
+        let runbook::RunsOn::Node(node) = &step.runs_on else {
+            continue;
+        };
+        let mut used = Vec::new();
+        let mut package: Option<String> = None;
+        let mut dir = String::new();
+        for command in &step.commands {
+            let runbook::Command::UserShell(line) = command else {
+                continue;
+            };
+            for part in parts(line) {
+                match part {
+                    Part::Cd(to) => dir = to,
+                    Part::Unpack(file) => package = Some(file),
+                    Part::Vendor { word, script } => {
+                        if let (Some(file), Some(script)) = (&package, &script) {
+                            let inside = if dir.is_empty() || script.starts_with('/') {
+                                script.clone()
+                            } else {
+                                format!("{dir}/{script}")
+                            };
+                            packages
+                                .entry((node.clone(), file.clone()))
+                                .or_default()
+                                .insert(inside);
+                        }
+                        used.push(word);
+                    }
+                    Part::Other => {}
+                }
+            }
+        }
+        if let (true, Some(last)) = (step.id.starts_with("upgrade-"), used.last()) {
+            upgrading.insert(last.clone());
+        }
+        if !used.is_empty() {
+            words.extend(used.iter().cloned());
+            steps.push((step.id.clone(), node.clone(), used));
         }
     }
     for n in &lab.state.nodes {
         let sbin = lab.node_dir(&n.name).join("sbin");
         for word in &words {
-            let upgrade = match upgrading.get(word) {
-                Some(args) => format!(
-                    "if [ \"$*\" = {} ]; then exec {} lab node-daemons --dir {} upgrade; fi\n",
-                    swarmplan_engine::export::shell::quote(args),
-                    lab.program().display(),
-                    lab.dir.display()
-                ),
-                None => String::new(),
-            };
             write_executable(
                 &sbin.join(word),
-                format!(
-                    "#!/bin/sh\n# The lab's stand-in for the vendor's {word}: it records each call.\n\
-                     echo \"$(date +%s) $LAB_NODE {word} $*\" >> /var/log/lab-vendor.log\n{upgrade}exit 0\n"
-                ),
+                standin(lab, word, upgrading.contains(word)),
             )?;
         }
     }
-    let mut steps = Vec::new();
-    if let Some(upgrade) = &plan.upgrade {
-        let used: Vec<String> = upgrade
-            .node_commands
-            .iter()
-            .filter_map(|l| first_word(l))
-            .collect();
-        if !used.is_empty() {
-            for n in &plan.nodes {
-                steps.push((format!("upgrade-{}", n.name), used.clone()));
-            }
+    for ((node, file), scripts) in &packages {
+        let home = lab.node_dir(node).join("root");
+        if home.join(file).exists() {
+            continue;
+        }
+        let staging = lab.node_dir(node).join("tmp/lab-package");
+        let _ = std::fs::remove_dir_all(&staging);
+        for script in scripts {
+            let word = script.rsplit('/').next().unwrap_or(script);
+            write_executable(
+                &staging.join(script.trim_start_matches('/')),
+                standin(lab, word, upgrading.contains(word)),
+            )?;
+        }
+        let packed = std::process::Command::new("tar")
+            .arg("-czf")
+            .arg(home.join(file))
+            .arg("-C")
+            .arg(&staging)
+            .arg(".")
+            .status()
+            .map_err(|e| lab_error!("cannot make the stand-in package {file}: {e}"))?;
+        if !packed.success() {
+            return Err(lab_error!(
+                "cannot make the stand-in package {file} for {node}"
+            ));
         }
     }
     Ok(Vendor {
@@ -1165,7 +1263,7 @@ fn predicted(m: &Moment, key: &str, book: &Runbook, index: &BTreeMap<&str, usize
 
 #[cfg(test)]
 mod tests {
-    use super::{first_word, Fault};
+    use super::{parts, Fault, Part};
 
     #[test]
     fn faults_read_as_written() {
@@ -1181,16 +1279,27 @@ mod tests {
     }
 
     #[test]
-    fn vendor_words_skip_sudo_and_shell_tools() {
+    fn vendor_commands_are_the_programs_and_scripts_the_machine_lacks() {
+        let vendor = |word: &str, script: Option<&str>| Part::Vendor {
+            word: word.to_owned(),
+            script: script.map(str::to_owned),
+        };
+        assert_eq!(parts("checkupgrades -i"), [vendor("checkupgrades", None)]);
+        assert_eq!(parts("sudo kill -9 1"), [Part::Other]);
         assert_eq!(
-            first_word("checkupgrades -i").as_deref(),
-            Some("checkupgrades")
+            parts("tar -xf upgrade.tgz"),
+            [Part::Unpack("upgrade.tgz".to_owned())]
         );
-        assert_eq!(first_word("sudo /opt/x.sh").as_deref(), None);
         assert_eq!(
-            first_word("sudo upgrade_ha.sh --node n1").as_deref(),
-            Some("upgrade_ha.sh")
+            parts("cd upgrade/scripts && sudo bash upgrade_ha.sh worker TOKEN 10.0.0.1:2377"),
+            [
+                Part::Cd("upgrade/scripts".to_owned()),
+                vendor("upgrade_ha.sh", Some("upgrade_ha.sh"))
+            ]
         );
-        assert_eq!(first_word("kill -9 1").as_deref(), None);
+        assert_eq!(
+            parts("docker ps -q | grep x; FOO=1 sudo upgrade_ha.sh --node n1"),
+            [Part::Other, Part::Other, vendor("upgrade_ha.sh", None)]
+        );
     }
 }

@@ -485,6 +485,7 @@ fn run_script(
         .arg(script)
         .current_dir(script.parent().expect("runbooks/ has a parent"))
         .env("SSH", &ssh)
+        .env("PATH", script_path(lab))
         .env("TERM", "dumb")
         // The stand-in images cannot judge the product's own checks: the script prints them
         // as not rehearsed instead of failing on them.
@@ -747,9 +748,10 @@ fn parts(line: &str) -> Vec<Part> {
                     _ => Part::Other,
                 };
             }
-            let plain = first
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
+            let plain = first.starts_with(|c: char| c.is_ascii_alphabetic())
+                && first
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
             if !plain || BUILTINS.contains(&first) || on_this_machine(first) {
                 return Part::Other;
             }
@@ -770,7 +772,9 @@ fn on_this_machine(word: &str) -> bool {
             .any(|dir| Path::new(dir).join(word).exists())
 }
 
-fn standin(lab: &Lab, word: &str, upgrades: bool) -> String {
+/// A recording stand-in: on a node it logs to the node's `/var/log/lab-vendor.log` as
+/// `TIME NODE WORD ARGS`; on the workstation, to the lab's own log, as node `workstation`.
+fn standin(lab: &Lab, word: &str, upgrades: bool, workstation: bool) -> String {
     let upgrade = if upgrades {
         format!(
             "exec {} lab node-daemons --dir {} upgrade\n",
@@ -780,10 +784,27 @@ fn standin(lab: &Lab, word: &str, upgrades: bool) -> String {
     } else {
         String::new()
     };
+    let (node, log) = if workstation {
+        (
+            "workstation".to_owned(),
+            workstation_log(lab).display().to_string(),
+        )
+    } else {
+        ("$LAB_NODE".to_owned(), "/var/log/lab-vendor.log".to_owned())
+    };
     format!(
         "#!/bin/sh\n# The lab's stand-in for the vendor's {word}: it records each call.\n\
-         echo \"$(date +%s) $LAB_NODE {word} $*\" >> /var/log/lab-vendor.log\n{upgrade}exit 0\n"
+         echo \"$(date +%s) {node} {word} $*\" >> {log}\n{upgrade}exit 0\n"
     )
+}
+
+/// Where the workstation's vendor stand-ins live: first on the script's `PATH`.
+fn workstation_bin(lab: &Lab) -> PathBuf {
+    lab.dir.join("workstation/bin")
+}
+
+fn workstation_log(lab: &Lab) -> PathBuf {
+    lab.dir.join("workstation/lab-vendor.log")
 }
 
 /// The vendor's commands the runbook's own lines call on the nodes (the plan author's lines,
@@ -793,13 +814,15 @@ fn standin(lab: &Lab, word: &str, upgrades: bool) -> String {
 /// the node's home, holding stand-ins for the scripts the runbook runs from it.
 fn vendor_standins(lab: &Lab, book: &Runbook) -> Result<Vendor> {
     let mut words: BTreeSet<String> = BTreeSet::new();
+    let mut on_workstation: BTreeSet<String> = BTreeSet::new();
     let mut upgrading: BTreeSet<String> = BTreeSet::new();
     let mut steps = Vec::new();
     // Per node: package → scripts (path inside the package) it must hold.
     let mut packages: BTreeMap<(String, String), BTreeSet<String>> = BTreeMap::new();
     for step in &book.steps {
-        let runbook::RunsOn::Node(node) = &step.runs_on else {
-            continue;
+        let node = match &step.runs_on {
+            runbook::RunsOn::Node(node) => node.clone(),
+            runbook::RunsOn::Workstation => "workstation".to_owned(),
         };
         let mut used = Vec::new();
         let mut package: Option<String> = None;
@@ -834,8 +857,13 @@ fn vendor_standins(lab: &Lab, book: &Runbook) -> Result<Vendor> {
             upgrading.insert(last.clone());
         }
         if !used.is_empty() {
-            words.extend(used.iter().cloned());
-            steps.push((step.id.clone(), node.clone(), used));
+            let set = if node == "workstation" {
+                &mut on_workstation
+            } else {
+                &mut words
+            };
+            set.extend(used.iter().cloned());
+            steps.push((step.id.clone(), node, used));
         }
     }
     for n in &lab.state.nodes {
@@ -843,11 +871,20 @@ fn vendor_standins(lab: &Lab, book: &Runbook) -> Result<Vendor> {
         for word in &words {
             write_executable(
                 &sbin.join(word),
-                standin(lab, word, upgrading.contains(word)),
+                standin(lab, word, upgrading.contains(word), false),
             )?;
         }
     }
-    for ((node, file), scripts) in &packages {
+    let bin = workstation_bin(lab);
+    let _ = std::fs::remove_dir_all(&bin);
+    let _ = std::fs::remove_file(workstation_log(lab));
+    for word in &on_workstation {
+        write_executable(&bin.join(word), standin(lab, word, false, true))?;
+    }
+    let on_nodes = packages
+        .iter()
+        .filter(|((node, _), _)| node != "workstation");
+    for ((node, file), scripts) in on_nodes {
         let home = lab.node_dir(node).join("root");
         if home.join(file).exists() {
             continue;
@@ -858,7 +895,7 @@ fn vendor_standins(lab: &Lab, book: &Runbook) -> Result<Vendor> {
             let word = script.rsplit('/').next().unwrap_or(script);
             write_executable(
                 &staging.join(script.trim_start_matches('/')),
-                standin(lab, word, upgrading.contains(word)),
+                standin(lab, word, upgrading.contains(word), false),
             )?;
         }
         let packed = std::process::Command::new("tar")
@@ -876,15 +913,20 @@ fn vendor_standins(lab: &Lab, book: &Runbook) -> Result<Vendor> {
         }
     }
     Ok(Vendor {
-        words: words.into_iter().collect(),
+        words: words.into_iter().chain(on_workstation).collect(),
         steps,
     })
 }
 
 fn gather_vendor_calls(lab: &Lab) -> Vec<String> {
     let mut calls: Vec<(u64, String)> = Vec::new();
-    for n in &lab.state.nodes {
-        let path = lab.node_dir(&n.name).join("log/lab-vendor.log");
+    let logs = lab
+        .state
+        .nodes
+        .iter()
+        .map(|n| lab.node_dir(&n.name).join("log/lab-vendor.log"))
+        .chain([workstation_log(lab)]);
+    for path in logs {
         if let Ok(text) = std::fs::read_to_string(&path) {
             for line in text.lines() {
                 let (time, rest) = line.split_once(' ').unwrap_or(("0", line));
@@ -1136,6 +1178,15 @@ fn sample_loop(
         }
     }
     samples
+}
+
+/// The script's `PATH`: the workstation's vendor stand-ins first, then the machine's own.
+fn script_path(lab: &Lab) -> std::ffi::OsString {
+    let mut dirs = vec![workstation_bin(lab)];
+    if let Some(path) = std::env::var_os("PATH") {
+        dirs.extend(std::env::split_paths(&path));
+    }
+    std::env::join_paths(dirs).unwrap_or_default()
 }
 
 /// Whether the node's engine answers a ping: quickly, or, on a loaded machine, within a few

@@ -236,7 +236,7 @@ if step images-zva5n2 'Pull the images on zva5n2' 'nothing to undo: images that 
 fi
 
 if step freeze-zva5n1 'Freeze configuration sync on zva5n1' 'run the unfreeze commands of the plan'; then
-  on zva5n1 bash -c 'docker exec "$(docker ps -q -f name=skudonet_lb-zva5n1)" sh -c "kill -9 \$(ps -ef | grep '\''[z]eninotify'\'' | grep enterprise.bin | awk '\''{print \$2}'\'')"'
+  on zva5n1 bash -c 'docker exec "$(docker ps -q -f name=skudonet_lb-zva5n1)" sh -c "ps -ef | grep '\''[z]eninotify'\'' | grep enterprise.bin | awk '\''{print \$2}'\'' | xargs -r kill -9"'
   on zva5n1 bash -c 'docker exec "$(docker ps -q -f name=skudonet_lb-zva5n1)" sh -c "echo '\''sshd: 192.168.100.25'\'' >> /etc/hosts.deny"'
 fi
 

@@ -135,15 +135,20 @@ pub fn label_line(node: &str, key: &str, value: &str) -> String {
 
 /// Every external network the stacks use, once, with the options any of them asks for: the
 /// networks to create before the stacks deploy. Docker's own (`host`, `bridge`, `none`) are
-/// joined, never created.
+/// joined, never created, and so is a network that another of the plan's stacks creates by
+/// that name: `docker stack deploy` of that stack would refuse one that already exists.
 pub fn external_networks(composes: &[compose::Compose]) -> IndexMap<String, compose::Network> {
+    let created_by_a_stack: Vec<&str> = composes
+        .iter()
+        .flat_map(|c| c.networks.iter())
+        .filter(|n| !n.external)
+        .map(|n| n.name.as_str())
+        .collect();
     let mut networks: IndexMap<String, compose::Network> = IndexMap::new();
     for compose in composes {
-        for network in compose
-            .networks
-            .iter()
-            .filter(|n| n.external && !n.is_predefined())
-        {
+        for network in compose.networks.iter().filter(|n| {
+            n.external && !n.is_predefined() && !created_by_a_stack.contains(&n.name.as_str())
+        }) {
             let entry = networks
                 .entry(network.name.clone())
                 .or_insert_with(|| network.clone());
@@ -587,5 +592,25 @@ fn is_owner(owner: &str) -> bool {
     match owner.split_once(':') {
         Some((user, group)) => part(user) && part(group),
         None => part(owner),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::external_networks;
+    use crate::{compose, parse_plan};
+
+    /// Found by the rehearsal lab: MSactivator's es stack creates `msa-es`, which the msa stack
+    /// joins as external. The install created it first, and `docker stack deploy` of es then
+    /// refused: "network with name msa-es already exists".
+    #[test]
+    fn a_network_that_a_stack_creates_is_not_created_before_the_stacks() {
+        let plan = parse_plan(
+            "swarmplan: 1\nname: t\nnodes: [{name: m1, role: manager}]\nstacks:\n  - name: es\n    compose:\n      services: {es: {image: x, networks: [es]}}\n      networks: {es: {name: msa-es, driver: overlay}}\n  - name: msa\n    after: [es]\n    compose:\n      services: {api: {image: x, networks: [es, shared]}}\n      networks: {es: {name: msa-es, external: true}, shared: {external: true}}\n",
+        )
+        .expect("the plan reads");
+        let composes: Vec<_> = plan.stacks.iter().map(compose::read).collect();
+        let names: Vec<String> = external_networks(&composes).into_keys().collect();
+        assert_eq!(names, ["shared"]);
     }
 }

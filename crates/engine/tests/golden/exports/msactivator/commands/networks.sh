@@ -20,4 +20,4 @@ run() {
   fi
 }
 
-run docker network create --driver overlay msa-es
+# The stacks use no external network.

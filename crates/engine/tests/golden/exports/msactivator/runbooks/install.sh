@@ -209,7 +209,6 @@ steps=(
   label-es-data1
   label-es-data2
   label-es-data3
-  network-msa-es
   shared-folders
   copy-stacks
   deploy-es
@@ -497,11 +496,6 @@ fi
 if step label-es-data3 'Label es-data3' 'docker node update --label-rm es es-data3'; then
   on man1 docker node update --label-add es=data es-data3
   check man1 contains data 1 -- docker node inspect --format '{{index .Spec.Labels "es"}}' es-data3
-fi
-
-if step network-msa-es 'Create network msa-es' 'docker network rm msa-es'; then
-  on man1 docker network create --driver overlay msa-es
-  check man1 contains overlay 1 -- docker network inspect --format '{{.Driver}}' msa-es
 fi
 
 if step shared-folders 'Create the shared (NAS) folders and their owners' 'the folders are empty: remove them with rmdir'; then

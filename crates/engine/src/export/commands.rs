@@ -350,8 +350,8 @@ pub fn commands(plan: &Plan) -> Commands {
     );
     md.push_str("## 4. Create the external networks (on a manager)\n\n");
     if networks.is_empty() {
-        nets.push_str("# The stacks use no external network.\n");
-        md.push_str("The stacks use no external network.\n");
+        nets.push_str("# No network to create before the stacks: they create the networks they use, or join Docker's own.\n");
+        md.push_str("No network to create before the stacks: they create the networks they use, or join Docker's own.\n");
     }
     for network in networks.values() {
         if !shell::is_safe_name(&network.name) || !shell::is_safe_name(&network.driver) {

@@ -20,4 +20,4 @@ run() {
   fi
 }
 
-# The stacks use no external network.
+# No network to create before the stacks: they create the networks they use, or join Docker's own.

@@ -111,6 +111,8 @@ fn status(
         health: Health::of(desired, running),
         nodes,
         hosts,
+        ties: None,
+        odds: None,
     }
 }
 
@@ -307,6 +309,11 @@ impl<'b> Baseline<'b> {
             rescheduled: cluster.named(&cluster.placed),
             pending: cluster.named_waiting(),
             rebalance,
+            loops_before_docker_28_3: cluster
+                .stalled
+                .iter()
+                .map(|&spec| baseline.specs()[spec].id())
+                .collect(),
         }
     }
 }

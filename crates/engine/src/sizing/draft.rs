@@ -194,6 +194,7 @@ impl Draft {
     ) -> Result<Alternative, Vec<Finding>> {
         let options = Options {
             host_pairs: request.survive == Survive::TwoHosts,
+            ..Options::default()
         };
         for _ in 0..MAX_ROUNDS {
             let plan = self.plan(request, layout, demand, sizes);

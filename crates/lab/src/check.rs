@@ -198,6 +198,8 @@ impl Live {
                             .get(text(task, &["NodeID"]))
                             .cloned()
                             .unwrap_or_default(),
+                        ties: None,
+                        p: None,
                     });
                 }
                 "pending" => pending.push(LivePending {

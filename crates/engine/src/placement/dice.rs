@@ -22,6 +22,7 @@
 
 /// The slots in one group of a small Go map.
 pub const SMALL_MAP_SLOTS: usize = 8;
+const _: () = assert!(SMALL_MAP_SLOTS as u64 == crate::limits::EXACT_NODES);
 
 /// SplitMix64 (Steele, Lea and Flood, 2014): a 64-bit state, wrapping additions, multiplications
 /// and shifts only, so every platform (wasm32 included) draws the same numbers from a seed.

@@ -10,7 +10,8 @@ use super::ties::{Most, Tie};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 /// The most combinations walked for one service; beyond, the outcomes walked so far count.
-const PATHS: usize = 4096;
+/// Fewer for a service with many tasks: at most [`crate::limits::EXACT_STEPS`] task placements.
+const PATHS: usize = crate::limits::EXACT_PATHS as usize;
 
 /// One outcome of a service: its tasks per node (ascending node), how likely it is, and the
 /// choices of its first path, to replay it.
@@ -66,6 +67,7 @@ impl Cluster<'_> {
         let mut outcomes: Vec<Outcome> = Vec::new();
         let mut path = Some(Scripted::new());
         let mut walked = 0;
+        let paths = (crate::limits::EXACT_STEPS as usize / start.len().max(1)).clamp(1, PATHS);
         while let Some(mut dice) = path {
             let mut trial = start.clone();
             self.replay(spec_index, tasks, counts, holders, &mut trial, &mut dice);
@@ -83,7 +85,7 @@ impl Cluster<'_> {
             }
             holders.truncate(holders_before);
             walked += 1;
-            path = if walked == PATHS || dice.unenumerable {
+            path = if walked == paths || dice.unenumerable {
                 None
             } else {
                 dice.next()

@@ -117,10 +117,10 @@ impl<'a> Shape<'a> {
         // their parent, so the leaves fill their parents from the end.
         let mut size = vec![0u32; shape.branches.len()];
         let mut first = vec![u32::MAX; shape.branches.len()];
-        for node in 0..nodes {
+        for (node, &joined) in rank.iter().enumerate() {
             let leaf = shape.leaf_of[node] as usize;
             size[leaf] += 1;
-            first[leaf] = first[leaf].min(rank[node]);
+            first[leaf] = first[leaf].min(joined);
         }
         for index in (1..shape.branches.len()).rev() {
             let parent = shape.branches[index].parent as usize;

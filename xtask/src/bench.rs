@@ -94,7 +94,13 @@ pub fn run(root_dir: &Path) -> Result {
     }
     let plan = generated_plan(100, 1_000);
     let pairs = median(3, || {
-        std::hint::black_box(analyze(&plan, &Options { host_pairs: true }));
+        std::hint::black_box(analyze(
+            &plan,
+            &Options {
+                host_pairs: true,
+                ..Options::default()
+            },
+        ));
     });
     println!("| analyze (native) with every pair of hosts | 100 nodes, 1000 tasks | {pairs:.2?} |");
 

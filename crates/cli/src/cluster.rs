@@ -44,7 +44,14 @@ pub fn compare(
 ) -> Result<ExitCode, BadInput> {
     let before = read_plan(before)?;
     let after = read_plan(after)?;
-    let diff = diff(&before, &after, &Options { host_pairs });
+    let diff = diff(
+        &before,
+        &after,
+        &Options {
+            host_pairs,
+            ..Options::default()
+        },
+    );
     if json {
         let text = serde_json::to_string_pretty(&diff).expect("a diff always serializes");
         println!("{text}");

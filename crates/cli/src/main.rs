@@ -34,6 +34,8 @@ enum Command {
         /// Also check the loss of every pair of hosts.
         #[arg(long)]
         host_pairs: bool,
+        #[command(flatten)]
+        odds: OddsArgs,
     },
     /// Print the whole analysis: quorum, failure scenarios, findings.
     Analyze {
@@ -44,6 +46,8 @@ enum Command {
         /// Also analyse the loss of every pair of hosts.
         #[arg(long)]
         host_pairs: bool,
+        #[command(flatten)]
+        odds: OddsArgs,
     },
     /// Add stack files to a plan (a new one unless --plan) and print the plan.
     Import {
@@ -136,6 +140,30 @@ enum Command {
     },
 }
 
+/// How many of Swarm's draws to sample for the odds.
+#[derive(clap::Args)]
+struct OddsArgs {
+    /// Sample Swarm's dice N times for the odds (each service's outcomes, each task's `p`, how
+    /// likely each exposure and failure impact is). By default, 1000 for plans of up to 64
+    /// nodes and 2000 tasks, none for larger ones.
+    #[arg(long, value_name = "N", conflicts_with = "no_odds")]
+    odds: Option<u32>,
+    /// Do not sample the odds: ties and possible outcomes only.
+    #[arg(long)]
+    no_odds: bool,
+}
+
+impl OddsArgs {
+    fn options(&self, plan: &Plan, host_pairs: bool) -> Options {
+        let odds = match (self.no_odds, self.odds) {
+            (true, _) => 0,
+            (false, Some(draws)) => draws,
+            (false, None) => swarmplan_engine::analysis::odds::default_draws(plan),
+        };
+        Options { host_pairs, odds }
+    }
+}
+
 /// Which runbook to print.
 #[derive(Clone, Copy, clap::ValueEnum)]
 pub(crate) enum RunbookKind {
@@ -195,9 +223,10 @@ fn run(command: Command) -> Result<ExitCode, BadInput> {
         Command::Check {
             plan: path,
             host_pairs,
+            odds,
         } => {
             let (text, plan) = read_plan_text(&path)?;
-            let analysis = analyze(&plan, &Options { host_pairs });
+            let analysis = analyze(&plan, &odds.options(&plan, host_pairs));
             for finding in &analysis.findings {
                 // A finding about one key is printed at its place, as compilers print errors.
                 let place = finding
@@ -227,8 +256,10 @@ fn run(command: Command) -> Result<ExitCode, BadInput> {
             plan,
             json,
             host_pairs,
+            odds,
         } => {
-            let analysis = analyze(&read_plan(&plan)?, &Options { host_pairs });
+            let plan = read_plan(&plan)?;
+            let analysis = analyze(&plan, &odds.options(&plan, host_pairs));
             if json {
                 let text =
                     serde_json::to_string_pretty(&analysis).expect("an analysis always serializes");
@@ -553,6 +584,25 @@ fn report(analysis: &Analysis) -> String {
         if !f.services.degraded.is_empty() {
             let _ = writeln!(out, "        degraded: {}", f.services.degraded.join(", "));
         }
+        let chances = |list: &[swarmplan_engine::analysis::ServiceChance]| -> String {
+            list.iter()
+                .map(|c| match c.p {
+                    Some(p) => format!("{} ({})", c.service, p.percent()),
+                    None => format!("{} (possible)", c.service),
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        if !f.services.may_stop.is_empty() {
+            let _ = writeln!(out, "        may stop: {}", chances(&f.services.may_stop));
+        }
+        if !f.services.may_degrade.is_empty() {
+            let _ = writeln!(
+                out,
+                "        may degrade: {}",
+                chances(&f.services.may_degrade)
+            );
+        }
     }
     if !analysis.services.is_empty() {
         let _ = writeln!(out, "\nServices:");
@@ -575,6 +625,17 @@ fn report(analysis: &Analysis) -> String {
                     s.hosts.join(",")
                 }
             );
+            if let Some(one_of) = s.one_of() {
+                let _ = writeln!(out, "      {one_of}");
+            }
+            if let Some(odds) = &s.odds {
+                let _ = writeln!(
+                    out,
+                    "      odds over {} draws: {}",
+                    odds.draws,
+                    odds.summary()
+                );
+            }
         }
     }
     for p in &analysis.pending {

@@ -13,6 +13,10 @@
 //!   every scenario may re-place or recount every task; every scenario copies each node's state
 //!   and its place in each spread tree's candidate order; each service's checks look at every
 //!   node (reservations, constraints) and its stack; failure domains are found by host name;
+//! - a plan of at most `limits::EXACT_NODES` nodes, whose outcomes are enumerated exactly,
+//!   adds (S + 1) × min(T × `limits::EXACT_PATHS`, V × `limits::EXACT_STEPS`): in the
+//!   baseline and in each scenario, each service replays at most that many paths of its
+//!   tasks, and at most that many task placements;
 //! - exports = (published ports + 4) × N × N + host-mode ports × T + analysis: each opening is
 //!   listed on its nodes (Swarm's four, then each published port), and each node's firewall
 //!   script looks through every opening's nodes for its own; a host-mode port is opened on the
@@ -132,6 +136,13 @@ impl Size {
                     .saturating_mul(self.nodes.saturating_add(self.stacks)),
             )
             .saturating_add(self.nodes.saturating_mul(self.hosts_in_use))
+            .saturating_add(if self.nodes <= crate::limits::EXACT_NODES {
+                let paths = self.tasks.saturating_mul(crate::limits::EXACT_PATHS);
+                let steps = self.services.saturating_mul(crate::limits::EXACT_STEPS);
+                paths.min(steps).saturating_mul(s.saturating_add(1))
+            } else {
+                0
+            })
     }
 
     /// The estimated work of every export of the plan, its analysis included.

@@ -326,6 +326,45 @@ codes! {
         "Losing this domain stops services that no other node can run (constraints, ports or \
          capacity). Give them eligible nodes in other domains.";
 
+    // Swarm's dice: outcomes other than the one shown.
+    TasksMayShareHost = "tasks-may-share-host", Warning,
+        "Swarm may put most of a service's tasks on one physical server",
+        "Swarm breaks ties between equally good nodes by Go's map order, which is random, and \
+         cannot see which VMs share a server. In some of its draws, more than half of the \
+         service's tasks (or all of them) land on VMs of one host, whose loss then takes them at \
+         once. The message says how often, when the odds were sampled, or that the ties allow \
+         it. Spread the service over a label that differs per host (`preferences: [spread: \
+         node.labels.host]`), give it `max_replicas_per_node: 1` with its eligible nodes on \
+         different hosts, or constrain it to nodes on different hosts.";
+    TasksMayShareRack = "tasks-may-share-rack", Warning,
+        "Swarm may put most of a service's tasks in one rack",
+        "In some of Swarm's draws more than half of the service's tasks land in one rack, whose \
+         loss takes them at once. Spread the service over a rack label (`preferences: [spread: \
+         node.labels.rack]`) or constrain it to nodes in different racks.";
+    TasksMayShareSite = "tasks-may-share-site", Warning,
+        "Swarm may put most of a service's tasks in one site",
+        "In some of Swarm's draws more than half of the service's tasks land in one site, whose \
+         loss takes them at once. Spread the service over a site label (`preferences: [spread: \
+         node.labels.site]`) or constrain it to nodes in different sites.";
+    FailureMayStopServices = "failure-may-stop-services", Warning,
+        "a failure that stops services in some of Swarm's draws",
+        "Where Swarm puts a service's tasks is partly random; in some of its draws, losing this \
+         domain leaves a service with no node that can run it. The message says how often. Give \
+         the service eligible nodes in other domains, or constrain it so that every outcome \
+         keeps a node outside the domain.";
+    FailureMayDegradeServices = "failure-may-degrade-services", Info,
+        "a failure that degrades services in some of Swarm's draws",
+        "In some of Swarm's draws, losing this domain leaves a service with fewer tasks than it \
+         asks for (no room elsewhere). The message says how often. Give it room on nodes in \
+         other domains.";
+    SchedulerLoopsBefore28 = "scheduler-loops-before-docker-28-3", Warning,
+        "a spread that hangs Swarm's scheduler before Docker 28.3",
+        "A spread branch above its share next to branches without room: Swarm's scheduler \
+         before swarmkit #3200 (Docker 28.3; Debian 12's 20.10 and Debian 13's 26.1 included) \
+         walks that tree forever, and every new task in the swarm stays pending. Docker 28.3 and \
+         later stop and leave these tasks pending, as Swarmplan shows. Run Docker 28.3 or later, \
+         or give every node the spread label and room in each branch.";
+
     // Firewall.
     PortUnpublished = "port-unpublished", Info,
         "a port published without a number",

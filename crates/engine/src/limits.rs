@@ -14,6 +14,20 @@
 use serde::Serialize;
 use std::fmt;
 
+/// The most nodes whose outcomes the engine enumerates exactly: while the scheduler's node map
+/// fits in one group of eight slots (Go's small map, `placement::dice::SMALL_MAP_SLOTS`).
+pub const EXACT_NODES: u64 = 8;
+
+/// The most combinations of Swarm's draws walked for one service's exact enumeration; beyond,
+/// the outcomes walked so far decide.
+pub const EXACT_PATHS: u64 = 4_096;
+
+/// The most task placements one service's exact enumeration replays (the paths walked times the
+/// tasks placed on each): [`EXACT_PATHS`] paths of 16 tasks. A service with more tasks walks fewer paths,
+/// and the outcomes walked so far decide; so the enumeration stays within a few milliseconds per
+/// service and scenario, and the budget counts it (`budget.rs`).
+pub const EXACT_STEPS: u64 = 65_536;
+
 /// One of Swarmplan's limits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]

@@ -24,11 +24,20 @@ fn example_analyses_match_their_golden_files() {
 fn analysis_is_deterministic() {
     for example in examples::EXAMPLES {
         let plan = parse_plan(example.yaml).expect("reads");
-        let first = serde_json::to_string(&analyze(&plan, &Options { host_pairs: true }))
-            .expect("serializes");
+        let first = serde_json::to_string(&analyze(
+            &plan,
+            &Options {
+                host_pairs: true,
+                ..Options::default()
+            },
+        ))
+        .expect("serializes");
         let again = serde_json::to_string(&analyze(
             &parse_plan(example.yaml).expect("reads"),
-            &Options { host_pairs: true },
+            &Options {
+                host_pairs: true,
+                ..Options::default()
+            },
         ))
         .expect("serializes");
         assert_eq!(first, again, "example {}", example.id);

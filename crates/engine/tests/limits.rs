@@ -259,7 +259,13 @@ fn r21_the_largest_benchmark_shape_is_admitted() {
 #[test]
 fn r21_tasks_times_host_pairs_are_over_the_budget() {
     let plan = with_services(hosts_and_nodes(300, 900), 1_000, 100);
-    let analysis = analyze(&plan, &Options { host_pairs: true });
+    let analysis = analyze(
+        &plan,
+        &Options {
+            host_pairs: true,
+            ..Options::default()
+        },
+    );
     assert_eq!(codes(&analysis.findings), ["work-budget-exceeded"]);
     let message = &analysis.findings[0].message;
     assert!(

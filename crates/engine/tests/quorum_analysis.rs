@@ -238,7 +238,10 @@ fn pairs_of_hosts_on_request() {
         "a: m1*
          b: m2*
          c: m3*",
-        Options { host_pairs: true },
+        Options {
+            host_pairs: true,
+            ..Options::default()
+        },
         expect![[r#"
             managers 3 majority 2 tolerates 1
             host a: lost [m1] managers left 2 ok

@@ -24,6 +24,7 @@ fn analysis_of(sizing: &Sizing, index: usize, survive: Survive) -> Analysis {
         &plan,
         &Options {
             host_pairs: survive == Survive::TwoHosts,
+            ..Options::default()
         },
     )
 }

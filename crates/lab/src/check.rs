@@ -1,9 +1,12 @@
 //! `lab check`: the real placement, read from a manager, against `analyze`.
 //!
 //! Swarm breaks ties between equally good nodes at random (its node heap, and Go's map order in
-//! the spread tree), so the comparison is canonical: nodes whose attributes are identical (role,
-//! availability, size, platform, labels) form a class, and a service agrees when it runs as many
-//! tasks on each class as the engine predicts. Pending tasks are compared by count and by
+//! the spread tree). Whether a real placement is one Swarm could have drawn is the engine's
+//! judgement (`swarmplan_engine::analysis::agreement`: each real task on its task's node or one
+//! of its ties); the lab does not re-derive it. The report shows both sides per class of nodes
+//! whose attributes are identical (role, availability, size, platform, labels), and where the
+//! engine states no ties (a failure scenario's rescheduling) a service agrees when it runs as
+//! many tasks on each class as the engine predicts. Pending tasks are compared by count and by
 //! Docker's own text.
 
 use crate::docker::{text, Docker};
@@ -12,8 +15,9 @@ use crate::{lab_error, Result};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
+use swarmplan_engine::analysis::agreement::{self, Observed};
 use swarmplan_engine::placement::Task;
-use swarmplan_engine::{analyze, Options, Plan};
+use swarmplan_engine::{analyze, Analysis, Options, Plan};
 
 /// Nodes with identical attributes, by node name: the class's name lists its members.
 #[derive(Debug, Clone)]
@@ -198,6 +202,8 @@ impl Live {
                             .get(text(task, &["NodeID"]))
                             .cloned()
                             .unwrap_or_default(),
+                        ties: None,
+                        p: None,
                     });
                 }
                 "pending" => pending.push(LivePending {
@@ -252,9 +258,28 @@ pub struct Comparison {
     pub disagreements: Vec<String>,
 }
 
-/// Compares running tasks and pending tasks with expected ones, canonically.
+/// The engine's judgement of each service's real tasks against the analysis, by `stack/service`:
+/// whether Swarm could have drawn them.
+pub fn engine_verdicts(analysis: &Analysis, real: &[Task]) -> BTreeMap<String, bool> {
+    let observed: Vec<Observed> = real
+        .iter()
+        .map(|t| Observed {
+            stack: t.stack.clone(),
+            service: t.service.clone(),
+            node: t.node.clone(),
+        })
+        .collect();
+    agreement::judge(analysis, &observed)
+        .into_iter()
+        .map(|v| (v.service, v.agrees))
+        .collect()
+}
+
+/// Compares running tasks and pending tasks with expected ones. Where `verdicts` has the
+/// engine's judgement of a service's placement, it decides; elsewhere the counts per class do.
 pub fn compare(
     classes: &Classes,
+    verdicts: &BTreeMap<String, bool>,
     expected: &[Task],
     expected_pending: &[(String, String)],
     real: &[Task],
@@ -297,7 +322,7 @@ pub fn compare(
             .collect();
         want_reasons.sort_unstable();
         got_reasons.sort_unstable();
-        let placed_agree = w == g;
+        let placed_agree = verdicts.get(&service).copied().unwrap_or(w == g);
         let pending_agree = want_reasons.len() == got_reasons.len()
             && want_reasons
                 .iter()
@@ -354,8 +379,10 @@ pub fn check(lab: &Lab, plan: &Plan) -> Result<(bool, String)> {
         .iter()
         .map(|p| (format!("{}/{}", p.stack, p.service), p.reason.clone()))
         .collect();
+    let verdicts = engine_verdicts(&analysis, &live.tasks);
     let comparison = compare(
         &classes,
+        &verdicts,
         &analysis.placement,
         &expected_pending,
         &live.tasks,
@@ -613,4 +640,45 @@ pub fn import_differences(plan: &Plan, imported: &Plan) -> Vec<String> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use swarmplan_engine::placement::Ties;
+
+    /// The engine decides: a task moved to one of its ties still agrees, a task moved to a node
+    /// that no task of its service could run on does not.
+    #[test]
+    fn the_engine_judges_whether_a_real_placement_could_have_been_drawn() {
+        let mut judged = 0;
+        for example in swarmplan_engine::examples::EXAMPLES {
+            let plan = swarmplan_engine::parse_plan(example.yaml).expect("example parses");
+            let analysis = analyze(&plan, &Options::default());
+            assert!(engine_verdicts(&analysis, &analysis.placement)
+                .values()
+                .all(|&agrees| agrees));
+            let Some((index, tie)) =
+                analysis
+                    .placement
+                    .iter()
+                    .enumerate()
+                    .find_map(|(i, t)| match &t.ties {
+                        Some(Ties::Nodes(nodes)) => nodes.first().map(|n| (i, n.clone())),
+                        _ => None,
+                    })
+            else {
+                continue;
+            };
+            let task = &analysis.placement[index];
+            let mut real = analysis.placement.clone();
+            real[index].node = tie;
+            let id = format!("{}/{}", task.stack, task.service);
+            assert!(engine_verdicts(&analysis, &real)[&id], "{id}");
+            real[index].node = "no-such-node".to_owned();
+            assert!(!engine_verdicts(&analysis, &real)[&id], "{id}");
+            judged += 1;
+        }
+        assert!(judged > 0, "some example has a task with ties");
+    }
 }

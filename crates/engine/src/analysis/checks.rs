@@ -1,16 +1,18 @@
 //! Findings that need placement: what Swarm would do with the plan, and what it cannot see
 //! (physical hosts, racks and sites under its nodes).
 
+use super::odds::Sample;
 use super::{FailureScenario, ServiceStatus};
 use crate::compose::{Compose, Mode, MountKind, PortMode, UpdateOrder};
 use crate::constraint::{Key, Operator};
 use crate::domains::DomainKind;
 use crate::findings::{Code, Finding, Target};
-use crate::placement::{Cluster, Spec};
+use crate::placement::ties::KINDS;
+use crate::placement::{Chance, Cluster, Spec};
 use crate::plan::{Availability, Plan, Protocol};
 use crate::quorum;
 use crate::units::{Bytes, Cpus};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 fn service_target(spec: &Spec) -> Target {
     Target::Service {
@@ -26,6 +28,7 @@ pub fn placement(
     cluster: &Cluster,
     services: &[ServiceStatus],
     uneven: &[(usize, String)],
+    sample: Option<&Sample>,
 ) -> Vec<Finding> {
     let mut findings = Vec::new();
     findings.extend(capacity(plan));
@@ -64,7 +67,22 @@ pub fn placement(
             }
         }
         let status = &services[index];
-        findings.extend(spread_over_domains(plan, spec, status, hosts_in_use.len()));
+        // How often the odds saw every task on one host, and in one rack.
+        let all_in_one = sample.map(|sample| {
+            let sampled = sample.exposures(&cluster.domains, index);
+            let chance = |hits| Chance {
+                hits,
+                draws: sample.draws,
+            };
+            (chance(sampled[0].all), chance(sampled[1].all))
+        });
+        findings.extend(spread_over_domains(
+            plan,
+            spec,
+            status,
+            hosts_in_use.len(),
+            all_in_one,
+        ));
         findings.extend(reservation_too_large(plan, spec));
         findings.extend(start_first_stall(plan, spec));
         findings.extend(local_volumes(composes, spec));
@@ -177,8 +195,16 @@ fn spread_over_domains(
     spec: &Spec,
     status: &ServiceStatus,
     hosts_in_use: usize,
+    all_in_one: Option<(Chance, Chance)>,
 ) -> Vec<Finding> {
     let mut findings = Vec::new();
+    let odds = |chance: Chance| {
+        if chance.hits == chance.draws {
+            " (in every one of Swarm's draws)".to_owned()
+        } else {
+            format!(" (in about {} of Swarm's draws)", chance.percent())
+        }
+    };
     if spec.service.mode == Mode::Global || status.running < 2 {
         return findings;
     }
@@ -188,10 +214,11 @@ fn spread_over_domains(
                 Code::ReplicasOneHost,
                 service_target(spec),
                 format!(
-                    "all {} tasks of {} run on nodes of host {}: Swarm cannot see that those VMs share a server, whose loss stops the service",
+                    "all {} tasks of {} run on nodes of host {}{}: Swarm cannot see that those VMs share a server, whose loss stops the service",
                     status.running,
                     status.id(),
-                    status.hosts[0]
+                    status.hosts[0],
+                    all_in_one.map(|(host, _)| odds(host)).unwrap_or_default()
                 ),
             )
             .hint("constrain or spread the service over a label that differs per host (spread: node.labels.host)"),
@@ -217,10 +244,11 @@ fn spread_over_domains(
                 Code::ReplicasOneRack,
                 service_target(spec),
                 format!(
-                    "all {} tasks of {} run in rack {}: its loss stops the service",
+                    "all {} tasks of {} run in rack {}{}: its loss stops the service",
                     status.running,
                     status.id(),
-                    racks[0]
+                    racks[0],
+                    all_in_one.map(|(_, rack)| odds(rack)).unwrap_or_default()
                 ),
             )
             .hint("spread the service over a rack label (spread: node.labels.rack)"),
@@ -563,6 +591,268 @@ pub fn quorum(managers: usize, failures: &[FailureScenario]) -> Vec<Finding> {
                     0 => format!("{managers} manager(s) tolerate no loss: use three managers, each in a different {}", failure.domain),
                     most => format!("spread the managers so that no {} holds more than {most}", failure.domain),
                 }),
+            );
+        }
+    }
+    findings
+}
+
+/// Names, as "host esx1", "hosts esx1 or esx2", "hosts esx1, esx2, esx3 or 4 others".
+fn domain_names(kind: DomainKind, names: &[&str]) -> String {
+    let (at, plural) = match kind {
+        DomainKind::Host => ("on nodes of", "hosts"),
+        DomainKind::Rack => ("in", "racks"),
+        _ => ("in", "sites"),
+    };
+    match names {
+        [one] => format!("{at} {kind} {one}"),
+        [init @ .., last] if init.len() < 3 => {
+            format!("{at} {plural} {} or {last}", init.join(", "))
+        }
+        _ => format!(
+            "{at} {plural} {} or {} others",
+            names[..3].join(", "),
+            names.len() - 3
+        ),
+    }
+}
+
+/// Services whose tasks could, in some outcome of Swarm's draws, put more than half of them
+/// (or all) on one host, rack or site: the worst case first, with how often the odds saw it,
+/// or "possible" where only the ties say so.
+pub(super) fn exposures(
+    specs: &[Spec],
+    cluster: &Cluster,
+    services: &[ServiceStatus],
+    sample: Option<&Sample>,
+) -> Vec<Finding> {
+    let domains = &cluster.domains;
+    let plan = cluster.plan();
+    let mut findings = Vec::new();
+    for (index, spec) in specs.iter().enumerate() {
+        let status = &services[index];
+        if spec.service.mode == Mode::Global || status.running < 2 {
+            continue;
+        }
+        let running = status.running as u32;
+        let sampled = sample.map(|s| s.exposures(domains, index));
+        for (kind_index, &kind) in KINDS.iter().enumerate() {
+            if !domains.several(kind_index) {
+                continue;
+            }
+            let mut most = 0;
+            let mut certain = false;
+            let mut somewhere = false;
+            let mut worst: BTreeSet<u32> = BTreeSet::new();
+            for exposure in cluster.exposures.get(&index).into_iter().flatten() {
+                if exposure.kind != kind {
+                    continue;
+                }
+                if exposure.most > most {
+                    most = exposure.most;
+                    worst.clear();
+                    certain = false;
+                    somewhere = false;
+                }
+                if exposure.most == most {
+                    worst.insert(exposure.domain);
+                    certain |= exposure.certain;
+                    somewhere |= exposure.somewhere;
+                }
+            }
+            let sampled = sampled.as_ref().map(|s| &s[kind_index]);
+            if let Some(sampled) = sampled {
+                if sampled.most > most {
+                    most = sampled.most;
+                    worst.clear();
+                    certain = false;
+                    somewhere = false;
+                }
+                if sampled.most == most {
+                    worst.extend(sampled.worst.iter().copied());
+                }
+            }
+            if most == 0 {
+                continue;
+            }
+            // The placement shown with every task on one host (or rack) is said already, and
+            // so is every larger domain around it.
+            let racks: BTreeSet<Option<&str>> = status
+                .hosts
+                .iter()
+                .map(|h| plan.host(h).and_then(|h| h.rack.as_deref()))
+                .collect();
+            let one_host = status.hosts.len() == 1;
+            let one_rack = racks.len() == 1 && !racks.contains(&None);
+            if one_host || (one_rack && kind != DomainKind::Host) {
+                continue;
+            }
+            let names: Vec<&str> = worst
+                .iter()
+                .map(|&d| domains.names[kind_index][d as usize].as_str())
+                .collect();
+            let draws = sample.map_or(1, |s| s.draws);
+            let (verb, odds) = match sampled {
+                Some(s) if s.majority == draws => {
+                    ("puts", "in every one of Swarm's draws".to_owned())
+                }
+                Some(s) if s.majority > 0 => (
+                    "may put",
+                    format!(
+                        "in about {} of Swarm's draws",
+                        Chance {
+                            hits: s.majority,
+                            draws
+                        }
+                        .percent()
+                    ),
+                ),
+                Some(_) => (
+                    "may put",
+                    "rarely: the ties allow it, no sampled draw did it".to_owned(),
+                ),
+                None if certain => ("puts", "whatever Swarm draws".to_owned()),
+                None if somewhere => ("puts", "one or the other, whatever Swarm draws".to_owned()),
+                None => (
+                    "may put",
+                    "possible: the nodes its tasks tie between allow it".to_owned(),
+                ),
+            };
+            let (how, loss) = if most >= running {
+                (
+                    format!("all {running} tasks"),
+                    "its loss stops the service until Swarm starts them elsewhere",
+                )
+            } else {
+                (
+                    format!("{most} of the {running} tasks"),
+                    "its loss takes more than half of them at once",
+                )
+            };
+            let (code, hint) = match kind {
+                DomainKind::Host => (
+                    Code::TasksMayShareHost,
+                    "spread it over a label that differs per host (spread: node.labels.host), give it max_replicas_per_node: 1 with its nodes on different hosts, or constrain it to nodes on different hosts",
+                ),
+                DomainKind::Rack => (
+                    Code::TasksMayShareRack,
+                    "spread it over a rack label (spread: node.labels.rack), or constrain it to nodes in different racks",
+                ),
+                _ => (
+                    Code::TasksMayShareSite,
+                    "spread it over a site label (spread: node.labels.site), or constrain it to nodes in different sites",
+                ),
+            };
+            findings.push(
+                Finding::new(
+                    code,
+                    service_target(spec),
+                    format!(
+                        "Swarm {verb} {how} of {} {} ({odds}): {loss}",
+                        spec.id(),
+                        domain_names(kind, &names)
+                    ),
+                )
+                .hint(hint),
+            );
+        }
+    }
+    findings
+}
+
+/// Spreads that Docker before 28.3 cannot finish: its scheduler loops where Swarmplan (as
+/// current Docker) stops.
+pub(super) fn old_docker_loops(
+    specs: &[Spec],
+    cluster: &Cluster,
+    failures: &[FailureScenario],
+) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for &index in &cluster.stalled {
+        findings.push(
+            Finding::new(
+                Code::SchedulerLoopsBefore28,
+                service_target(&specs[index]),
+                format!(
+                    "placing {}: a spread branch above its share next to branches without room; Docker before 28.3 (Debian 12's 20.10, Debian 13's 26.1) can loop forever here and leave every new task in the swarm pending, Docker 28.3 and later leave these tasks pending",
+                    specs[index].id()
+                ),
+            )
+            .hint("run Docker 28.3 or later, or give every node the spread label and room in each branch"),
+        );
+    }
+    for failure in failures.iter().filter(|f| f.domain != DomainKind::Hosts) {
+        for id in &failure.loops_before_docker_28_3 {
+            let (stack, service) = id.split_once('/').unwrap_or((id, ""));
+            findings.push(
+                Finding::new(
+                    Code::SchedulerLoopsBefore28,
+                    Target::Service {
+                        stack: stack.to_owned(),
+                        service: service.to_owned(),
+                    },
+                    format!(
+                        "after losing {} {}, rescheduling {id} meets a spread branch above its share next to branches without room; Docker before 28.3 (Debian 12's 20.10, Debian 13's 26.1) can loop forever here and leave every new task in the swarm pending, Docker 28.3 and later leave these tasks pending",
+                        failure.domain, failure.name
+                    ),
+                )
+                .hint("run Docker 28.3 or later, or give every node the spread label and room in each branch"),
+            );
+        }
+    }
+    findings
+}
+
+/// What single failures may stop or degrade in other outcomes of Swarm's draws.
+pub(super) fn failure_odds(failures: &[FailureScenario]) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for f in failures
+        .iter()
+        .filter(|f| f.domain != DomainKind::Hosts && f.quorum)
+    {
+        let target = match f.domain {
+            DomainKind::Host => Target::Host(f.name.clone()),
+            DomainKind::Rack => Target::Rack(f.name.clone()),
+            _ => Target::Site(f.name.clone()),
+        };
+        let describe = |chances: &[super::ServiceChance]| -> String {
+            chances
+                .iter()
+                .map(|c| match c.p {
+                    Some(p) => format!("{} (in about {} of Swarm's draws)", c.service, p.percent()),
+                    None => format!("{} (possible)", c.service),
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        if !f.services.may_stop.is_empty() {
+            findings.push(
+                Finding::new(
+                    Code::FailureMayStopServices,
+                    target.clone(),
+                    format!(
+                        "losing {} {} may stop {}: in those draws no other node can run them",
+                        f.domain,
+                        f.name,
+                        describe(&f.services.may_stop)
+                    ),
+                )
+                .hint("give those services eligible nodes in other domains, or constrain them so that every outcome keeps one outside"),
+            );
+        }
+        if !f.services.may_degrade.is_empty() {
+            findings.push(
+                Finding::new(
+                    Code::FailureMayDegradeServices,
+                    target,
+                    format!(
+                        "losing {} {} may degrade {}: in those draws there is no room elsewhere for all their tasks",
+                        f.domain,
+                        f.name,
+                        describe(&f.services.may_degrade)
+                    ),
+                )
+                .hint("give those services room on nodes in other domains"),
             );
         }
     }

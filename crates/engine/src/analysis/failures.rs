@@ -111,6 +111,8 @@ fn status(
         health: Health::of(desired, running),
         nodes,
         hosts,
+        ties: None,
+        odds: None,
     }
 }
 
@@ -324,6 +326,11 @@ impl<'b> Baseline<'b> {
             rescheduled: cluster.named(&cluster.placed),
             pending: cluster.named_waiting(),
             rebalance,
+            loops_before_docker_28_3: cluster
+                .stalled
+                .iter()
+                .map(|&spec| baseline.specs()[spec].id())
+                .collect(),
         }
     }
 }
@@ -453,9 +460,14 @@ mod tests {
             service: "web".into(),
             slot,
             node: node.into(),
+            ties: None,
+            p: None,
         };
-        // The plan puts one task on m1 and one on m2; this cluster runs only slot 1, on m2.
-        assert_eq!(analysis.placement, vec![on(1, "m1"), on(2, "m2")]);
+        // The plan puts one task on m1 and one on m2 (which slot where is Swarm's draw); this
+        // cluster runs only slot 1, on m2.
+        let mut shown: Vec<_> = analysis.placement.iter().map(|t| t.node.as_str()).collect();
+        shown.sort_unstable();
+        assert_eq!(shown, vec!["m1", "m2"]);
         // The plan's what-if says losing h1 degrades the service; the real cluster runs nothing
         // there, so losing h1 costs it nothing.
         let real = [on(1, "m2")];

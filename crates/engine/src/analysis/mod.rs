@@ -5,17 +5,20 @@
 //!   (every failure scenario, the survival summary, the app's what-if);
 //! - `checks.rs`: the findings that need placement and failures, quorum's among them.
 
+pub mod agreement;
 mod checks;
 mod failures;
+pub mod odds;
 mod refused;
 
 pub use failures::{what_if, what_if_from, Outage};
+pub use odds::ServiceOdds;
 
 use crate::compose::{self, Compose};
 use crate::domains::{self, DomainKind};
 use crate::findings::{Code, Finding, Severity, Target};
 use crate::order::{stack_order, StackOrder};
-use crate::placement::{self, Cluster, Pending, Spec, Task};
+use crate::placement::{self, Chance, Cluster, Pending, Spec, Task, Ties};
 use crate::plan::{Plan, ServiceId};
 use crate::quorum::Quorum;
 use crate::validate;
@@ -27,6 +30,12 @@ use serde::Serialize;
 pub struct Options {
     /// Also analyse the loss of every pair of hosts.
     pub host_pairs: bool,
+    /// Sample Swarm's dice this many times (0: not at all) for the odds: each service's
+    /// outcomes, each task's `p`, how likely each exposure and failure impact is. Each draw
+    /// replays the whole deployment and every single-domain failure, so this costs about as
+    /// many analyses: for the examples, `odds::DEFAULT_DRAWS` take a few tens of
+    /// milliseconds natively.
+    pub odds: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -34,8 +43,13 @@ pub struct Analysis {
     pub quorum: Quorum,
     /// Stacks in deployment order, with the variables their compose files use.
     pub stacks: Vec<StackInfo>,
-    /// Where every task runs, stacks in deployment order, services in file order.
+    /// Where every task runs, stacks in deployment order, services in file order: the most
+    /// probable outcome of Swarm's draws, each task with its ties (and, with odds, `p`).
     pub placement: Vec<Task>,
+    /// The node sets that ties too large to list refer to (`Ties::Many { among, .. }`): the
+    /// ready nodes of a spread branch that meet a service's constraints, in join order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub candidates: Vec<Vec<String>>,
     /// Tasks that run nowhere, with Docker's reason.
     pub pending: Vec<Pending>,
     /// Each service: desired and running tasks, on which nodes and physical hosts.
@@ -144,19 +158,55 @@ pub struct ServiceStatus {
     pub nodes: Vec<String>,
     /// The physical hosts under those nodes: what Swarm cannot see.
     pub hosts: Vec<String>,
+    /// The other nodes its tasks could equally have run on: every task's ties together (or,
+    /// when any is too large to list, the largest of them). Stated for the analysis' own
+    /// placement.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ties: Option<Ties>,
+    /// Its outcomes over Swarm's sampled draws, when odds were asked for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub odds: Option<ServiceOdds>,
 }
 
 impl ServiceStatus {
     pub fn id(&self) -> String {
         ServiceId::new(&self.stack, &self.service).to_string()
     }
+
+    /// Where Swarm could equally have put its tasks, when it had a choice: "one of m3, m1, w1"
+    /// for one task, "2 tasks on 2 of m1, w1, w2" for more; `None` when every task was forced.
+    pub fn one_of(&self) -> Option<String> {
+        let ties = match self.ties.as_ref()? {
+            Ties::Nodes(nodes) if nodes.is_empty() => return None,
+            Ties::Nodes(nodes) => nodes.join(", "),
+            Ties::Many { count, .. } => format!("{count} other nodes"),
+        };
+        let nodes = self.nodes.join(", ");
+        Some(match (self.running, self.nodes.len()) {
+            (1, _) => format!("one of {nodes}, {ties}"),
+            (running, on) => format!("{running} tasks on {on} of {nodes}, {ties}"),
+        })
+    }
 }
 
 /// Services hurt by a failure, as `stack/service`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct ServiceImpact {
+    /// What the failure does to the placement shown.
     pub down: Vec<String>,
     pub degraded: Vec<String>,
+    /// What it does in some other outcome of Swarm's draws, and how often (with odds).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub may_stop: Vec<ServiceChance>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub may_degrade: Vec<ServiceChance>,
+}
+
+/// A service, and how likely something is to happen to it (`None`: possible, odds unknown).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ServiceChance {
+    pub service: String,
+    pub p: Option<Chance>,
 }
 
 /// What the loss of one failure domain does.
@@ -177,6 +227,10 @@ pub struct FailureScenario {
     /// Services whose tasks stay where they were rescheduled when the domain comes back: Swarm
     /// does not move them back; `docker service update --force` spreads them again.
     pub rebalance: Vec<String>,
+    /// Services whose rescheduling leaves Swarm's scheduler looping before Docker 28.3
+    /// (swarmkit #3200): there, every new task in the swarm would stay pending.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub loops_before_docker_28_3: Vec<String>,
 }
 
 impl FailureScenario {
@@ -275,12 +329,23 @@ pub fn analyze(plan: &Plan, options: &Options) -> Analysis {
     let uneven = cluster.place_all();
     let baseline = Baseline::of(plan, &cluster);
 
-    let mut domains = domains::single_domains(plan);
+    let singles = domains::single_domains(plan);
+    let mut domains = singles.clone();
     if options.host_pairs {
         domains.extend(domains::host_pairs(plan));
     }
-    let failures: Vec<FailureScenario> = domains.iter().map(|d| baseline.fail(d)).collect();
+    let mut failures: Vec<FailureScenario> = domains.iter().map(|d| baseline.fail(d)).collect();
     let survival = failures::survival(&failures, managers);
+
+    let mut placement = cluster.named_placement();
+    let mut services = baseline.services.clone();
+    let sample = (options.odds > 0).then(|| odds::sample(plan, &specs, &singles, options.odds));
+    if let Some(sample) = &sample {
+        sample.annotate(&cluster, &mut placement, &mut services);
+        let singles: Vec<usize> = (0..singles.len()).collect();
+        sample.annotate_failures(&specs, &mut failures, &singles);
+    }
+    service_ties(&cluster, &placement, &mut services);
 
     let mut findings = validate::structure(plan);
     if !order.cycle.is_empty() {
@@ -301,10 +366,19 @@ pub fn analyze(plan: &Plan, options: &Options) -> Analysis {
         &composes,
         &specs,
         &cluster,
-        &baseline.services,
+        &services,
         &uneven,
+        sample.as_ref(),
     ));
+    findings.extend(checks::exposures(
+        &specs,
+        &cluster,
+        &services,
+        sample.as_ref(),
+    ));
+    findings.extend(checks::old_docker_loops(&specs, &cluster, &failures));
     findings.extend(checks::failures(&failures));
+    findings.extend(checks::failure_odds(&failures));
     // A stable sort keeps plan order within each severity.
     findings.sort_by_key(|f| f.severity);
 
@@ -317,11 +391,63 @@ pub fn analyze(plan: &Plan, options: &Options) -> Analysis {
                 variables: c.variables.clone(),
             })
             .collect(),
-        placement: cluster.named(&cluster.placed),
+        placement,
+        candidates: cluster.named_candidates(),
         pending: cluster.named_waiting(),
-        services: baseline.services,
+        services,
         failures,
         survival,
         findings,
+    }
+}
+
+/// Each service's ties: every task's together, without the nodes it runs on; or, when any is
+/// too large to list, the largest of them. Gathered by node index, named once.
+fn service_ties(cluster: &Cluster, placement: &[Task], services: &mut [ServiceStatus]) {
+    let plan = cluster.plan();
+    let rank = placement::join_rank(plan);
+    let index_of: std::collections::BTreeMap<&str, u32> = plan
+        .nodes
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (n.name.as_str(), i as u32))
+        .collect();
+    let mut listed: Vec<std::collections::BTreeSet<(u32, u32)>> =
+        vec![Default::default(); services.len()];
+    let mut many: Vec<Option<(usize, usize)>> = vec![None; services.len()];
+    let mut stated = vec![false; services.len()];
+    for (task, placed) in placement.iter().zip(&cluster.placed) {
+        let service = placed.spec;
+        match &task.ties {
+            None => continue,
+            Some(Ties::Nodes(nodes)) => {
+                for name in nodes {
+                    let node = index_of[name.as_str()];
+                    listed[service].insert((rank[node as usize], node));
+                }
+            }
+            Some(Ties::Many { among, count }) => {
+                let (among, count) = (*among, *count);
+                if many[service].is_none_or(|(_, most)| count > most) {
+                    many[service] = Some((among, count));
+                }
+            }
+        }
+        stated[service] = true;
+    }
+    for (index, status) in services.iter_mut().enumerate() {
+        if !stated[index] {
+            continue;
+        }
+        status.ties = Some(match many[index] {
+            Some((among, count)) => Ties::Many { among, count },
+            None => Ties::Nodes(
+                listed[index]
+                    .iter()
+                    .map(|&(_, node)| plan.nodes[node as usize].name.clone())
+                    .filter(|name| !status.nodes.contains(name))
+                    .collect(),
+            ),
+        });
     }
 }

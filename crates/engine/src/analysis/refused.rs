@@ -20,6 +20,7 @@ pub(super) fn analysis(quorum: Quorum, composes: &[Compose], refusals: Vec<Findi
             })
             .collect(),
         placement: Vec::new(),
+        candidates: Vec::new(),
         pending: Vec::new(),
         services: Vec::new(),
         failures: Vec::new(),

@@ -1,9 +1,11 @@
 //! The cluster while tasks are placed: every node's state, the filters in Swarm's order with
 //! Docker's explanations, and the overlay a failure scenario lays on its baseline.
 
+use super::dice::{creation_order, Dice, SMALL_MAP_SLOTS};
 use super::spec::Spec;
 use super::spread::{uneven, Shape, Walk};
-use super::{Pending, Placed, Task, Waiting};
+use super::ties::{DomainIndex, Exposure, Most, Round, Tie, TIES_LISTED};
+use super::{Pending, Placed, Task, Ties, Waiting};
 use crate::compose::Mode;
 use crate::plan::{Availability, Plan, Protocol};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
@@ -77,13 +79,15 @@ pub(super) struct NodeState {
     pub(super) host_ports: Vec<(u16, Protocol)>,
 }
 
-/// For one shape, per branch (only leaves hold any): the ready nodes ordered by (tasks, node).
-/// Nodes that run no task of a service come out of it in the order Swarm prefers them for that
-/// service, so a leaf's best candidates are found without looking at every node.
+/// For one shape, per branch (only leaves hold any): the ready nodes ordered by (tasks, join
+/// rank). Nodes that run no task of a service come out of it in the order Swarm prefers them
+/// for that service, ties in join order, so a leaf's best candidates are found without looking
+/// at every node.
 type Order = Vec<BTreeSet<(u32, u32)>>;
 
 /// The cluster while tasks are placed: every node's state, and the tasks placed so far. A
 /// failure scenario is a cluster on top of a baseline, whose tasks on nodes still up it keeps.
+#[derive(Clone)]
 pub struct Cluster<'p> {
     pub(super) plan: &'p Plan,
     pub(super) specs: &'p [Spec<'p>],
@@ -97,6 +101,27 @@ pub struct Cluster<'p> {
     pub waiting: Vec<Waiting>,
     /// Per node, the tasks of the service being placed: all zero between placements.
     pub(super) counts: Vec<u32>,
+    /// The nodes in the order they joined the swarm (the order of the scheduler's node map on
+    /// a fresh swarm), and each node's place in it.
+    pub(super) join: Rc<[u32]>,
+    pub(super) rank: Rc<[u32]>,
+    /// Whether every outcome is enumerated: the node map is one group of eight slots in join
+    /// order (at most eight nodes, and the first leader still leads).
+    pub(super) exact: bool,
+    /// Whether to record ties and exposures (the baseline does; failure scenarios do not).
+    pub(super) record: bool,
+    /// Per task in `placed`: the other nodes it could equally have run on (when recorded).
+    pub ties: Vec<Option<Tie>>,
+    /// Per service: the domains that could hold a majority of its tasks (when recorded).
+    pub exposures: BTreeMap<usize, Vec<Exposure>>,
+    /// The candidate sets that large ties refer to: a leaf's ready nodes that meet a constraint
+    /// list, in join order; and which (constraint list, shape, leaf) each one is.
+    pub candidate_sets: Vec<Vec<u32>>,
+    candidate_index: BTreeMap<(usize, usize, u32), u32>,
+    pub domains: Rc<DomainIndex>,
+    /// The services whose spread walk ended because no branch was below its share while tasks
+    /// were left: swarmkit #3200's exit (Docker 28.3); older Docker loops forever there.
+    pub stalled: BTreeSet<usize>,
 }
 
 #[cfg(test)]
@@ -108,6 +133,11 @@ thread_local! {
 impl<'p> Cluster<'p> {
     /// A cluster with every node up and no task, for `specs` as built by [`specs`].
     pub fn new(plan: &'p Plan, specs: &'p [Spec<'p>]) -> Self {
+        let join: Rc<[u32]> = super::join_order(plan)
+            .into_iter()
+            .map(|n| n as u32)
+            .collect();
+        let rank: Rc<[u32]> = super::join_rank(plan).into();
         let nodes: Vec<NodeState> = plan
             .nodes
             .iter()
@@ -131,7 +161,7 @@ impl<'p> Cluster<'p> {
                 let mut order: Order = vec![BTreeSet::new(); shape.branches.len()];
                 for (i, node) in nodes.iter().enumerate() {
                     if node.ready {
-                        order[shape.leaf_of[i] as usize].insert((0, i as u32));
+                        order[shape.leaf_of[i] as usize].insert((0, rank[i]));
                     }
                 }
                 (shape, order)
@@ -147,6 +177,16 @@ impl<'p> Cluster<'p> {
             placed: Vec::new(),
             by_spec: BTreeMap::new(),
             waiting: Vec::new(),
+            exact: plan.nodes.len() <= SMALL_MAP_SLOTS,
+            record: true,
+            ties: Vec::new(),
+            exposures: BTreeMap::new(),
+            candidate_sets: Vec::new(),
+            candidate_index: BTreeMap::new(),
+            domains: Rc::new(DomainIndex::of(plan)),
+            stalled: BTreeSet::new(),
+            join,
+            rank,
         }
     }
 
@@ -189,7 +229,7 @@ impl<'p> Cluster<'p> {
         for &i in lost {
             if nodes[i].ready {
                 for (shape, order) in shapes.iter_mut().flatten() {
-                    order[shape.leaf_of[i] as usize].remove(&(nodes[i].tasks, i as u32));
+                    order[shape.leaf_of[i] as usize].remove(&(nodes[i].tasks, base.rank[i]));
                 }
             }
             nodes[i].up = false;
@@ -205,11 +245,26 @@ impl<'p> Cluster<'p> {
             placed: Vec::new(),
             by_spec: BTreeMap::new(),
             waiting: Vec::new(),
+            // A new leader rebuilds the node map in node-ID order: a random one.
+            exact: base.exact && !lost.contains(&(base.join[0] as usize)),
+            record: false,
+            ties: Vec::new(),
+            exposures: BTreeMap::new(),
+            candidate_sets: Vec::new(),
+            candidate_index: BTreeMap::new(),
+            domains: base.domains.clone(),
+            stalled: BTreeSet::new(),
+            join: base.join.clone(),
+            rank: base.rank.clone(),
         }
     }
 
     pub fn specs(&self) -> &'p [Spec<'p>] {
         self.specs
+    }
+
+    pub fn plan(&self) -> &'p Plan {
+        self.plan
     }
 
     /// Every task of a service that runs: the baseline's on nodes still up, then this cluster's.
@@ -258,10 +313,13 @@ impl<'p> Cluster<'p> {
         if let Some(free) = &mut state.memory_free {
             *free = free.saturating_sub(reservations.memory.0);
         }
-        for (shape, order) in self.shapes.iter_mut().flatten() {
-            let leaf = &mut order[shape.leaf_of[node] as usize];
-            leaf.remove(&(state.tasks, node as u32));
-            leaf.insert((state.tasks + 1, node as u32));
+        let rank = self.rank[node];
+        if state.ready {
+            for (shape, order) in self.shapes.iter_mut().flatten() {
+                let leaf = &mut order[shape.leaf_of[node] as usize];
+                leaf.remove(&(state.tasks, rank));
+                leaf.insert((state.tasks + 1, rank));
+            }
         }
         state.tasks += 1;
         state.host_ports.extend(service.host_ports.iter().copied());
@@ -269,6 +327,38 @@ impl<'p> Cluster<'p> {
         let own = self.by_spec.entry(spec).or_default();
         own.push(self.placed.len() as u32);
         self.placed.push(Placed { spec, slot, node });
+    }
+
+    /// Takes back the last task placed: `assign` undone, to try another outcome.
+    pub(super) fn unassign_last(&mut self, counts: &mut [u32]) {
+        let Placed { spec, node, .. } = self.placed.pop().expect("a task to take back");
+        let service = &self.specs[spec];
+        let state = &mut self.nodes[node];
+        let reservations = service.service.reservations;
+        if let Some(free) = &mut state.cpus_free {
+            *free += reservations.cpus.millis();
+        }
+        if let Some(free) = &mut state.memory_free {
+            *free += reservations.memory.0;
+        }
+        let rank = self.rank[node];
+        if state.ready {
+            for (shape, order) in self.shapes.iter_mut().flatten() {
+                let leaf = &mut order[shape.leaf_of[node] as usize];
+                leaf.remove(&(state.tasks, rank));
+                leaf.insert((state.tasks - 1, rank));
+            }
+        }
+        state.tasks -= 1;
+        let kept = state.host_ports.len() - service.host_ports.len();
+        state.host_ports.truncate(kept);
+        counts[node] -= 1;
+        if let Some(own) = self.by_spec.get_mut(&spec) {
+            own.pop();
+            if own.is_empty() {
+                self.by_spec.remove(&spec);
+            }
+        }
     }
 
     /// The first filter a node fails for a task of `spec`, or `None` when it can take it.
@@ -382,27 +472,37 @@ impl<'p> Cluster<'p> {
             .then(|| self.branches_with_candidates(spec, shape, &counts));
         let mut queue: VecDeque<u64> = slots.into();
         let wanted = queue.len();
-        let eligible = spec.eligible.len();
-        #[cfg_attr(not(test), allow(unused_mut))]
-        let mut scan_eligible = eligible * eligible <= wanted * self.nodes.len();
-        #[cfg(test)]
-        if let Some(forced) = SCAN_ELIGIBLE.get() {
-            scan_eligible = forced;
+        let first = self.placed.len();
+        if self.exact {
+            self.place_exactly(spec_index, &tasks, &mut counts, &mut holders, &mut queue);
+        } else {
+            let eligible = spec.eligible.len();
+            #[cfg_attr(not(test), allow(unused_mut))]
+            let mut scan_eligible = eligible * eligible <= wanted * self.nodes.len();
+            #[cfg(test)]
+            if let Some(forced) = SCAN_ELIGIBLE.get() {
+                scan_eligible = forced;
+            }
+            let record = self.record;
+            let mut walk = Walk {
+                cluster: self,
+                spec,
+                spec_index,
+                shape,
+                tasks: &tasks,
+                counts: &mut counts,
+                holders: &mut holders,
+                queue: &mut queue,
+                max_assignments: wanted,
+                scan_eligible,
+                kept: BTreeMap::new(),
+                rounds: record.then(Vec::new),
+            };
+            walk.subtree(0, wanted);
+            if let Some(rounds) = walk.rounds.take() {
+                self.settle_rounds(spec_index, first, rounds);
+            }
         }
-        let mut walk = Walk {
-            cluster: self,
-            spec,
-            spec_index,
-            shape,
-            tasks: &tasks,
-            counts: &mut counts,
-            holders: &mut holders,
-            queue: &mut queue,
-            max_assignments: wanted,
-            scan_eligible,
-            kept: BTreeMap::new(),
-        };
-        walk.subtree(0, wanted);
         if !queue.is_empty() {
             let reason = self.explain(spec, &counts);
             self.wait(spec_index, queue, &reason);
@@ -418,6 +518,117 @@ impl<'p> Cluster<'p> {
         });
         self.unload_counts(counts, &holders);
         description
+    }
+
+    /// Ties and exposures from the rounds of a leaf's fill: each round's tasks tie with the
+    /// round's equal nodes that it did not choose.
+    fn settle_rounds(&mut self, spec_index: usize, first: usize, rounds: Vec<Round>) {
+        let spec = &self.specs[spec_index];
+        let mut most = Most::new(&self.domains);
+        self.ties.resize(self.placed.len(), None);
+        for round in rounds {
+            most.round(&self.domains, &round.tied, round.chosen.len() as u32);
+            let chosen: BTreeSet<u32> = round.chosen.iter().map(|&(_, node)| node).collect();
+            let mut others: Vec<u32> = round
+                .tied
+                .iter()
+                .copied()
+                .filter(|n| !chosen.contains(n))
+                .collect();
+            let tie = if others.len() <= TIES_LISTED {
+                others.sort_by_key(|&n| self.rank[n as usize]);
+                Tie::Listed(others)
+            } else {
+                Tie::Many {
+                    among: self.candidate_set(spec, round.leaf),
+                    count: others.len() as u32,
+                }
+            };
+            for &(placed, _) in &round.chosen {
+                self.ties[placed as usize] = Some(tie.clone());
+            }
+        }
+        let running = (self.placed.len() - first) as u32;
+        let exposures = most.exposures(&self.domains, running);
+        if !exposures.is_empty() {
+            self.exposures.insert(spec_index, exposures);
+        }
+    }
+
+    /// The named set of a leaf's ready nodes that meet a service's constraints, which large
+    /// ties count among: made once per constraint list and leaf.
+    fn candidate_set(&mut self, spec: &Spec, leaf: u32) -> u32 {
+        let key = (spec.constraint_id, spec.shape.id, leaf);
+        if let Some(&index) = self.candidate_index.get(&key) {
+            return index;
+        }
+        let nodes: Vec<u32> = self
+            .join
+            .iter()
+            .copied()
+            .filter(|&n| {
+                let n = n as usize;
+                spec.shape.leaf_of[n] == leaf && spec.matches[n] && self.nodes[n].ready
+            })
+            .collect();
+        let index = self.candidate_sets.len() as u32;
+        self.candidate_sets.push(nodes);
+        self.candidate_index.insert(key, index);
+        index
+    }
+
+    /// Places every service once under `dice`, as Swarm might on one deployment: each stack's
+    /// services in the order `docker stack deploy` creates them, each replayed step by step.
+    pub fn place_all_drawn(&mut self, dice: &mut dyn Dice) {
+        let specs = self.specs;
+        let mut start = 0;
+        while start < specs.len() {
+            let stack = specs[start].stack;
+            let end = start
+                + specs[start..]
+                    .iter()
+                    .take_while(|s| s.stack == stack)
+                    .count();
+            for offset in creation_order(dice, end - start) {
+                let index = start + offset as usize;
+                match specs[index].service.mode {
+                    Mode::Global => self.place_global(index),
+                    Mode::Replicated(replicas) => {
+                        self.place_drawn(index, (1..=replicas).collect(), dice)
+                    }
+                }
+            }
+            start = end;
+        }
+    }
+
+    /// Places the given slots of a replicated service under `dice`.
+    pub(super) fn place_drawn(&mut self, spec_index: usize, slots: Vec<u64>, dice: &mut dyn Dice) {
+        let spec = &self.specs[spec_index];
+        if let Err(error) = &spec.constraints {
+            let reason = format!("service not created: {error}");
+            self.wait(spec_index, slots, &reason);
+            return;
+        }
+        if slots.is_empty() {
+            return;
+        }
+        let (mut counts, mut holders) = self.load_counts(spec_index);
+        let tasks = spec.shape.per_branch(&holders, &counts);
+        let mut queue: VecDeque<u64> = slots.into();
+        self.replay(
+            spec_index,
+            &tasks,
+            &mut counts,
+            &mut holders,
+            &mut queue,
+            dice,
+        );
+        if !queue.is_empty() {
+            let reason = self.explain(spec, &counts);
+            self.wait(spec_index, queue, &reason);
+        }
+        self.unload_counts(counts, &holders);
     }
 
     /// Per branch of a spread tree, whether any of its nodes could take a task of `spec` now.
@@ -458,7 +669,14 @@ impl<'p> Cluster<'p> {
                 continue;
             }
             match self.filter(i, spec, &counts) {
-                None => self.assign(i, spec_index, 0, &mut counts),
+                None => {
+                    self.assign(i, spec_index, 0, &mut counts);
+                    if self.record {
+                        self.ties.resize(self.placed.len(), None);
+                        *self.ties.last_mut().expect("the task just placed") =
+                            Some(Tie::Listed(Vec::new()));
+                    }
+                }
                 Some(filter) => {
                     let reason =
                         format!("no suitable node ({}) on {}", filter.explain(1), node.name);
@@ -496,6 +714,43 @@ impl<'p> Cluster<'p> {
                 service: self.specs[t.spec].service.name.clone(),
                 slot: t.slot,
                 node: self.plan.nodes[t.node].name.clone(),
+                ties: None,
+                p: None,
+            })
+            .collect()
+    }
+
+    /// This cluster's own tasks as names, each with its ties when they were recorded.
+    pub fn named_placement(&self) -> Vec<Task> {
+        let mut tasks = self.named(&self.placed);
+        if self.record {
+            for (index, task) in tasks.iter_mut().enumerate() {
+                task.ties = Some(match self.ties.get(index).cloned().flatten() {
+                    Some(Tie::Listed(nodes)) => Ties::Nodes(
+                        nodes
+                            .iter()
+                            .map(|&n| self.plan.nodes[n as usize].name.clone())
+                            .collect(),
+                    ),
+                    Some(Tie::Many { among, count }) => Ties::Many {
+                        among: among as usize,
+                        count: count as usize,
+                    },
+                    None => Ties::Nodes(Vec::new()),
+                });
+            }
+        }
+        tasks
+    }
+
+    /// The candidate sets large ties refer to, as node names.
+    pub fn named_candidates(&self) -> Vec<Vec<String>> {
+        self.candidate_sets
+            .iter()
+            .map(|set| {
+                set.iter()
+                    .map(|&n| self.plan.nodes[n as usize].name.clone())
+                    .collect()
             })
             .collect()
     }
@@ -510,5 +765,50 @@ impl<'p> Cluster<'p> {
                 reason: w.reason.clone(),
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+impl Cluster<'_> {
+    /// What Swarm's scheduler can tell apart about a node for a task of `spec`: nodes of one
+    /// class are interchangeable, so outcomes that differ only between them are the same draw
+    /// relabelled. The room a node has counts in tasks of the service; when the room of some
+    /// node runs out before the service's replicas, which tied node got the round-robin's
+    /// extra tasks can matter later, and `binding` says so.
+    pub(super) fn class_of(&self, node: usize, spec_index: usize) -> (impl Ord, bool) {
+        let spec = &self.specs[spec_index];
+        let state = &self.nodes[node];
+        let counts = self.tasks_of(spec_index).filter(|t| t.node == node).count();
+        let port_taken = spec
+            .host_ports
+            .iter()
+            .any(|port| state.host_ports.contains(port));
+        // How many of its tasks the node has room for: free resources matter only in units of
+        // what a task reserves.
+        let reservations = spec.service.reservations;
+        let room = |free: Option<u64>, wanted: u64| match (free, wanted) {
+            (Some(free), wanted) if wanted > 0 => free / wanted,
+            _ => u64::MAX,
+        };
+        let replicas = match spec.service.mode {
+            crate::compose::Mode::Replicated(n) => n,
+            crate::compose::Mode::Global => 1,
+        };
+        let capacity = room(state.cpus_free, reservations.cpus.millis())
+            .min(room(state.memory_free, reservations.memory.0))
+            .min(replicas);
+        let binding = state.ready && spec.matches[node] && capacity < replicas;
+        (
+            (
+                spec.shape.leaf_of[node],
+                state.ready,
+                spec.matches[node],
+                counts,
+                state.tasks,
+                capacity,
+                port_taken,
+            ),
+            binding,
+        )
     }
 }

@@ -22,6 +22,8 @@ pub struct Spec<'a> {
     pub matches: Rc<[bool]>,
     /// The nodes that meet the constraints, in plan order.
     pub(super) eligible: Rc<[u32]>,
+    /// Which distinct constraint list the service has: services with the same list share it.
+    pub(super) constraint_id: usize,
     /// The shape of the service's spread tree, shared by every service with the same spread
     /// preferences. Only `node.labels.*` and `engine.labels.*` descriptors count; Swarm ignores
     /// others.
@@ -29,7 +31,7 @@ pub struct Spec<'a> {
 }
 
 /// Per node, whether it meets a constraint list; and the nodes that do.
-type Matching = (Rc<[bool]>, Rc<[u32]>);
+type Matching = (Rc<[bool]>, Rc<[u32]>, usize);
 
 /// Builds the scheduler's view of every service, computing constraint matches, spread label
 /// values and spread tree shapes once per distinct constraint list, label and preference list.
@@ -40,11 +42,13 @@ pub fn specs<'a>(
     let mut matches: BTreeMap<&'a [String], Matching> = BTreeMap::new();
     let mut values: BTreeMap<(bool, &'a str), Rc<SpreadLevel<'a>>> = BTreeMap::new();
     let mut shapes: BTreeMap<Vec<(bool, &'a str)>, Rc<Shape<'a>>> = BTreeMap::new();
+    let rank = super::join_rank(plan);
     services
         .into_iter()
         .map(|(stack, service)| {
             let constraints = constraint::parse_all(&service.constraints);
-            let (matching, eligible) = matches
+            let next_constraint_id = matches.len();
+            let (matching, eligible, constraint_id) = matches
                 .entry(service.constraints.as_slice())
                 .or_insert_with(|| {
                     let matching: Rc<[bool]> = match &constraints {
@@ -58,7 +62,7 @@ pub fn specs<'a>(
                     let eligible = (0..matching.len() as u32)
                         .filter(|&i| matching[i as usize])
                         .collect();
-                    (matching, eligible)
+                    (matching, eligible, next_constraint_id)
                 })
                 .clone();
             let spreads: Vec<(bool, &'a str)> = service
@@ -85,7 +89,7 @@ pub fn specs<'a>(
                                 .clone()
                         })
                         .collect();
-                    Rc::new(Shape::new(next_id, levels, plan.nodes.len()))
+                    Rc::new(Shape::new(next_id, levels, &rank))
                 })
                 .clone();
             Spec {
@@ -101,6 +105,7 @@ pub fn specs<'a>(
                 max_replicas_per_node: service.max_replicas_per_node,
                 matches: matching,
                 eligible,
+                constraint_id,
                 shape,
             }
         })

@@ -4,6 +4,7 @@
 
 use super::cluster::Cluster;
 use super::spec::Spec;
+use super::ties::Round;
 use std::collections::{BTreeMap, VecDeque};
 use std::rc::Rc;
 
@@ -55,10 +56,17 @@ pub(super) struct Branch {
     value: u32,
     /// The branches below, in the order of their values; empty at a leaf.
     pub(super) children: Vec<u32>,
+    /// The same, in the order the engine walks them when it cannot enumerate Swarm's: most
+    /// nodes first (a range over the branch map most often starts at the branch inserted
+    /// first, the branch of the first node met, and with nodes met in a random order that is
+    /// most often the largest branch), then the branch met first in join order.
+    pub(super) walk: Vec<u32>,
 }
 
 impl<'a> Shape<'a> {
-    pub(super) fn new(id: usize, levels: Vec<Rc<SpreadLevel<'a>>>, nodes: usize) -> Self {
+    /// `rank` is each node's place in join order.
+    pub(super) fn new(id: usize, levels: Vec<Rc<SpreadLevel<'a>>>, rank: &[u32]) -> Self {
+        let nodes = rank.len();
         #[derive(Default)]
         struct Building {
             next: BTreeMap<u32, Building>,
@@ -88,6 +96,7 @@ impl<'a> Shape<'a> {
                 },
                 value,
                 children: Vec::new(),
+                walk: Vec::new(),
             });
             if building.next.is_empty() {
                 for node in building.nodes {
@@ -104,6 +113,25 @@ impl<'a> Shape<'a> {
             index
         }
         flatten(&mut shape, root, 0, 0);
+        // Per branch: its nodes and the first of them in join order; children come after
+        // their parent, so the leaves fill their parents from the end.
+        let mut size = vec![0u32; shape.branches.len()];
+        let mut first = vec![u32::MAX; shape.branches.len()];
+        for (node, &joined) in rank.iter().enumerate() {
+            let leaf = shape.leaf_of[node] as usize;
+            size[leaf] += 1;
+            first[leaf] = first[leaf].min(joined);
+        }
+        for index in (1..shape.branches.len()).rev() {
+            let parent = shape.branches[index].parent as usize;
+            size[parent] += size[index];
+            first[parent] = first[parent].min(first[index]);
+        }
+        for branch in &mut shape.branches {
+            let mut walk = branch.children.clone();
+            walk.sort_by_key(|&c| (std::cmp::Reverse(size[c as usize]), first[c as usize]));
+            branch.walk = walk;
+        }
         shape
     }
 
@@ -190,13 +218,58 @@ pub(super) struct Walk<'w, 'p> {
     pub(super) scan_eligible: bool,
     /// Per leaf walked: the candidates kept the first time, as Swarm keeps its leaf's heap.
     pub(super) kept: BTreeMap<usize, Vec<usize>>,
+    /// When ties are recorded: each round of equally ranked nodes the fill met.
+    pub(super) rounds: Option<Vec<Round>>,
 }
 
 impl Walk<'_, '_> {
-    /// Swarm's node order: fewest tasks of this service, then fewest tasks in all (plan order
-    /// breaks the remaining ties, where Swarm's heap order is arbitrary).
-    pub(super) fn key(&self, node: usize) -> (u32, u32, usize) {
-        (self.counts[node], self.cluster.nodes[node].tasks, node)
+    /// Swarm's node order: fewest tasks of this service, then fewest tasks in all. Join order
+    /// breaks the remaining ties: with more than eight nodes Swarm meets them in a hash order,
+    /// so every tied node is as likely as any other, and the engine names the first to join.
+    pub(super) fn key(&self, node: usize) -> (u32, u32, u32) {
+        (
+            self.counts[node],
+            self.cluster.nodes[node].tasks,
+            self.cluster.rank[node],
+        )
+    }
+
+    /// The standing Swarm's comparator sees: tasks of this service, tasks in all.
+    fn standing(&self, node: usize) -> (u32, u32) {
+        (self.counts[node], self.cluster.nodes[node].tasks)
+    }
+
+    /// The nodes of a leaf that could take a task now and stand exactly at `standing`.
+    fn tied(&self, leaf: usize, standing: (u32, u32)) -> Vec<u32> {
+        let in_leaf = |i: usize| self.shape.leaf_of[i] as usize == leaf;
+        let equal = |i: usize| self.standing(i) == standing;
+        if self.scan_eligible {
+            self.spec
+                .eligible
+                .iter()
+                .map(|&i| i as usize)
+                .filter(|&i| in_leaf(i) && equal(i) && self.fits(i))
+                .map(|i| i as u32)
+                .collect()
+        } else if standing.0 == 0 {
+            let (_, order) = self.cluster.shapes[self.shape.id]
+                .as_ref()
+                .expect("every spec's shape has an order");
+            let total = standing.1;
+            order[leaf]
+                .range((total, 0)..(total + 1, 0))
+                .map(|&(_, rank)| self.cluster.join[rank as usize] as usize)
+                .filter(|&i| self.counts[i] == 0 && self.fits(i))
+                .map(|i| i as u32)
+                .collect()
+        } else {
+            self.holders
+                .iter()
+                .copied()
+                .filter(|&i| in_leaf(i) && equal(i) && self.fits(i))
+                .map(|i| i as u32)
+                .collect()
+        }
     }
 
     pub(super) fn fits(&self, node: usize) -> bool {
@@ -219,51 +292,57 @@ impl Walk<'_, '_> {
     /// share next to full ones kept the scheduler looping forever.
     pub(super) fn subtree(&mut self, branch: usize, n: usize) -> usize {
         let shape = self.shape;
-        let children = &shape.branches[branch].children;
+        let children = &shape.branches[branch].walk;
         if children.is_empty() {
             return self.on_nodes(branch, n);
         }
-        let mut scheduled = 0;
-        let mut in_usable = self.tasks[branch] as usize;
+        // Go's signed arithmetic: a branch may take more than this subtree's share (its
+        // children's stale counts undercount it), and then the share left goes negative.
+        let n = n as i64;
+        let mut scheduled: i64 = 0;
+        let mut in_usable = i64::from(self.tasks[branch]);
         let mut no_room = vec![false; children.len()];
         let mut full = 0;
         let mut converging = true;
-        while scheduled != n && full != children.len() && !self.queue.is_empty() && converging {
+        while scheduled != n && full != children.len() && converging {
             converging = false;
-            let usable = children.len() - full;
+            let usable = (children.len() - full) as i64;
             let desired = (in_usable + n - scheduled) / usable;
             let mut remainder = (in_usable + n - scheduled) % usable;
             for (b, &child) in children.iter().enumerate() {
-                let have = self.tasks[child as usize] as usize;
+                let have = i64::from(self.tasks[child as usize]);
                 if no_room[b] || !(have < desired || (have == desired && remainder > 0)) {
                     continue;
                 }
                 converging = true;
-                let mut assign = desired - have.min(desired);
+                let mut assign = desired - have;
                 if remainder > 0 {
                     assign += 1;
                 }
-                let done = self.subtree(child as usize, assign);
+                let done = self.subtree(child as usize, assign as usize) as i64;
                 if done < assign {
                     no_room[b] = true;
                     full += 1;
-                    in_usable = in_usable.saturating_sub(have);
-                } else {
-                    remainder = remainder.saturating_sub(1);
+                    in_usable -= have;
+                } else if remainder > 0 {
+                    remainder -= 1;
                 }
                 scheduled += done;
             }
         }
-        scheduled
+        if !converging && scheduled != n && full != children.len() {
+            self.cluster.stalled.insert(self.spec_index);
+        }
+        scheduled.max(0) as usize
     }
 
     /// A leaf's candidates when it is first walked (as when the tree was built: only the leaf's
     /// own nodes have changed since, and none yet), keyed by Swarm's order. Like Swarm's heap of
     /// `maxAssignments` nodes, only that many of the best take part.
-    pub(super) fn candidates(&self, leaf: usize) -> Vec<(u32, u32, usize)> {
+    pub(super) fn candidates(&self, leaf: usize) -> Vec<(u32, u32, u32)> {
         let keep = self.max_assignments;
         let in_leaf = |node: usize| self.shape.leaf_of[node] as usize == leaf;
-        let mut keyed: Vec<(u32, u32, usize)> = if self.scan_eligible {
+        let mut keyed: Vec<(u32, u32, u32)> = if self.scan_eligible {
             self.spec
                 .eligible
                 .iter()
@@ -278,9 +357,9 @@ impl Walk<'_, '_> {
             let (_, order) = self.cluster.shapes[self.shape.id]
                 .as_ref()
                 .expect("every spec's shape has an order");
-            let mut keyed: Vec<(u32, u32, usize)> = order[leaf]
+            let mut keyed: Vec<(u32, u32, u32)> = order[leaf]
                 .iter()
-                .map(|&(_, node)| node as usize)
+                .map(|&(_, rank)| self.cluster.join[rank as usize] as usize)
                 .filter(|&i| self.counts[i] == 0 && self.fits(i))
                 .take(keep)
                 .map(|i| self.key(i))
@@ -308,20 +387,23 @@ impl Walk<'_, '_> {
             // A leaf walked again: Swarm goes back to the nodes it kept for the leaf when it
             // built the tree, drops those that no longer fit and orders the rest anew.
             Some(kept) => {
-                let mut keyed: Vec<(u32, u32, usize)> = kept
+                let mut keyed: Vec<(u32, u32, u32)> = kept
                     .iter()
                     .copied()
                     .filter(|&i| self.fits(i))
                     .map(|i| self.key(i))
                     .collect();
                 keyed.sort_unstable();
-                keyed.into_iter().map(|(_, _, node)| node).collect()
+                keyed
+                    .into_iter()
+                    .map(|(_, _, rank)| self.cluster.join[rank as usize] as usize)
+                    .collect()
             }
             None => {
                 let nodes: Vec<usize> = self
                     .candidates(leaf)
                     .into_iter()
-                    .map(|(_, _, node)| node)
+                    .map(|(_, _, rank)| self.cluster.join[rank as usize] as usize)
                     .collect();
                 self.kept.insert(leaf, nodes.clone());
                 nodes
@@ -334,15 +416,46 @@ impl Walk<'_, '_> {
         let mut failed = vec![false; count];
         let mut iter = 0usize;
         let mut scheduled = 0;
-        while let Some(slot) = self.queue.pop_front() {
+        let recording = self.rounds.is_some();
+        let mut rounds: Vec<Round> = Vec::new();
+        'fill: while let Some(slot) = self.queue.pop_front() {
             let node = nodes[iter % count];
+            if recording {
+                let standing = self.standing(node);
+                if !rounds.iter().any(|r| r.key == standing) {
+                    let tied = self.tied(leaf, standing);
+                    rounds.push(Round {
+                        key: standing,
+                        leaf: leaf as u32,
+                        tied,
+                        chosen: Vec::new(),
+                    });
+                }
+                let placed = self.cluster.placed.len() as u32;
+                let round = rounds
+                    .iter_mut()
+                    .find(|r| r.key == standing)
+                    .expect("the round was just made");
+                round.chosen.push((placed, node as u32));
+            }
             self.assign(node, slot);
+            if recording {
+                // A node that took a task may now stand equal to the nodes of a later round.
+                let standing = self.standing(node);
+                let fits = self.fits(node);
+                if let Some(round) = rounds.iter_mut().find(|r| r.key == standing) {
+                    if fits {
+                        round.tied.push(node as u32);
+                    }
+                }
+            }
             scheduled += 1;
             if scheduled == n {
-                return scheduled;
+                break;
             }
             if iter + 1 < count {
-                if self.key(nodes[(iter + 1) % count]) < self.key(node) {
+                // Swarm moves on only to a node strictly better than the one just filled.
+                if self.standing(nodes[(iter + 1) % count]) < self.standing(node) {
                     iter += 1;
                 }
             } else {
@@ -353,9 +466,12 @@ impl Walk<'_, '_> {
                 failed[iter % count] = true;
                 iter += 1;
                 if iter - start == count {
-                    return scheduled;
+                    break 'fill;
                 }
             }
+        }
+        if let Some(all) = &mut self.rounds {
+            all.extend(rounds);
         }
         scheduled
     }

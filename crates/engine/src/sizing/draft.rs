@@ -205,6 +205,7 @@ impl Draft {
     ) -> Result<Alternative, Vec<Finding>> {
         let options = Options {
             host_pairs: request.survive == Survive::TwoHosts,
+            ..Options::default()
         };
         // Each round's analysis counts against the work budget; sizing stops when they reach it.
         let mut spent: u64 = 0;

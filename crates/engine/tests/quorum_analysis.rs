@@ -312,3 +312,17 @@ fn one_site_for_everything_is_stated_not_blamed() {
         "#]],
     );
 }
+
+/// Found by the browser test: a host drawn on an empty page (a plan with a host and no node
+/// yet) made the failure of that host panic in the analysis, and the page died with it.
+#[test]
+fn a_host_without_nodes_analyses() {
+    let plan = parse_plan("swarmplan: 1\nname: e\nhosts:\n  - name: host-1\nnodes: []\n")
+        .expect("the plan reads");
+    let analysis = analyze(&plan, &Options::default());
+    assert_eq!(analysis.quorum.managers, 0);
+    assert!(analysis
+        .failures
+        .iter()
+        .any(|f| f.name == "host-1" && f.lost_nodes.is_empty()));
+}

@@ -246,7 +246,12 @@ impl<'p> Cluster<'p> {
             by_spec: BTreeMap::new(),
             waiting: Vec::new(),
             // A new leader rebuilds the node map in node-ID order: a random one.
-            exact: base.exact && !lost.contains(&(base.join[0] as usize)),
+            // A plan without nodes (a host drawn first) has no leader to lose.
+            exact: base.exact
+                && base
+                    .join
+                    .first()
+                    .is_none_or(|&first| !lost.contains(&(first as usize))),
             record: false,
             ties: Vec::new(),
             exposures: BTreeMap::new(),

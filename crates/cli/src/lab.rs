@@ -6,6 +6,7 @@ use clap::{Args, Subcommand};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use swarmplan_lab::engines::{default_cache, Engine, Engines};
+use swarmplan_lab::fail::Verdict;
 use swarmplan_lab::{lifecycle, Lab};
 
 #[derive(Args)]
@@ -106,7 +107,9 @@ enum LabCommand {
         dir: DirArg,
     },
     /// Stop a failure domain's engines; once Swarm has re-placed their tasks, compare with the
-    /// engine's failure scenario computed from the lab's real placement.
+    /// engine's failure scenario computed from the lab's real placement. Exit 0 when they agree,
+    /// 1 when they differ, 3 when Swarm marked a running node down on the way (a machine too
+    /// busy for its heartbeats), which leaves the comparison unjudged.
     Fail {
         plan: PathBuf,
         /// host, rack or site.
@@ -251,10 +254,14 @@ pub fn run(args: LabArgs) -> Result<ExitCode, BadInput> {
         } => {
             let parsed = read_plan(&plan)?;
             let mut lab = open(&dir.path())?;
-            let (agree, text) =
+            let (verdict, text) =
                 swarmplan_lab::fail::fail(&mut lab, &parsed, &kind, &name).map_err(lab_failed)?;
             print!("{text}");
-            Ok(code(agree))
+            Ok(match verdict {
+                Verdict::Agree => ExitCode::SUCCESS,
+                Verdict::Disagree => ExitCode::from(1),
+                Verdict::Unjudged => ExitCode::from(3),
+            })
         }
         LabCommand::Restore { rebalance, dir } => {
             let mut lab = open(&dir.path())?;

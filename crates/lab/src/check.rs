@@ -93,6 +93,9 @@ pub struct LiveNode {
     pub leader: bool,
     pub reachable: bool,
     pub ready: bool,
+    /// Swarm has marked it down (not only `unknown`, as every node is for a moment after the
+    /// leader changes).
+    pub down: bool,
     pub availability: String,
 }
 
@@ -157,6 +160,7 @@ impl Live {
                 reachable: manager_status
                     .is_some_and(|m| text(m, &["Reachability"]) == "reachable"),
                 ready: text(node, &["Status", "State"]) == "ready",
+                down: text(node, &["Status", "State"]) == "down",
                 availability: text(node, &["Spec", "Availability"]).to_owned(),
             });
         }

@@ -10,7 +10,7 @@ use crate::labplan::LabPlan;
 use crate::state::{Lab, LabNode};
 use crate::util::wait_for;
 use crate::{lab_error, node, Result};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 use std::time::{Duration, Instant};
 use swarmplan_engine::analysis::{what_if_from, Health};
@@ -62,7 +62,7 @@ fn hosts_of(lab: &Lab, nodes: &[&LabNode]) -> Vec<String> {
 
 /// Reads the swarm until it has settled: `ready` holds and the running tasks stay the same for
 /// three reads in a row.
-fn settle(lab: &Lab, timeout: Duration, ready: impl Fn(&Live) -> bool) -> Option<Live> {
+fn settle(lab: &Lab, timeout: Duration, mut ready: impl FnMut(&Live) -> bool) -> Option<Live> {
     let start = Instant::now();
     let mut last: Option<Vec<Task>> = None;
     let mut same = 0;
@@ -89,12 +89,26 @@ fn settle(lab: &Lab, timeout: Duration, ready: impl Fn(&Live) -> bool) -> Option
     latest
 }
 
+/// What `lab fail` concludes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// Swarm did what the engine's failure scenario says.
+    Agree,
+    /// Swarm did something else.
+    Disagree,
+    /// Swarm marked down a node whose engine kept running: the lab machine was too busy for
+    /// Swarm's heartbeats, and what Swarm then did says nothing about the engine's scenario.
+    Unjudged,
+}
+
 /// `lab fail PLAN host|rack|site NAME`: whether Swarm and the engine agree, and the report.
-pub fn fail(lab: &mut Lab, plan: &Plan, kind: &str, name: &str) -> Result<(bool, String)> {
+pub fn fail(lab: &mut Lab, plan: &Plan, kind: &str, name: &str) -> Result<(Verdict, String)> {
     crate::host::require()?;
     let lab_plan = LabPlan::of(plan, check::machine_cpus(), check::machine_memory());
-    let before = settle(lab, Duration::from_secs(60), |_| true)
-        .ok_or_else(|| lab_error!("the lab's swarm does not answer: run the install first"))?;
+    let before = settle(lab, Duration::from_secs(60), |live| {
+        live.nodes.iter().all(|n| n.ready)
+    })
+    .ok_or_else(|| lab_error!("the lab's swarm does not answer: run the install first"))?;
     let nodes = domain_nodes(lab, kind, name)?;
     let names: Vec<String> = nodes.iter().map(|n| n.name.clone()).collect();
     let hosts = hosts_of(lab, &nodes);
@@ -102,38 +116,54 @@ pub fn fail(lab: &mut Lab, plan: &Plan, kind: &str, name: &str) -> Result<(bool,
     let start = Instant::now();
     stop_domain(lab, kind, name)?;
     let expect_quorum = outage.scenario.quorum;
+    // Nodes still running that Swarm marked down on the way: heartbeats a busy machine missed.
+    let mut flapped: BTreeSet<String> = BTreeSet::new();
     let after = if expect_quorum {
         settle(lab, Duration::from_secs(120), |live| {
+            let mut others_ready = true;
+            // After the leader changes every node is `unknown` until it reports to the new
+            // one: wait for that; only `down` says Swarm gave up on a running node.
+            for n in live.nodes.iter().filter(|n| !names.contains(&n.hostname)) {
+                others_ready &= n.ready;
+                if n.down {
+                    flapped.insert(n.hostname.clone());
+                }
+            }
             let global: Vec<String> = live
                 .raw_services
                 .iter()
                 .filter(|s| s.pointer("/Spec/Mode/Global").is_some())
                 .map(check::service_id)
                 .collect();
-            // Down, and Swarm has replaced every replicated task that ran there.
-            names.iter().all(|n| {
-                live.nodes
-                    .iter()
-                    .find(|l| &l.hostname == n)
-                    .is_some_and(|l| !l.ready)
-            }) && live.tasks.iter().all(|t| {
-                !names.contains(&t.node) || global.contains(&format!("{}/{}", t.stack, t.service))
-            }) && live.replicas.iter().all(|(id, (_, desired))| {
-                // Each replica runs on a node still up, or waits with Docker's reason (Swarm
-                // waits its restart delay before it replaces a task).
-                global.contains(id)
-                    || live
-                        .tasks
+            // Down, the other nodes up, and Swarm has replaced every replicated task that ran
+            // on the lost ones.
+            others_ready
+                && names.iter().all(|n| {
+                    live.nodes
                         .iter()
-                        .filter(|t| &format!("{}/{}", t.stack, t.service) == id)
-                        .count()
-                        + live
-                            .pending
+                        .find(|l| &l.hostname == n)
+                        .is_some_and(|l| !l.ready)
+                })
+                && live.tasks.iter().all(|t| {
+                    !names.contains(&t.node)
+                        || global.contains(&format!("{}/{}", t.stack, t.service))
+                })
+                && live.replicas.iter().all(|(id, (_, desired))| {
+                    // Each replica runs on a node still up, or waits with Docker's reason (Swarm
+                    // waits its restart delay before it replaces a task).
+                    global.contains(id)
+                        || live
+                            .tasks
                             .iter()
-                            .filter(|p| &p.service == id && !p.reason.is_empty())
+                            .filter(|t| &format!("{}/{}", t.stack, t.service) == id)
                             .count()
-                        >= *desired as usize
-            })
+                            + live
+                                .pending
+                                .iter()
+                                .filter(|p| &p.service == id && !p.reason.is_empty())
+                                .count()
+                            >= *desired as usize
+                })
         })
     } else {
         // Without quorum no manager answers for the swarm: give it the time a heartbeat needs.
@@ -258,12 +288,25 @@ pub fn fail(lab: &mut Lab, plan: &Plan, kind: &str, name: &str) -> Result<(bool,
             }
         }
     }
-    let verdict = if agree {
-        "Swarm and the engine agree\n"
+    let (verdict, text) = if !flapped.is_empty() {
+        let list: Vec<&str> = flapped.iter().map(String::as_str).collect();
+        (
+            Verdict::Unjudged,
+            format!(
+                "UNJUDGED: Swarm marked {} down while its engine ran (heartbeats missed on a busy \
+                 machine), and may have moved its tasks: run the failure again\n",
+                list.join(", ")
+            ),
+        )
+    } else if agree {
+        (Verdict::Agree, "Swarm and the engine agree\n".to_owned())
     } else {
-        "Swarm and the engine DISAGREE\n"
+        (
+            Verdict::Disagree,
+            "Swarm and the engine DISAGREE\n".to_owned(),
+        )
     };
-    Ok((agree, format!("{header}{out}{verdict}")))
+    Ok((verdict, format!("{header}{out}{text}")))
 }
 
 /// `lab restore`: starts every stopped node again; shows what runs on the returned nodes.

@@ -180,7 +180,7 @@ pub fn up(plan_path: &Path, plan: &Plan, options: &UpOptions) -> Result<Lab> {
         ));
     }
     notes.push(
-        "the lab's `docker swarm init` adds --dispatcher-heartbeat 1s --task-history-limit 1: nodes are marked down within seconds, which changes no placement"
+        "the lab's `docker swarm init` adds --dispatcher-heartbeat 2s --task-history-limit 1: nodes are marked down within seconds, which changes no placement"
             .to_owned(),
     );
     notes.push(

@@ -230,7 +230,7 @@ pub fn write_shims(lab: &Lab, node: &LabNode) -> Result {
 
 /// What the lab's `docker` adds to `docker swarm init`.
 pub fn swarm_init_flags(lab: &Lab) -> String {
-    let mut flags = String::from("--dispatcher-heartbeat 1s --task-history-limit 1");
+    let mut flags = String::from("--dispatcher-heartbeat 2s --task-history-limit 1");
     if let Some(pool) = &lab.state.address_pool {
         flags.push_str(&format!(" --default-addr-pool {pool}"));
     }

@@ -18,15 +18,44 @@ use crate::whatif::{Failed, WhatIf};
 use crate::{browser, share, storage};
 use leptos::prelude::*;
 use std::collections::BTreeSet;
-use swarmplan_engine::{analyze, Options};
+use swarmplan_engine::{analyze, Options, Plan};
 
 #[component]
 pub fn App() -> impl IntoView {
     let document = RwSignal::new(Document::restore(&storage::load()));
     // The plan only changes when an edit parses, so a typo does not redraw or re-analyse anything.
     let plan = Memo::new(move |_| document.with(|d| d.plan().clone()));
-    let analysis = Memo::new(move |_| plan.with(|p| analyze(p, &Options::default())));
-    let drawing = Memo::new(move |_| plan.with(layout::layout));
+    // After a crash on this plan, the analysis and the drawing wait until the text changes or
+    // the user asks for them; until then they are those of an empty plan of the same name.
+    let held = RwSignal::new(crate::crash::held_at_start());
+    let save_now = move || {
+        storage::save(&document.with_untracked(Document::saved));
+    };
+    let analysis = Memo::new(move |_| {
+        if held.with(Option::is_some) {
+            return plan.with(|p| analyze(&Plan::new(&p.name), &Options::default()));
+        }
+        plan.with(|p| {
+            crate::crash::guarded(save_now, || {
+                crate::crash::drill();
+                analyze(p, &Options::default())
+            })
+        })
+    });
+    let drawing = Memo::new(move |_| {
+        if held.with(Option::is_some) {
+            return plan.with(|p| layout::layout(&Plan::new(&p.name)));
+        }
+        plan.with(|p| crate::crash::guarded(save_now, || layout::layout(p)))
+    });
+    let held_text = document.with_untracked(|d| d.text().to_owned());
+    Effect::new(move |_| {
+        let changed = document.with(|d| d.text() != held_text);
+        if changed && held.get_untracked().is_some() {
+            crate::crash::release();
+            held.set(None);
+        }
+    });
     let failed = RwSignal::new(BTreeSet::<Failed>::new());
     // The what-if: the canvas, the banner and the services panel all read it. With nothing
     // failed, as on every keystroke, it is the plan's own placement, a memo of the analysis.
@@ -73,6 +102,7 @@ pub fn App() -> impl IntoView {
             failed,
             whatif,
             notice,
+            held,
         },
     );
     provide_context(ctx);
@@ -179,16 +209,19 @@ pub fn App() -> impl IntoView {
             <FileActions gallery_open=gallery_open />
         </header>
         <Notice />
+        <CrashBanner />
         <main class="workspace">
             <div class="column-main">
-                <Canvas
-                    inspector=|| views_on_demand::view(Feature::Inspector)
-                    verdict=|| views_on_demand::view(Feature::Verdict)
-                />
-                <div class="row-two">
-                    <QuorumPanel analysis=analysis />
-                    <FailureDomains analysis=analysis />
-                </div>
+                <Show when=move || held.with(Option::is_none) fallback=HeldBack>
+                    <Canvas
+                        inspector=|| views_on_demand::view(Feature::Inspector)
+                        verdict=|| views_on_demand::view(Feature::Verdict)
+                    />
+                    <div class="row-two">
+                        <QuorumPanel analysis=analysis />
+                        <FailureDomains analysis=analysis />
+                    </div>
+                </Show>
                 <Findings />
             </div>
             <SidePanels autosaved=autosaved />
@@ -269,6 +302,42 @@ fn UndoRedo() -> impl IntoView {
                 <span aria-hidden="true">"↷"</span>
             </button>
         </div>
+    }
+}
+
+/// Why the analysis is held back after a crash, and the way to analyse anyway.
+#[component]
+fn CrashBanner() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    move || {
+        ctx.held.get().map(|reason| {
+            view! {
+                <div class="crash-banner" role="alert" data-testid="crash-banner">
+                    <p>
+                        <strong>"Swarmplan hit an internal error on this plan; your text is kept."</strong>
+                        " The last time this plan was analysed, " {reason} ". The analysis and the \
+                         drawing are held back until you change the text."
+                    </p>
+                    <button class="btn" data-testid="analyse-anyway" on:click=move |_| ctx.analyse_anyway()>
+                        "Analyse anyway"
+                    </button>
+                </div>
+            }
+        })
+    }
+}
+
+/// What stands in for the canvas, the quorum and the failure domains while they are held back.
+#[component]
+fn HeldBack() -> impl IntoView {
+    view! {
+        <section class="card held-card" data-testid="held-back" aria-labelledby="held-title">
+            <h2 id="held-title">"Drawing and analysis held back"</h2>
+            <p>
+                "The plan's text is in the YAML panel, as you left it. Fix what you suspect there, \
+                 or choose Analyse anyway above."
+            </p>
+        </section>
     }
 }
 

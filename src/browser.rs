@@ -1,6 +1,7 @@
 //! The few things the app asks of the browser beyond rendering: saving a file to the user's
 //! disk (a Blob object URL, which is not a network request), reading a file the user chose or
-//! dropped, the URL fragment of a share link, and the keyboard focus.
+//! dropped, the URL fragment of a share link, the keyboard focus, and the reload and the plain
+//! banner that follow a crash (`crash`).
 
 use leptos::wasm_bindgen::{closure::Closure, JsCast, JsValue};
 
@@ -158,4 +159,44 @@ mod tests {
         assert_eq!(slug("  Two -- sites! "), "two-sites");
         assert_eq!(slug("ü"), "plan");
     }
+}
+
+/// Reloads the page.
+pub fn reload() {
+    if let Some(window) = web_sys::window() {
+        let _ = window.location().reload();
+    }
+}
+
+/// A banner of plain HTML over the page, for when the app's WebAssembly instance has ended and
+/// none of its own handlers answer: its button is a link to the page itself, which reloads it
+/// with no script at all.
+pub fn show_plain_banner(text: &str, button: &str) {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let Some(document) = window.document() else {
+        return;
+    };
+    let here = window.location().href().unwrap_or_else(|_| "./".to_owned());
+    let Some(body) = document.body() else {
+        return;
+    };
+    let build = || -> Result<(), JsValue> {
+        let banner = document.create_element("div")?;
+        banner.set_class_name("crash-banner crash-banner-plain");
+        banner.set_attribute("role", "alert")?;
+        banner.set_attribute("data-testid", "crash-banner-plain")?;
+        let message = document.create_element("p")?;
+        message.set_text_content(Some(text));
+        let reload = document.create_element("a")?;
+        reload.set_class_name("btn btn-primary");
+        reload.set_attribute("href", &here)?;
+        reload.set_text_content(Some(button));
+        banner.append_child(&message)?;
+        banner.append_child(&reload)?;
+        body.append_child(&banner)?;
+        Ok(())
+    };
+    let _ = build();
 }

@@ -176,6 +176,9 @@ pub struct Ctx {
     pub panel: RwSignal<Panel>,
     /// A short message about the last action, such as why an edit was refused.
     pub notice: RwSignal<Option<String>>,
+    /// Why the analysis and the drawing are held back: the last visit crashed on this plan
+    /// (`crash`). Changing the text, or analysing anyway, releases them.
+    pub held: RwSignal<Option<String>>,
     /// Asks the canvas to bring the selection into view.
     pub reveal: RwSignal<u32>,
     /// The dialog on show, if any.
@@ -207,6 +210,7 @@ pub struct Derived {
     pub failed: RwSignal<BTreeSet<Failed>>,
     pub whatif: Memo<WhatIf>,
     pub notice: RwSignal<Option<String>>,
+    pub held: RwSignal<Option<String>>,
 }
 
 impl Ctx {
@@ -220,6 +224,7 @@ impl Ctx {
             failed,
             whatif,
             notice,
+            held,
         } = derived;
         Ctx {
             document,
@@ -233,6 +238,7 @@ impl Ctx {
             mode: RwSignal::new(Mode::Select),
             panel: RwSignal::new(Panel::Yaml),
             notice,
+            held,
             reveal: RwSignal::new(0),
             dialog: RwSignal::new(None),
             opened: StoredValue::new(document.with_untracked(|d| d.text().to_owned())),
@@ -305,6 +311,12 @@ impl Ctx {
     /// Takes text typed in the YAML editor. A run of typing that parses is one undo step.
     pub fn type_text(&self, text: String) {
         self.take_text(text, Some("yaml"));
+    }
+
+    /// Ends the holding back that follows a crash (`held`): the plan is analysed again.
+    pub fn analyse_anyway(&self) {
+        crate::crash::release();
+        self.held.set(None);
     }
 
     /// Replaces the whole text (an opened file, an example, a share link) as one undo step.

@@ -2,7 +2,8 @@
 //!
 //! The engine does the thinking; this crate holds the document being edited (`state`), the edits
 //! and their history (`edit`, `history`), where things go on the canvas (`layout`), the state the
-//! components share (`ctx`), the components that render plan and analysis (`components`), what is
+//! components share (`ctx`), the components that render plan and analysis (`components`), what a crash
+//! leaves (`crash`), what is
 //! loaded on demand (`on_demand`, `views_on_demand`) and the page that assembles them (`app`).
 //! `tests/layers.rs` lists the floors these modules stand on.
 
@@ -10,6 +11,7 @@ mod app;
 mod browser;
 mod cluster;
 mod components;
+mod crash;
 mod ctx;
 mod edit;
 mod history;
@@ -28,6 +30,6 @@ mod views_on_demand;
 mod whatif;
 
 fn main() {
-    console_error_panic_hook::set_once();
+    crash::install();
     leptos::mount::mount_to_body(app::App);
 }

@@ -53,3 +53,39 @@ pub fn save(saved: &Saved) -> bool {
     }
     ok
 }
+
+/// Set while the app derives the analysis and the drawing from a plan, and replaced by the
+/// panic's message when one ends the app: a page that opens with it set knows that its plan
+/// crashed the last visit (see `crash`).
+pub const CRASH_KEY: &str = "swarmplan.crash";
+/// The crash drill: set to `panic`, it makes the next analysis panic, once. It is how the
+/// browser test proves that a crash costs the user nothing.
+pub const DRILL_KEY: &str = "swarmplan.drill";
+
+/// What `CRASH_KEY` holds, if anything.
+pub fn crash_marker() -> Option<String> {
+    local_storage().and_then(|s| s.get_item(CRASH_KEY).ok().flatten())
+}
+
+/// Sets `CRASH_KEY`; false when the browser refused.
+pub fn set_crash_marker(value: &str) -> bool {
+    local_storage().is_some_and(|s| s.set_item(CRASH_KEY, value).is_ok())
+}
+
+pub fn clear_crash_marker() {
+    if let Some(storage) = local_storage() {
+        let _ = storage.remove_item(CRASH_KEY);
+    }
+}
+
+/// Whether the crash drill is set; it is cleared as it is read, so that it fires once.
+pub fn take_drill() -> bool {
+    let Some(storage) = local_storage() else {
+        return false;
+    };
+    let drill = storage.get_item(DRILL_KEY).ok().flatten();
+    if drill.is_some() {
+        let _ = storage.remove_item(DRILL_KEY);
+    }
+    drill.as_deref() == Some("panic")
+}

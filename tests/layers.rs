@@ -5,7 +5,8 @@
 //! 0. `edit`, `layout`, `state`, `whatif`, `share`, `ticks`, `cluster`, `sizing_form`, `keyed`,
 //!    `browser`: plain values and logic over the engine's, and the browser's own calls;
 //! 1. `history`, `tool`, `opening`, `verdict`, `storage`: what is built on those;
-//! 2. `on_demand`: the plain code loaded on demand, and how a split point is declared;
+//! 2. `on_demand`: the plain code loaded on demand, and how a split point is declared; `crash`:
+//!    what a panic leaves for the next page;
 //! 3. `ctx`: the signals and types every component shares;
 //! 4. `components`: the views;
 //! 5. `views_on_demand`: the views loaded on demand, which name the components they load;
@@ -34,7 +35,7 @@ const FLOORS: &[&[&str]] = &[
         "browser",
     ],
     &["history", "tool", "opening", "verdict", "storage"],
-    &["on_demand"],
+    &["on_demand", "crash"],
     &["ctx"],
     &["components"],
     &["views_on_demand"],

@@ -25,6 +25,9 @@ pub fn Findings() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     let analysis = ctx.analysis;
     let tally = move || {
+        if ctx.held.with(Option::is_some) {
+            return "held back".to_owned();
+        }
         analysis.with(|a| {
             let info = a.findings.len() - a.errors() - a.warnings();
             format!(
@@ -37,6 +40,9 @@ pub fn Findings() -> impl IntoView {
     };
     let looks: Memo<Keyed<FindingLook>> = Memo::new(move |_| {
         let selection = ctx.selection.get();
+        if ctx.held.with(Option::is_some) {
+            return std::iter::empty().collect();
+        }
         analysis.with(|a| {
             a.findings
                 .iter()
@@ -53,8 +59,17 @@ pub fn Findings() -> impl IntoView {
         })
     });
     let none = move || {
+        if ctx.held.with(Option::is_some) {
+            return Some(view! {
+                <li class="finding-none" data-testid="findings-held">
+                    "Held back: this plan is not analysed until its text changes, or you choose Analyse anyway."
+                </li>
+            }
+            .into_any());
+        }
         looks.with(Keyed::is_empty).then(|| {
             view! { <li class="finding-none">"No findings: the plan passes every check."</li> }
+                .into_any()
         })
     };
     let items = keyed(looks, |k| k, move |look| finding(ctx, look));

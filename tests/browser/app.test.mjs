@@ -496,6 +496,92 @@ function zipEntries(bytes) {
   return names;
 }
 
+/** The default example with its first `replicas: 1` replaced by `lines` (indented as it is). */
+function withFirstReplicas(text, ...lines) {
+  const at = text.search(/^ +replicas: 1$/m);
+  assert.ok(at >= 0, 'the default example has a service of one replica');
+  const indent = text.slice(at).match(/^ +/)[0];
+  const end = text.indexOf('\n', at);
+  return text.slice(0, at) + lines.map((l) => indent + l).join('\n') + text.slice(end);
+}
+
+test('plans that ask too much or that Docker refuses are errors, and a crash keeps the text and holds the analysis back', async () => {
+  const app = await openApp();
+  const { page } = app;
+  const original = await yaml(page).inputValue();
+  const cases = [
+    ['a mistyped replica count', withFirstReplicas(original, 'replicas: 4000000000'), 'limit-exceeded', /4,000,000,000 replicas, over Swarmplan's limit/],
+    ['ten million replicas', withFirstReplicas(original, 'replicas: 10000000'), 'limit-exceeded', /10,000,000 replicas, over Swarmplan's limit/],
+    ['replicas on a global service', withFirstReplicas(original, 'mode: global', 'replicas: 3'), 'deploy-refused', /replicas can only be used with replicated/],
+  ];
+  for (const [what, text, code, words] of cases) {
+    await yaml(page).fill(text);
+    const finding = page.locator(`[data-testid="findings"] [data-code="${code}"]`);
+    await finding.waitFor({ timeout: REACT_MS });
+    assert.match(await finding.textContent(), words, `${what}: the finding says why`);
+    // Still responsive: the tabs answer, and the next edit is analysed.
+    await testid(page, 'tab-services').click();
+    await page.waitForFunction(() => document.querySelector('[data-testid="tab-services"]').getAttribute('aria-selected') === 'true', null, { timeout: REACT_MS });
+    await testid(page, 'tab-yaml').click();
+    await page.screenshot({ path: path.join(ARTIFACTS, `bad-plan-${code}-${cases.findIndex((c) => c[0] === what)}.png`), fullPage: true });
+    await page.reload();
+    await page.locator('[data-testid="quorum-managers"]').waitFor();
+    assert.equal(await yaml(page).inputValue(), text, `${what}: the text survives a reload`);
+    await finding.waitFor({ timeout: REACT_MS });
+  }
+
+  // The crash drill makes the next analysis panic, as a bug in Swarmplan would: the page reopens
+  // by itself with the edit kept, the analysis held back and the reason shown.
+  await page.evaluate(() => localStorage.setItem('swarmplan.drill', 'panic'));
+  const edited = withFourthManager(original);
+  await yaml(page).fill(edited);
+  const banner = testid(page, 'crash-banner');
+  await banner.waitFor({ timeout: 30_000 });
+  assert.match(await banner.textContent(), /Swarmplan hit an internal error on this plan; your text is kept\./);
+  assert.match(await banner.textContent(), /the crash drill \(swarmplan\.drill\) asked this analysis to panic/, 'the banner says why');
+  assert.equal(await yaml(page).inputValue(), edited, 'the edit that crashed is in the editor');
+  await testid(page, 'findings-held').waitFor({ timeout: REACT_MS });
+  await testid(page, 'held-back').waitFor({ timeout: REACT_MS });
+  assert.equal(await page.locator('[data-testid="topology"]').count(), 0, 'nothing is drawn while held back');
+  await page.screenshot({ path: path.join(ARTIFACTS, 'crash-held-back.png'), fullPage: true });
+  // The drill's own panic is the only error the page reported.
+  const crash = app.problems.splice(0);
+  assert.ok(crash.length > 0 && crash.some((p) => p.includes('crash drill')), `the panic reached the console: ${crash.join('\n')}`);
+
+  // A reload keeps it held back; analysing anyway brings the plan back, and the banner goes.
+  await page.reload();
+  await banner.waitFor({ timeout: REACT_MS });
+  await testid(page, 'analyse-anyway').click();
+  await expectFigures(page, ['4', '3', '1'], 'the edited plan, analysed');
+  await page.locator('[data-testid="topology"] [data-node="man4"]').waitFor({ timeout: REACT_MS });
+  assert.equal(await banner.count(), 0, 'the banner is gone');
+  await page.reload();
+  await page.locator('[data-testid="topology"] [data-node="man4"]').waitFor({ timeout: REACT_MS });
+  assert.equal(await banner.count(), 0, 'analysed once, the plan opens as usual');
+  assert.equal(await yaml(page).inputValue(), edited);
+
+  // A crash while the analysis is held back does not reopen the page again (no loop): a banner
+  // of plain HTML, which needs no WebAssembly, offers the reload.
+  await page.evaluate(() => {
+    localStorage.setItem('swarmplan.crash', 'working');
+    localStorage.setItem('swarmplan.drill', 'panic');
+  });
+  await page.reload();
+  const plain = testid(page, 'crash-banner-plain');
+  await plain.waitFor({ timeout: REACT_MS });
+  assert.match(await plain.textContent(), /internal error again, with the analysis held back; your text is kept/);
+  await page.screenshot({ path: path.join(ARTIFACTS, 'crash-plain-banner.png'), fullPage: true });
+  const again = app.problems.splice(0);
+  assert.ok(again.some((p) => p.includes('crash drill')), `the second panic reached the console: ${again.join('\n')}`);
+  await plain.getByRole('link', { name: 'Reload' }).click();
+  await banner.waitFor({ timeout: REACT_MS });
+  assert.match(await banner.textContent(), /crash drill/, 'held back again, with the second panic as the reason');
+  assert.equal(await yaml(page).inputValue(), edited, 'the text survived both crashes');
+  await testid(page, 'analyse-anyway').click();
+  await expectFigures(page, ['4', '3', '1'], 'analysed after the second crash');
+  await app.close();
+});
+
 test('draws a plan of three hosts from an empty page, by mouse and keyboard, and keeps it on reload', async () => {
   const app = await openApp();
   const { page } = app;

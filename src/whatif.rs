@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use swarmplan_engine::analysis::{what_if, FailureScenario, ServiceStatus};
 use swarmplan_engine::domains::{self, DomainKind};
-use swarmplan_engine::placement::Task;
+use swarmplan_engine::placement::{Task, Ties};
 use swarmplan_engine::{Analysis, Plan};
 
 /// A failure domain the user switched off: a host, a rack or a site.
@@ -92,6 +92,8 @@ pub struct Chip {
     pub colour: usize,
     /// Rescheduled here by the failure.
     pub moved: bool,
+    /// "one of m1, w1, w2", when Swarm could equally have drawn another node for this task.
+    pub ties: Option<String>,
 }
 
 /// How many colours the canvas has for services.
@@ -197,6 +199,11 @@ fn chips<'a>(
             service,
             slot: task.slot,
             moved,
+            ties: task
+                .ties
+                .as_ref()
+                .filter(|t| !matches!(t, Ties::Nodes(nodes) if nodes.is_empty()))
+                .map(|_| task.one_of()),
         });
     }
     for list in chips.values_mut() {

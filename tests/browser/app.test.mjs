@@ -759,6 +759,20 @@ function swarmplanCli(...args) {
   return run.stdout;
 }
 
+/** What `swarmplan analyze FILE FLAGS…` says under each service: its ties and its odds. */
+function cliServices(file, ...flags) {
+  const said = new Map();
+  let current = null;
+  for (const line of swarmplanCli('analyze', file, ...flags).split('\n')) {
+    const row = line.match(/^ {2}(\S+\/\S+) {2,}/);
+    const more = line.match(/^ {6}(.+)$/);
+    if (row) said.set((current = row[1]), {});
+    else if (current && more) said.get(current)[more[1].startsWith('odds over ') ? 'odds' : 'ties'] = more[1];
+    else current = null;
+  }
+  return said;
+}
+
 /** What a failure stops or degrades, in the words of the failure-domains table. */
 function servicesText(failure) {
   const parts = [];
@@ -803,10 +817,43 @@ test('every example and every single-domain failure render as `swarmplan analyze
       assert.equal(cells[5], servicesText(failure), `${why}: what stops or degrades`);
     }
 
+    // Where Swarm could equally have drawn other nodes the services panel says which, as
+    // `analyze --no-odds` does; sampled on request, its ties and odds are those `analyze`
+    // states (it samples by default). Each tied task's chip names its ties.
+    const unsampled = cliServices(file, '--no-odds');
+    const said = cliServices(file);
+    assert.equal(said.size, analysis.services.length, `${id}: the CLI lists every service`);
+    await testid(page, 'tab-services').click();
+    await testid(page, 'services').waitFor();
+    const panel = async (what) =>
+      Object.fromEntries(
+        await testid(page, 'services').locator('tr[data-service]').evaluateAll(
+          (rows, what) => rows.map((r) => [r.dataset.service, r.querySelector(`[data-testid="svc-${what}"]`)?.textContent ?? null]),
+          what,
+        ),
+      );
+    const ties = await panel('ties');
+    for (const [service, words] of unsampled) {
+      assert.equal(ties[service], words.ties ? `as Swarm draws: ${words.ties}` : null, `${id}: ${service}'s ties`);
+    }
+    const placement = JSON.parse(swarmplanCli('analyze', file, '--json', '--no-odds')).placement;
+    for (const task of placement.filter((t) => Array.isArray(t.ties) && t.ties.length)) {
+      const chip = canvas(page).locator(`[data-node="${task.node}"] [data-task="${task.stack}/${task.service}.${task.slot}"]`);
+      if ((await chip.count()) === 0) continue; // past the chips a card shows ("+N")
+      assert.equal(await chip.getAttribute('data-ties'), `one of ${[task.node, ...task.ties].join(', ')}`, `${id}: the chip of ${task.service}.${task.slot}`);
+    }
+    await testid(page, 'sample-odds').click();
+    const firstOdds = [...said].find(([, w]) => w.odds)?.[0];
+    if (firstOdds) await testid(page, 'services').locator(`tr[data-service="${firstOdds}"] [data-testid="svc-odds"]`).waitFor({ timeout: REACT_MS });
+    const [sampledTies, odds] = [await panel('ties'), await panel('odds')];
+    for (const [service, words] of said) {
+      assert.equal(sampledTies[service], words.ties ? `as Swarm draws: ${words.ties}` : null, `${id}: ${service}'s ties, sampled`);
+      assert.equal(odds[service], words.odds ?? null, `${id}: ${service}'s odds`);
+    }
+
     // The same failures as what-ifs: the services panel shows each service's health in them.
     const baseline = new Map(analysis.services.map((s) => [`${s.stack}/${s.service}`, s.health]));
     await testid(page, 'mode-whatif').click();
-    await testid(page, 'tab-services').click();
     await testid(page, 'services').waitFor();
     for (const failure of singles) {
       const why = `${id}, what if ${failure.domain} ${failure.name} fails`;

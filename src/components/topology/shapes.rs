@@ -245,6 +245,7 @@ pub fn Legend() -> impl IntoView {
             <li><span class="legend-badge legend-worker" aria-hidden="true">"W"</span>"Worker"</li>
             <li><span class="legend-chip" aria-hidden="true"></span>"Task, coloured by service"</li>
             <li><span class="legend-chip legend-moved" aria-hidden="true"></span>"Rescheduled by a failure"</li>
+            <li><span class="legend-chip legend-tied" aria-hidden="true"></span>"Swarm may draw another node (hover for which)"</li>
             <li><span class="legend-swatch legend-risk" aria-hidden="true"></span>"Loss breaks quorum"</li>
             <li><span class="legend-swatch legend-failed" aria-hidden="true"></span>"Failed (what-if)"</li>
             <li class="legend-hint">"Drag nodes between hosts and hosts between racks · drag the background to pan · Ctrl+wheel zooms"</li>
@@ -468,10 +469,15 @@ fn node_content(shape: &NodeShape) -> impl IntoView {
         .enumerate()
         .map(|(i, (chip, hl))| {
             let x = r.x + 10.0 + i as f64 * 17.0;
+            let title = match &chip.ties {
+                Some(ties) => format!("{}.{}: {ties}, as Swarm draws", chip.service, chip.slot),
+                None => format!("{}.{}", chip.service, chip.slot),
+            };
             view! {
                 <rect class=format!("chip svc-{}", chip.colour) class:moved=chip.moved class:hl=*hl
+                    class:tied=chip.ties.is_some() data-ties=chip.ties.clone()
                     data-task=format!("{}.{}", chip.service, chip.slot) data-moved=chip.moved.to_string()
-                    x=x y=chip_y width="14" height="9" rx="2.5"></rect>
+                    x=x y=chip_y width="14" height="9" rx="2.5"><title>{title}</title></rect>
             }
         })
         .collect_view();

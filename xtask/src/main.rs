@@ -161,7 +161,9 @@ fn test() -> Result {
         "-D",
         "warnings",
     ]))?;
-    run(cargo().args(["test", "--workspace", "--exclude", "swarmplan-web"]))?;
+    run(cargo()
+        .args(["test", "--workspace", "--exclude", "swarmplan-web"])
+        .env("SWARMPLAN_ANSIBLE", tools::ansible_bin()))?;
     run(cargo().args(["test", "-p", "swarmplan-web"]))?;
     let dist = dist()?;
     let browser = root().join("tests/browser");

@@ -142,7 +142,33 @@ pub fn test_judges() -> Result {
     if version_of("node").is_none() {
         return Err("the browser tests need Node.js (node and npm) on PATH".into());
     }
-    Ok(())
+    ansible()
+}
+
+/// The version of PyPI's `ansible` (ansible-core with the community collections, among them
+/// community.docker) that judges the inventory export.
+const ANSIBLE: &str = "ansible==12.3.0";
+
+/// The folder of `ansible-inventory` and `ansible-playbook`: a virtualenv of the project's own
+/// under `tools/ansible`, which the export tests are told of through `SWARMPLAN_ANSIBLE`.
+pub fn ansible_bin() -> PathBuf {
+    root().join("tools/ansible/bin")
+}
+
+/// Installs the Ansible judges into `tools/ansible` when they are missing.
+fn ansible() -> Result {
+    let bin = ansible_bin();
+    if bin.join("ansible-inventory").exists() && bin.join("ansible-playbook").exists() {
+        return Ok(());
+    }
+    let venv = root().join("tools/ansible");
+    run(Command::new("python3").arg("-m").arg("venv").arg(&venv))?;
+    run(Command::new(bin.join("pip")).args([
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+        ANSIBLE,
+    ]))
 }
 
 fn on_path(program: &str) -> bool {

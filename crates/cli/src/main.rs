@@ -72,6 +72,9 @@ enum Command {
         /// Also write the whole bundle as this .zip file.
         #[arg(long)]
         zip: Option<PathBuf>,
+        /// Only these parts of the bundle (comma-separated), without its README.
+        #[arg(long, value_delimiter = ',')]
+        only: Vec<Part>,
     },
     /// Check a node's `firewall-cmd --list-all` output (FILE, or - for stdin) against the ports
     /// the plan needs on it; exit 0 when nothing is missing, 1 otherwise.
@@ -161,6 +164,29 @@ impl OddsArgs {
             (false, None) => swarmplan_engine::analysis::odds::default_draws(plan),
         };
         Options { host_pairs, odds }
+    }
+}
+
+/// A part of the export bundle, by its folder.
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum Part {
+    Stacks,
+    Commands,
+    Firewall,
+    Runbooks,
+    /// The Ansible inventory and its playbook.
+    Inventory,
+}
+
+impl Part {
+    fn folder(self) -> &'static str {
+        match self {
+            Part::Stacks => "stacks/",
+            Part::Commands => "commands/",
+            Part::Firewall => "firewall/",
+            Part::Runbooks => "runbooks/",
+            Part::Inventory => "ansible/",
+        }
     }
 }
 
@@ -302,10 +328,20 @@ fn run(command: Command) -> Result<ExitCode, BadInput> {
             print!("{}", plan_to_yaml(&plan));
             Ok(ExitCode::SUCCESS)
         }
-        Command::Export { plan, out, zip } => {
+        Command::Export {
+            plan,
+            out,
+            zip,
+            only,
+        } => {
             let plan = read_plan(&plan)?;
             let analysis = analyze(&plan, &Options::default());
-            let bundle = bundle::bundle_for(&plan, &analysis);
+            let mut bundle = bundle::bundle_for(&plan, &analysis);
+            if !only.is_empty() {
+                bundle
+                    .files
+                    .retain(|f| only.iter().any(|part| f.path.starts_with(part.folder())));
+            }
             for file in &bundle.files {
                 let path = out.join(&file.path);
                 if let Some(parent) = path.parent() {

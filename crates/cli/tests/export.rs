@@ -60,6 +60,49 @@ fn export_writes_the_bundle_tree_and_zip() {
 }
 
 #[test]
+fn export_only_writes_the_parts_asked_for() {
+    let dir = scratch("only");
+    let out = swarmplan(&[
+        "export",
+        &example("msactivator"),
+        "--out",
+        dir.to_str().unwrap(),
+        "--only",
+        "inventory,firewall",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut tops: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    tops.sort();
+    assert_eq!(
+        tops,
+        ["ansible", "firewall"],
+        "nothing else, not even the README"
+    );
+    assert!(dir.join("ansible/inventory.yml").is_file());
+    assert!(dir.join("ansible/swarm.yml").is_file());
+    let wrong = swarmplan(&[
+        "export",
+        &example("msactivator"),
+        "--out",
+        dir.to_str().unwrap(),
+        "--only",
+        "ansible",
+    ]);
+    assert_eq!(wrong.status.code(), Some(2), "an unknown part is bad input");
+    assert!(
+        String::from_utf8_lossy(&wrong.stderr).contains("inventory"),
+        "the error lists the parts"
+    );
+}
+
+#[test]
 fn firewall_check_passes_firewalld_own_printout_and_fails_when_a_port_is_missing() {
     let golden = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../engine/tests/golden/exports/digital-access.list-all.txt");

@@ -11,11 +11,13 @@
 //! firewall/ports.md, .csv   the port table
 //! runbooks/KIND.md, .sh      install, and upgrade or failover: checklist and script
 //! runbooks/upgrade-stacks/   stack files with the new image tags
+//! ansible/inventory.yml     the nodes as an Ansible inventory
+//! ansible/swarm.yml         the swarm built from it with community.docker
 //! ```
 //!
 //! It sits above both `export/` and `runbook/`, which it gathers; neither imports it.
 
-use crate::export::{commands, firewall, shell, stack_files, Task};
+use crate::export::{commands, firewall, inventory, shell, stack_files, Task};
 use crate::findings::{Code, Finding, Target};
 use crate::plan::{Plan, Role};
 use serde::Serialize;
@@ -133,6 +135,12 @@ pub fn bundle(plan: &Plan, tasks: &[Task]) -> Bundle {
         firewall::port_table_csv(plan, &matrix),
     ));
 
+    files.push(file(
+        "ansible/inventory.yml".into(),
+        inventory::inventory(plan),
+    ));
+    files.push(file("ansible/swarm.yml".into(), inventory::playbook(plan)));
+
     let (runbook_files, runbook_findings) = crate::runbook::bundle_files(plan);
     // The runbooks' own findings (quorum, replicas during an upgrade) are in their Markdown;
     // the bundle lists those about names left out, as for the other exports.
@@ -197,6 +205,7 @@ fn readme(plan: &Plan, stack_lines: &[String], findings: &[Finding]) -> String {
     text.push_str("6. **Stacks**: `commands/deploy-stacks.sh` on a manager; it deploys them in dependency order.\n");
     text.push_str("7. **Runbooks**: `runbooks/install.md` is steps 1 to 6 as one checklist, each step verified, and `runbooks/install.sh` runs it from a workstation over ssh (`--dry-run` prints it, `--from STEP` resumes). `runbooks/upgrade.*` (rolling upgrade) or `runbooks/failover.*` (active/passive update) follow the plan's `upgrade:`; `runbooks/upgrade-stacks/` holds the stack files with the new image tags.\n\n");
     text.push_str("`commands/README.md` lists the same commands to read or type by hand.\n\n");
+    text.push_str("Where the site automates with Ansible: `ansible/inventory.yml` holds the nodes (groups `managers`, `workers`, and one per site and rack, with each node's role, labels and physical host), and `ansible/swarm.yml` does steps 2 and 3 from it with the `community.docker` collection.\n\n");
     text.push_str("## Stacks\n\n");
     if stack_lines.is_empty() {
         text.push_str("The plan has no stacks.\n");

@@ -8,11 +8,13 @@
 //!   external networks, NAS folders, `docker stack deploy` in `after` order.
 //! - [`firewall`]: the required port matrix, per-node and per-role `firewall-cmd` scripts, the
 //!   port table in Markdown and CSV.
+//! - [`inventory`]: the Ansible inventory, and a playbook that builds the swarm from it.
 //! - [`listall`]: a node's `firewall-cmd --list-all`, read and checked against the matrix.
 //! - [`shell`]: the quoting and the name checks every script goes through.
 
 pub mod commands;
 pub mod firewall;
+pub mod inventory;
 pub mod listall;
 pub mod shell;
 pub mod stack_files;

@@ -148,3 +148,12 @@ pub fn apply_firewall_script(script: &Path, scratch: &Path) -> String {
     assert!(out.status.success(), "--list-all: {}", text(&out.stderr));
     text(&out.stdout)
 }
+
+/// An Ansible program: from `SWARMPLAN_ANSIBLE` (the folder `cargo xtask test` installs PyPI's
+/// `ansible` into), else from PATH.
+pub fn ansible(program: &str) -> String {
+    match std::env::var("SWARMPLAN_ANSIBLE") {
+        Ok(dir) if !dir.is_empty() => Path::new(&dir).join(program).display().to_string(),
+        _ => program.to_owned(),
+    }
+}

@@ -1225,3 +1225,34 @@ test('once the page is up, every chunk arrives in the background: the app then w
   assert.equal(await testid(page, 'chunk-error').count(), 0);
   await app.close();
 });
+
+test('the page refuses inline scripts: its policy has no unsafe-inline, and an injected script does not run', async () => {
+  const app = await openApp();
+  const { page } = app;
+  const policy = await page.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute('content');
+  const scriptSrc = policy
+    .split(';')
+    .map((d) => d.trim())
+    .find((d) => d.startsWith('script-src'));
+  assert.ok(scriptSrc && !scriptSrc.includes("'unsafe-inline'"), `script-src refuses inline scripts: ${scriptSrc}`);
+  assert.equal(await page.locator('script:not([src])').count(), 0, 'the page itself has no inline script');
+  const outcome = await page.evaluate(
+    () =>
+      new Promise((resolve) => {
+        document.addEventListener('securitypolicyviolation', (e) => resolve({ refused: e.violatedDirective, ran: window.injected === true }), { once: true });
+        const script = document.createElement('script');
+        script.textContent = 'window.injected = true;';
+        document.head.append(script);
+        setTimeout(() => resolve({ refused: null, ran: window.injected === true }), 3000);
+      }),
+  );
+  assert.equal(outcome.ran, false, 'the injected script did not run');
+  assert.match(outcome.refused ?? '', /^script-src/, 'the policy refused it');
+  const refused = app.problems.splice(0);
+  assert.ok(refused.every((p) => /Content Security Policy/.test(p)), `only the refusal was reported: ${refused.join('\n')}`);
+
+  // The app itself runs under the policy: an edit is analysed.
+  await yaml(page).fill(withFourthManager(await yaml(page).inputValue()));
+  await expectFigures(page, ['4', '3', '1'], 'four managers after the edit');
+  await app.close();
+});

@@ -2,7 +2,7 @@
 //!
 //! - `serve`: build and serve the app on http://127.0.0.1:8080.
 //! - `test`: formatting, lints, every Rust test, the release build, and the browser tests.
-//! - `dist`: the release build in `dist/`, shrunk by wasm-opt.
+//! - `dist`: the release build in `dist/`, shrunk by wasm-opt, its policy refusing inline scripts.
 //! - `split`: trunk's post-build hook, which splits the app's wasm into on-demand chunks.
 //! - `bench`: the measured speed and size table; `bench size` only the sizes of the built app.
 //! - `fuzz`: each fuzz target (or those named) for a set time (60 s unless given).
@@ -10,6 +10,7 @@
 //!   `lab`: only the lab's share of `test`; either takes example ids to rehearse only those.
 
 mod bench;
+mod csp;
 mod fuzz;
 mod lab;
 mod pins;
@@ -104,8 +105,9 @@ fn serve() -> Result {
     ]))
 }
 
-/// Builds the release app into `dist/`, shrinks its wasm and minifies its JS; returns the dist
-/// directory.
+/// Builds the release app into `dist/`, shrinks its wasm, minifies its JS and moves trunk's
+/// inline start-up script into a file, so that the page's policy refuses inline scripts
+/// (`csp`); returns the dist directory.
 fn dist() -> Result<PathBuf> {
     tools::web()?;
     run(Command::new(tools::trunk()).args(["build", "--release", "--offline"]))?;
@@ -127,6 +129,7 @@ fn dist() -> Result<PathBuf> {
         command.arg("-o").arg(&path);
         run(&mut command)?;
     }
+    csp::strict(&dist)?;
     Ok(dist)
 }
 

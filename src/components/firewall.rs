@@ -87,7 +87,7 @@ pub fn FirewallPanel() -> impl IntoView {
                 <h2>"Firewall matrix"</h2>
                 <span class="card-meta">{move || matrix.with(|m| format!("{} openings", m.openings.len()))}</span>
             </div>
-            <div class="table-scroll">
+            <div class="table-scroll" tabindex="0" role="region" aria-label="Firewall matrix">
                 <table class="firewall-table" data-testid="firewall-matrix">
                     <caption class="visually-hidden">"Ports each node opens, from which sources, for which services"</caption>
                     <thead><tr><th scope="col">"Port"</th><th scope="col">"From"</th><th scope="col">"For"</th><th scope="col">"Open on"</th></tr></thead>

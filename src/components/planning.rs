@@ -558,7 +558,7 @@ pub fn ComparePanel() -> impl IntoView {
                     <button class="btn btn-small" data-testid="compare-clear" on:click=move |_| ctx.compare.set(None)>"Clear"</button>
                 </div>
             </Show>
-            <div class="table-scroll">{result}</div>
+            <div class="table-scroll" tabindex="0" role="region" aria-label="Comparison">{result}</div>
         </div>
     }
 }

@@ -145,7 +145,7 @@ fn step_view(
             </div>
             {step.why.clone().map(|why| view! { <p class="muted">{why}</p> })}
             {manual.into_iter().map(|m| view! { <p class="rb-manual">{m}</p> }).collect_view()}
-            {(!shell.is_empty()).then(|| view! { <pre class="rb-code">{shell.join("\n")}</pre> })}
+            {(!shell.is_empty()).then(|| view! { <pre class="rb-code" tabindex="0" aria-label="Commands">{shell.join("\n")}</pre> })}
             {step.verify.as_ref().map(|v| view! {
                 <p class="rb-verify"><span class="rb-tag">{if v.wait { "wait until" } else { "verify" }}</span><code>{v.command.clone()}</code>" — "{expect_text(&v.expect)}</p>
             })}

@@ -103,7 +103,7 @@ pub fn ServicesPanel() -> impl IntoView {
                     "Sample Swarm's dice"
                 </button>
             </div>
-            <div class="table-scroll">
+            <div class="table-scroll" tabindex="0" role="region" aria-label="Services">
                 <table class="services-table" data-testid="services">
                     <caption class="visually-hidden">"Each service: tasks placed of desired, state, nodes and physical hosts"</caption>
                     <thead>

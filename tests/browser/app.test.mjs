@@ -1256,3 +1256,37 @@ test('the page refuses inline scripts: its policy has no unsafe-inline, and an i
   await expectFigures(page, ['4', '3', '1'], 'four managers after the edit');
   await app.close();
 });
+
+test('every panel passes axe-core with no serious or critical violation, in light and dark mode', async () => {
+  const axe = await readFile(path.join(path.dirname(fileURLToPath(import.meta.url)), 'node_modules/axe-core/axe.min.js'), 'utf8');
+  const checked = [];
+  for (const scheme of ['light', 'dark']) {
+    const app = await openApp({ colorScheme: scheme });
+    const { page } = app;
+    // Injected through the DevTools protocol, which the page's policy does not govern.
+    await page.evaluate(axe);
+    const audit = async (what) => {
+      const result = await page.evaluate(async () => {
+        const { violations } = await window.axe.run(document, { resultTypes: ['violations'] });
+        return violations
+          .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+          .map((v) => `${v.impact} ${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).slice(0, 5).join(' | ')})`);
+      });
+      assert.deepEqual(result, [], `${scheme}, ${what}: axe-core finds no serious or critical violation`);
+      checked.push(`${scheme} ${what}`);
+    };
+    for (const tab of ['yaml', 'services', 'firewall', 'exports', 'runbooks', 'compare']) {
+      await testid(page, `tab-${tab}`).click();
+      await page.locator('#side-panel [data-testid]').first().waitFor({ timeout: REACT_MS });
+      await audit(`the ${tab} panel`);
+    }
+    // What-if mode with a host failed: the banner, the lost host, the moved tasks.
+    await testid(page, 'mode-whatif').click();
+    await canvas(page).locator('[data-host="esx1"]').first().focus();
+    await page.keyboard.press('Enter');
+    await until(page, () => document.querySelector('[data-testid="whatif-banner"]')?.dataset.state !== 'idle', null, 'the what-if applies');
+    await audit('a what-if with esx1 failed');
+    await app.close();
+  }
+  assert.equal(checked.length, 14, `every panel in both schemes: ${checked.join(', ')}`);
+});

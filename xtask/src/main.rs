@@ -170,7 +170,7 @@ fn test() -> Result {
     run(cargo().args(["test", "-p", "swarmplan-web"]))?;
     let dist = dist()?;
     let browser = root().join("tests/browser");
-    tools::npm_ci(&browser, &["playwright-core"])?;
+    tools::npm_ci(&browser, &["playwright-core", "axe-core"])?;
     let mut tests: Vec<PathBuf> = std::fs::read_dir(&browser)
         .map_err(|e| format!("cannot read tests/browser: {e}"))?
         .filter_map(|entry| entry.ok().map(|e| e.path()))

@@ -134,7 +134,7 @@ fn step_view(
         .map(|(_, t)| t)
         .collect();
     view! {
-        <li class="rb-step" class:done=ticked data-step=step.id.clone()>
+        <li class="rb-step" class:done=ticked data-step=step.id.clone() data-runs-on=step.runs_on.to_string()>
             <div class="rb-step-head">
                 <input type="checkbox" id=check_id.clone() prop:checked=ticked on:change=move |_| toggle(id.clone()) />
                 <label for=check_id>

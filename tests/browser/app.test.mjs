@@ -1290,3 +1290,39 @@ test('every panel passes axe-core with no serious or critical violation, in ligh
   }
   assert.equal(checked.length, 14, `every panel in both schemes: ${checked.join(', ')}`);
 });
+
+test('a runbook prints as a checklist on A4 and Letter: no step is split over a page, each has its id and node in the margin and a line to sign', async () => {
+  const app = await openApp();
+  const { page } = app;
+  await testid(page, 'tab-runbooks').click();
+  await testid(page, 'runbook-steps').locator('li[data-step]').first().waitFor({ timeout: REACT_MS });
+  await page.emulateMedia({ media: 'print' });
+  // Without white space, and without hyphens: pdftotext joins a word hyphenated at a line's end,
+  // as an id wrapped in the margin is.
+  const squeeze = (text) => text.replace(/[\s-]+/g, '');
+  const steps = await testid(page, 'runbook-steps')
+    .locator('li[data-step]')
+    .evaluateAll((items) => items.map((li) => ({ id: li.dataset.step, node: li.dataset.runsOn, text: li.innerText })));
+  assert.ok(steps.length > 10, 'a runbook of many steps');
+  const scratch = await mkdtemp(path.join(os.tmpdir(), 'swarmplan-print-'));
+  for (const format of ['A4', 'Letter']) {
+    const file = path.join(scratch, `install-${format}.pdf`);
+    await writeFile(file, await page.pdf({ format }));
+    const run = spawnSync('pdftotext', [file, '-'], { encoding: 'utf8' });
+    assert.equal(run.status, 0, `pdftotext (poppler-utils; cargo xtask test installs it): ${run.stderr}`);
+    const pages = run.stdout.split('\f').map(squeeze);
+    assert.ok(pages.length > 2, `${format}: the runbook takes several pages (${pages.length})`);
+    for (const step of steps) {
+      // The margin says the step's id and node; the step's own text ends on that same page.
+      const margin = squeeze(`${step.id}${step.node}`);
+      const at = pages.findIndex((p) => p.includes(margin));
+      assert.ok(at >= 0, `${format}: step ${step.id} has its id and node in the margin`);
+      // The line to sign closes the step: it must be on the page the step starts on.
+      const signed = squeeze(`done ${step.id} by`);
+      assert.ok(pages[at].indexOf(signed, pages[at].indexOf(margin)) >= 0, `${format}: step ${step.id} ends on the page it starts on (page ${at + 1})`);
+    }
+    if (format === 'A4') await page.screenshot({ path: path.join(ARTIFACTS, 'runbook-print.png'), fullPage: true });
+  }
+  await page.emulateMedia({ media: 'screen' });
+  await app.close();
+});

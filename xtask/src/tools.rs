@@ -138,6 +138,7 @@ pub fn test_judges() -> Result {
         ("chromium", "chromium"),
         ("shellcheck", "shellcheck"),
         ("firewall-offline-cmd", "firewalld"),
+        ("pdftotext", "poppler-utils"),
     ])?;
     if version_of("node").is_none() {
         return Err("the browser tests need Node.js (node and npm) on PATH".into());

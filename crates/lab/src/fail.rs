@@ -316,7 +316,11 @@ pub fn restore(lab: &mut Lab, rebalance: bool) -> Result<String> {
         .state
         .nodes
         .iter()
-        .filter(|n| !crate::docker::Docker::new(lab.socket(&n.name)).ping())
+        .filter(|n| {
+            !crate::docker::Docker::new(lab.socket(&n.name))
+                .probe()
+                .runs()
+        })
         .cloned()
         .collect();
     let mut out = String::new();

@@ -15,7 +15,7 @@
 //! vendor step whose stand-in was never called is reported, never passed.
 
 use crate::check::{self, Live};
-use crate::docker::Docker;
+use crate::docker::{Docker, Probe};
 use crate::engines::Engine;
 use crate::labplan::{self, LabPlan};
 use crate::state::Lab;
@@ -1110,26 +1110,30 @@ fn sample_loop(
                 .collect()
         };
         let mut reachable = 0;
-        let mut any = None;
+        // The swarm is asked through an engine that answered; a busy one only if none did.
+        let mut any: Option<(Probe, Docker)> = None;
         for n in candidates {
             let docker = Docker::new(lab.socket(&n.name)).with_timeout(Duration::from_millis(800));
-            if answers(lab, &n.name) {
-                if managers.is_empty() {
-                    // Before the swarm is known: is it a manager at all?
-                    let manager = docker.info().ok().and_then(|i| {
-                        i.pointer("/Swarm/ControlAvailable")
-                            .and_then(|v| v.as_bool())
-                    }) == Some(true);
-                    if !manager {
-                        continue;
-                    }
-                }
-                reachable += 1;
-                if any.is_none() {
-                    any = Some(docker.with_timeout(Duration::from_secs(3)));
+            let probe = docker.probe();
+            if !probe.runs() {
+                continue;
+            }
+            if managers.is_empty() {
+                // Before the swarm is known: is it a manager at all?
+                let manager = docker.info().ok().and_then(|i| {
+                    i.pointer("/Swarm/ControlAvailable")
+                        .and_then(|v| v.as_bool())
+                }) == Some(true);
+                if !manager {
+                    continue;
                 }
             }
+            reachable += 1;
+            if any.as_ref().is_none_or(|(p, _)| *p != Probe::Answers) {
+                any = Some((probe, docker.with_timeout(Duration::from_secs(3))));
+            }
         }
+        let any = any.map(|(_, docker)| docker);
         let live = any.as_ref().and_then(|d| Live::read(d).ok());
         let mut sample = Sample {
             at: start.elapsed().as_secs_f64(),
@@ -1153,7 +1157,7 @@ fn sample_loop(
             if now != managers {
                 // A manager joined or left since the pings: count the managers the swarm has
                 // now, each by its own engine.
-                sample.reachable = now.iter().filter(|m| answers(lab, m)).count();
+                sample.reachable = now.iter().filter(|m| runs(lab, m)).count();
                 managers = now;
             }
             sample.managers = managers_known;
@@ -1189,12 +1193,13 @@ fn script_path(lab: &Lab) -> std::ffi::OsString {
     std::env::join_paths(dirs).unwrap_or_default()
 }
 
-/// Whether the node's engine answers a ping: quickly, or, on a loaded machine, within a few
-/// seconds. An engine that answers late is up; only one that does not answer is unreachable.
-fn answers(lab: &Lab, node: &str) -> bool {
-    [Duration::from_millis(800), Duration::from_secs(4)]
-        .into_iter()
-        .any(|timeout| Docker::new(lab.socket(node)).with_timeout(timeout).ping())
+/// Whether the node's engine runs: it answers a ping, or takes the connection and is slow to
+/// answer (see [`Docker::probe`]). Only an engine that is not there is unreachable.
+fn runs(lab: &Lab, node: &str) -> bool {
+    Docker::new(lab.socket(node))
+        .with_timeout(Duration::from_millis(800))
+        .probe()
+        .runs()
 }
 
 /// A stretch of samples with quorum lost or a service short.

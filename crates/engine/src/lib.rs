@@ -29,6 +29,7 @@ pub mod runbook;
 pub mod schema;
 pub mod sizing;
 pub mod swarm_network;
+pub mod text;
 pub mod units;
 pub mod validate;
 pub mod yaml;

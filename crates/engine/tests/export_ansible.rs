@@ -9,7 +9,7 @@
 #[path = "support/judges.rs"]
 mod judges;
 
-use judges::{ansible, judge, scratch, text, write_bundle};
+use judges::{ansible, passes, scratch, text, write_bundle};
 use serde_json::Value as Json;
 use std::collections::BTreeMap;
 use swarmplan_engine::bundle::bundle_for;
@@ -21,15 +21,15 @@ fn inventory_of(plan: &Plan, name: &str) -> (std::path::PathBuf, Json) {
     let dir = scratch(&format!("ansible-{name}"));
     write_bundle(&bundle_for(plan, &analyze(plan, &Options::default())), &dir);
     let ansible_dir = dir.join("ansible");
-    let out = judge(
+    let out = passes(
         &ansible("ansible-inventory"),
         &["-i", "inventory.yml", "--list"],
         Some(&ansible_dir),
         &[],
     );
     assert!(
-        out.status.success() && out.stderr.is_empty(),
-        "{name}: ansible-inventory --list:\n{}",
+        out.stderr.is_empty(),
+        "{name}: ansible-inventory --list warns:\n{}",
         text(&out.stderr)
     );
     let listed = serde_json::from_slice(&out.stdout).expect("ansible-inventory prints JSON");
@@ -123,17 +123,11 @@ fn assert_reads_back(plan: &Plan, listed: &Json, name: &str) {
 
 /// `ansible-playbook --syntax-check`, and every module parameter against `ansible-doc`.
 fn assert_playbook_is_sound(dir: &std::path::Path, name: &str) {
-    let out = judge(
+    passes(
         &ansible("ansible-playbook"),
         &["-i", "inventory.yml", "--syntax-check", "swarm.yml"],
         Some(dir),
         &[],
-    );
-    assert!(
-        out.status.success(),
-        "{name}: ansible-playbook --syntax-check:\n{}{}",
-        text(&out.stdout),
-        text(&out.stderr)
     );
     let playbook: serde_yaml_ng::Value = serde_yaml_ng::from_str(
         &std::fs::read_to_string(dir.join("swarm.yml")).expect("swarm.yml"),
@@ -149,8 +143,7 @@ fn assert_playbook_is_sound(dir: &std::path::Path, name: &str) {
                     continue;
                 }
                 let doc = options.entry(module.to_owned()).or_insert_with(|| {
-                    let out = judge(&ansible("ansible-doc"), &["-j", module], None, &[]);
-                    assert!(out.status.success(), "ansible-doc {module}");
+                    let out = passes(&ansible("ansible-doc"), &["-j", module], None, &[]);
                     let doc: Json = serde_json::from_slice(&out.stdout).expect("JSON");
                     doc[module]["doc"]["options"].clone()
                 });

@@ -68,7 +68,7 @@ fn hostile_names_are_refused_with_a_finding_or_stay_inert() {
         for file in b.files.iter().filter(|f| f.path.ends_with(".sh")) {
             judges::check_script(&dir.join(&file.path));
         }
-        let out = judges::judge(
+        let out = judges::passes(
             "bash",
             &[
                 dir.join("commands/deploy-stacks.sh").to_str().unwrap(),
@@ -77,7 +77,6 @@ fn hostile_names_are_refused_with_a_finding_or_stay_inert() {
             None,
             &[],
         );
-        assert!(out.status.success(), "{}", judges::text(&out.stderr));
         let printed = judges::text(&out.stdout);
         if !hostile.contains('\n') {
             // `printf %q` writes the value back quoted: it was an argument, not code.

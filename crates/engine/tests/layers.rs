@@ -1,7 +1,8 @@
 //! The engine's modules stand on floors, and every import points down: a module uses only
 //! modules on floors below its own (and its own submodules). The floors, bottom up:
 //!
-//! 0. `units`, `codes`, `quorum`, `examples`, `limits`: values with no knowledge of a plan;
+//! 0. `units`, `codes`, `quorum`, `examples`, `limits`, `text`: values with no knowledge of a
+//!    plan;
 //! 1. `plan`: the plan's types;
 //! 2. `yaml`, `findings`, `schema`: reading and writing them, what a check says about them, and
 //!    the plan format written down;
@@ -25,7 +26,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 const FLOORS: &[&[&str]] = &[
-    &["units", "codes", "quorum", "examples", "limits"],
+    &["units", "codes", "quorum", "examples", "limits", "text"],
     &["plan"],
     &["yaml", "findings", "schema"],
     &[

@@ -356,13 +356,12 @@ fn golden_change_runbook_of_msactivator_grown() {
     let path = dir.join("change.sh");
     std::fs::write(&path, &script).expect("write");
     judges::check_script(&path);
-    let out = judges::judge(
+    let out = judges::passes(
         "bash",
         &[path.to_str().expect("utf-8"), "--dry-run"],
         None,
         &[],
     );
-    assert!(out.status.success(), "{}", judges::text(&out.stderr));
     let announced: Vec<String> = judges::text(&out.stdout)
         .lines()
         .filter_map(|l| l.strip_prefix("== "))

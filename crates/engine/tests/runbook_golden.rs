@@ -69,12 +69,7 @@ fn dry_run(script: &str, args: &[&str]) -> Vec<String> {
     std::fs::write(&path, script).expect("write");
     let mut all = vec![path.to_str().expect("utf-8"), "--dry-run"];
     all.extend(args);
-    let out = judges::judge("bash", &all, None, &[]);
-    assert!(
-        out.status.success(),
-        "dry run failed:\n{}",
-        judges::text(&out.stderr)
-    );
+    let out = judges::passes("bash", &all, None, &[]);
     judges::text(&out.stdout)
         .lines()
         .filter_map(|l| l.strip_prefix("== "))

@@ -729,7 +729,7 @@ const HEADER: [&str; 5] = ["port", "protocol", "service", "inbound from", "nodes
 
 /// The port table as Markdown, like the tables of the Nuvla guide.
 pub fn port_table_markdown(plan: &Plan, matrix: &PortMatrix) -> String {
-    let cell = |t: &str| t.replace('|', "\\|").replace(['\n', '\r'], " ");
+    let cell = |t: &str| crate::text::one_line(t).replace('|', "\\|");
     let mut text = format!("# Ports of {}\n\n", cell(&plan.name));
     text.push_str(&format!("| {} |\n", HEADER.join(" | ")));
     text.push_str("|---|---|---|---|---|\n");

@@ -549,7 +549,11 @@ pub fn runbook(plan: &Plan, kind: Kind) -> Runbook {
     if kind != Kind::Change {
         let refusals = refused::check(plan, plan);
         if !refusals.is_empty() {
-            let title = format!("{}: {}", one_line(&plan.name), kind_title(kind));
+            let title = format!(
+                "{}: {}",
+                crate::text::one_line(&plan.name),
+                kind_title(kind)
+            );
             return finish(kind, title, Vec::new(), refusals);
         }
     }
@@ -574,7 +578,11 @@ pub fn runbook(plan: &Plan, kind: Kind) -> Runbook {
     if kind != Kind::Install {
         findings.extend(quorum_findings(plan));
     }
-    let title = format!("{}: {}", one_line(&plan.name), kind_title(kind));
+    let title = format!(
+        "{}: {}",
+        crate::text::one_line(&plan.name),
+        kind_title(kind)
+    );
     finish(kind, title, steps, findings)
 }
 
@@ -586,9 +594,9 @@ pub fn change_runbook(before: &Plan, after: &Plan) -> Runbook {
     if !refusals.is_empty() {
         let title = format!(
             "{}: {} (from {})",
-            one_line(&after.name),
+            crate::text::one_line(&after.name),
             kind_title(Kind::Change),
-            one_line(&before.name)
+            crate::text::one_line(&before.name)
         );
         return finish(Kind::Change, title, Vec::new(), refusals);
     }
@@ -599,9 +607,9 @@ pub fn change_runbook(before: &Plan, after: &Plan) -> Runbook {
     findings.extend(quorum_findings(after));
     let title = format!(
         "{}: {} (from {})",
-        one_line(&after.name),
+        crate::text::one_line(&after.name),
         kind_title(Kind::Change),
-        one_line(&before.name)
+        crate::text::one_line(&before.name)
     );
     finish(Kind::Change, title, steps, findings)
 }
@@ -679,10 +687,6 @@ fn finish(kind: Kind, title: String, steps: Vec<Step>, mut findings: Vec<Finding
         steps,
         findings,
     }
-}
-
-fn one_line(text: &str) -> String {
-    text.replace(['\n', '\r'], " ")
 }
 
 /// The runbooks the plan calls for: install always, then the rolling upgrade or the

@@ -27,6 +27,27 @@ pub fn judge(program: &str, args: &[&str], dir: Option<&Path>, env: &[(String, S
     }
 }
 
+/// Runs a judge that must pass; panics with the command and everything it printed when it
+/// does not.
+pub fn passes(
+    program: &str,
+    args: &[&str],
+    dir: Option<&Path>,
+    env: &[(String, String)],
+) -> Output {
+    let out = judge(program, args, dir, env);
+    assert!(
+        out.status.success(),
+        "`{program} {}`{} failed:\n{}{}",
+        args.join(" "),
+        dir.map(|d| format!(" in {}", d.display()))
+            .unwrap_or_default(),
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    out
+}
+
 pub fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
@@ -51,19 +72,12 @@ pub fn write_bundle(bundle: &Bundle, dir: &Path) {
 /// `bash -n` and `shellcheck` on a script; panics with their output on failure.
 pub fn check_script(path: &Path) {
     let p = path.to_str().expect("utf-8 path");
-    let out = judge("bash", &["-n", p], None, &[]);
-    assert!(out.status.success(), "bash -n {p}:\n{}", text(&out.stderr));
-    let out = judge(
+    passes("bash", &["-n", p], None, &[]);
+    passes(
         "shellcheck",
         &["--shell=bash", "--severity=style", p],
         None,
         &[],
-    );
-    assert!(
-        out.status.success(),
-        "shellcheck {p}:\n{}{}",
-        text(&out.stdout),
-        text(&out.stderr)
     );
 }
 
@@ -74,15 +88,7 @@ pub fn stack_config(dir: &Path, files: &[&str], env: &[(String, String)]) -> Str
         args.push("-c");
         args.push(f);
     }
-    let out = judge("docker", &args, Some(dir), env);
-    assert!(
-        out.status.success(),
-        "docker stack config {files:?} in {}:\n{}{}",
-        dir.display(),
-        text(&out.stdout),
-        text(&out.stderr)
-    );
-    text(&out.stdout)
+    text(&passes("docker", &args, Some(dir), env).stdout)
 }
 
 /// A wrapper that runs `firewall-offline-cmd --system-config DIR` with the arguments a script
@@ -111,7 +117,7 @@ pub fn offline_firewall(dir: &Path) -> PathBuf {
         &[],
     );
     // Fail loudly now if firewalld's offline command is missing.
-    let out = judge(
+    passes(
         "firewall-offline-cmd",
         &[
             "--system-config",
@@ -120,11 +126,6 @@ pub fn offline_firewall(dir: &Path) -> PathBuf {
         ],
         None,
         &[],
-    );
-    assert!(
-        out.status.success(),
-        "firewall-offline-cmd: {}",
-        text(&out.stderr)
     );
     wrapper
 }
@@ -136,17 +137,8 @@ pub fn apply_firewall_script(script: &Path, scratch: &Path) -> String {
         "FIREWALL_CMD".to_owned(),
         wrapper.to_str().expect("utf-8").to_owned(),
     )];
-    let out = judge("bash", &[script.to_str().expect("utf-8")], None, &env);
-    assert!(
-        out.status.success(),
-        "{} failed:\n{}{}",
-        script.display(),
-        text(&out.stdout),
-        text(&out.stderr)
-    );
-    let out = judge(wrapper.to_str().expect("utf-8"), &["--list-all"], None, &[]);
-    assert!(out.status.success(), "--list-all: {}", text(&out.stderr));
-    text(&out.stdout)
+    passes("bash", &[script.to_str().expect("utf-8")], None, &env);
+    text(&passes(wrapper.to_str().expect("utf-8"), &["--list-all"], None, &[]).stdout)
 }
 
 /// An Ansible program: from `SWARMPLAN_ANSIBLE` (the folder `cargo xtask test` installs PyPI's

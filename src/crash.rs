@@ -13,7 +13,7 @@
 //! so and offers the reload.
 
 use crate::{browser, storage};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// What the marker holds while an analysis or a drawing runs.
 const WORKING: &str = "working";
@@ -26,8 +26,6 @@ static MAY_REOPEN: AtomicBool = AtomicBool::new(true);
 /// browser had queued still enter the instance until the page reloads: they may fail on what the
 /// panic left half done (only the first panic is the cause), and they must not clear the marker.
 static ENDED: AtomicBool = AtomicBool::new(false);
-/// How many guarded computations run, one inside another.
-static DEPTH: AtomicUsize = AtomicUsize::new(0);
 
 /// Installs the panic hook: the panic goes to the console, its message to the marker, and the
 /// page reopens with the text it had (or, held back already, shows a plain banner).
@@ -88,14 +86,15 @@ pub fn drill() {
 }
 
 /// Runs `work`, which derives something from the plan, with the text saved first (`save`) and
-/// the marker set until it returns.
+/// the marker set until it returns. Guarded computations do not nest: the analysis and the
+/// drawing are memos that do not read each other.
 pub fn guarded<T>(save: impl FnOnce(), work: impl FnOnce() -> T) -> T {
-    if DEPTH.fetch_add(1, Ordering::Relaxed) == 0 && !ENDED.load(Ordering::Relaxed) {
+    if !ENDED.load(Ordering::Relaxed) {
         save();
         storage::set_crash_marker(WORKING);
     }
     let result = work();
-    if DEPTH.fetch_sub(1, Ordering::Relaxed) == 1 && !ENDED.load(Ordering::Relaxed) {
+    if !ENDED.load(Ordering::Relaxed) {
         storage::clear_crash_marker();
     }
     result

@@ -40,18 +40,36 @@ pub fn save_ticks(ticks: &crate::ticks::Ticks) -> bool {
     local_storage().is_some_and(|s| s.set_item(TICKS_KEY, &ticks.to_json()).is_ok())
 }
 
-/// Saves the document; false when the browser refused (no storage, or over quota).
+thread_local! {
+    /// What this page last wrote of the document: an edit is saved before its analysis, before
+    /// its drawing and by the autosave, and only the first of them writes the text.
+    static WRITTEN: std::cell::RefCell<Saved> = std::cell::RefCell::default();
+}
+
+/// Saves the document; false when the browser refused (no storage, or over quota). What this
+/// page wrote already is not written again.
 pub fn save(saved: &Saved) -> bool {
     let Some(storage) = local_storage() else {
         return false;
     };
-    let mut ok = true;
-    for (key, value) in [(TEXT_KEY, &saved.text), (LAST_GOOD_KEY, &saved.last_good)] {
-        if let Some(value) = value {
-            ok &= storage.set_item(key, value).is_ok();
+    WRITTEN.with_borrow_mut(|written| {
+        let mut ok = true;
+        for (key, value, was) in [
+            (TEXT_KEY, &saved.text, &mut written.text),
+            (LAST_GOOD_KEY, &saved.last_good, &mut written.last_good),
+        ] {
+            let Some(value) = value else { continue };
+            if was.as_ref() == Some(value) {
+                continue;
+            }
+            if storage.set_item(key, value).is_ok() {
+                *was = Some(value.clone());
+            } else {
+                ok = false;
+            }
         }
-    }
-    ok
+        ok
+    })
 }
 
 /// Set while the app derives the analysis and the drawing from a plan, and replaced by the

@@ -312,7 +312,7 @@ fn CrashBanner() -> impl IntoView {
     move || {
         ctx.held.get().map(|reason| {
             view! {
-                <div class="crash-banner" role="alert" data-testid="crash-banner">
+                <div class="alert-danger crash-banner" role="alert" data-testid="crash-banner">
                     <p>
                         <strong>"Swarmplan hit an internal error on this plan; your text is kept."</strong>
                         " The last time this plan was analysed, " {reason} ". The analysis and the \

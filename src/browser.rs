@@ -184,7 +184,7 @@ pub fn show_plain_banner(text: &str, button: &str) {
     };
     let build = || -> Result<(), JsValue> {
         let banner = document.create_element("div")?;
-        banner.set_class_name("crash-banner crash-banner-plain");
+        banner.set_class_name("alert-danger crash-banner crash-banner-plain");
         banner.set_attribute("role", "alert")?;
         banner.set_attribute("data-testid", "crash-banner-plain")?;
         let message = document.create_element("p")?;

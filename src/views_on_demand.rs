@@ -80,7 +80,7 @@ fn suspended(
     // The app runs on the browser's one thread; the loader's future only has to look `Send`.
     let load = SendWrapper::new(async move {
         load.await.unwrap_or_else(|_| {
-            view! { <p class="chunk-error" role="alert" data-testid="chunk-error">{UNAVAILABLE}</p> }
+            view! { <p class="alert-danger" role="alert" data-testid="chunk-error">{UNAVAILABLE}</p> }
                 .into_any()
         })
     });

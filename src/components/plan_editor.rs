@@ -56,7 +56,7 @@ pub fn PlanEditor(autosaved: RwSignal<bool>) -> impl IntoView {
                 on:blur=move |_| ctx.history.update(History::seal)
             ></textarea>
             {move || error().map(|message| view! {
-                <div class="yaml-error" role="alert">
+                <div class="alert-danger yaml-error" role="alert">
                     <p data-testid="yaml-error">{message}</p>
                     <p class="yaml-error-note">"The canvas shows the last plan that parsed."</p>
                 </div>

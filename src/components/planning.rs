@@ -142,7 +142,7 @@ pub fn SizingWizard() -> impl IntoView {
         result.with(|r| match r {
             None => ().into_any(),
             Some(Err(error)) => {
-                view! { <p class="sizing-error" role="alert" data-testid="sizing-error">{error.clone()}</p> }.into_any()
+                view! { <p class="alert-danger" role="alert" data-testid="sizing-error">{error.clone()}</p> }.into_any()
             }
             Some(Ok(sizing)) => {
                 let cards = sizing
@@ -200,7 +200,7 @@ pub fn SizingWizard() -> impl IntoView {
                     })
                     .collect_view();
                 let none = sizing.alternatives.is_empty().then(|| {
-                    view! { <p class="sizing-error" role="alert">"No topology survives what was asked. The findings say why and what would make it possible."</p> }
+                    view! { <p class="alert-danger" role="alert">"No topology survives what was asked. The findings say why and what would make it possible."</p> }
                 });
                 view! {
                     <div data-testid="sizing-result">
@@ -282,7 +282,7 @@ pub fn SizingWizard() -> impl IntoView {
                             take(browser::files(input.files()));
                             input.set_value("");
                         } />
-                    {move || file_errors.with(|e| e.iter().map(|e| view! { <p class="sizing-error" role="alert">{e.clone()}</p> }).collect_view())}
+                    {move || file_errors.with(|e| e.iter().map(|e| view! { <p class="alert-danger" role="alert">{e.clone()}</p> }).collect_view())}
                 </fieldset>
             </div>
             <div class="popover-actions">
@@ -349,7 +349,7 @@ pub fn ClusterImportDialog() -> impl IntoView {
     let summary = move || {
         preview.with(|p| match p {
             None => view! { <p class="muted">"Paste the nodes' JSON to see what it holds."</p> }.into_any(),
-            Some(Err(error)) => view! { <p class="sizing-error" role="alert" data-testid="cluster-error">{error.clone()}</p> }.into_any(),
+            Some(Err(error)) => view! { <p class="alert-danger" role="alert" data-testid="cluster-error">{error.clone()}</p> }.into_any(),
             Some(Ok(imported)) => {
                 let plan = &imported.plan;
                 let text = format!(
@@ -415,7 +415,7 @@ pub fn ClusterImportDialog() -> impl IntoView {
                     disabled=move || !preview.with(|p| matches!(p, Some(Ok(_))))
                     on:click=load>"Load on canvas"</button>
             </div>
-            {move || file_error.get().map(|e| view! { <p class="sizing-error" role="alert">{e}</p> })}
+            {move || file_error.get().map(|e| view! { <p class="alert-danger" role="alert">{e}</p> })}
             {summary}
         </div>
     }
@@ -457,7 +457,7 @@ pub fn ComparePanel() -> impl IntoView {
     let result = move || {
         comparison.with(|c| match c {
             None => view! { <p class="muted">"Pick the other plan: the cluster as it is, or as proposed. The current plan is compared with it, both analysed the same way."</p> }.into_any(),
-            Some(Err(error)) => view! { <p class="sizing-error" role="alert" data-testid="compare-error">{error.clone()}</p> }.into_any(),
+            Some(Err(error)) => view! { <p class="alert-danger" role="alert" data-testid="compare-error">{error.clone()}</p> }.into_any(),
             Some(Ok(c)) => {
                 let (survival_before, survival_after) = c.survival.clone();
                 let survival = if survival_before == survival_after {

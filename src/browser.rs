@@ -149,18 +149,6 @@ pub fn slug(name: &str) -> String {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::slug;
-
-    #[test]
-    fn file_names_are_slugs_of_the_plan_name() {
-        assert_eq!(slug("MSactivator HA"), "msactivator-ha");
-        assert_eq!(slug("  Two -- sites! "), "two-sites");
-        assert_eq!(slug("ü"), "plan");
-    }
-}
-
 /// Reloads the page.
 pub fn reload() {
     if let Some(window) = web_sys::window() {
@@ -199,4 +187,16 @@ pub fn show_plain_banner(text: &str, button: &str) {
         Ok(())
     };
     let _ = build();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::slug;
+
+    #[test]
+    fn file_names_are_slugs_of_the_plan_name() {
+        assert_eq!(slug("MSactivator HA"), "msactivator-ha");
+        assert_eq!(slug("  Two -- sites! "), "two-sites");
+        assert_eq!(slug("ü"), "plan");
+    }
 }

@@ -164,6 +164,16 @@ fn test() -> Result {
         "-D",
         "warnings",
     ]))?;
+    // The app's unit tests run natively; their code is linted there.
+    run(cargo().args([
+        "clippy",
+        "-p",
+        "swarmplan-web",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
     run(cargo()
         .args(["test", "--workspace", "--exclude", "swarmplan-web"])
         .env("SWARMPLAN_ANSIBLE", tools::ansible_bin()))?;

@@ -10,7 +10,6 @@ use crate::components::quorum::QuorumPanel;
 use crate::components::topology::Canvas;
 use crate::ctx::{Ctx, Derived, Dialog, Panel};
 use crate::history::History;
-use crate::layout;
 use crate::on_demand;
 use crate::state::Document;
 use crate::views_on_demand::{self, Feature};
@@ -18,6 +17,7 @@ use crate::whatif::{Failed, WhatIf};
 use crate::{browser, share, storage};
 use leptos::prelude::*;
 use std::collections::BTreeSet;
+use swarmplan_engine::drawing;
 use swarmplan_engine::{analyze, Options, Plan};
 
 #[component]
@@ -44,9 +44,9 @@ pub fn App() -> impl IntoView {
     });
     let drawing = Memo::new(move |_| {
         if held.with(Option::is_some) {
-            return plan.with(|p| layout::layout(&Plan::new(&p.name)));
+            return plan.with(|p| drawing::layout(&Plan::new(&p.name)));
         }
-        plan.with(|p| crate::crash::guarded(save_now, || layout::layout(p)))
+        plan.with(|p| crate::crash::guarded(save_now, || drawing::layout(p)))
     });
     let held_text = document.with_untracked(|d| d.text().to_owned());
     Effect::new(move |_| {

@@ -6,13 +6,13 @@
 
 use crate::edit::{Edit, EditError, Place};
 use crate::history::History;
-use crate::layout::{Layout, Rect, RegionKind};
 use crate::on_demand;
 use crate::state::Document;
 use crate::whatif::{Failed, WhatIf};
 use leptos::prelude::*;
 use std::collections::BTreeSet;
 use swarmplan_engine::domains::{self, DomainKind};
+use swarmplan_engine::drawing::{Layout, Rect, RegionKind};
 use swarmplan_engine::{Analysis, Plan, Target};
 
 /// What is selected on the canvas (or through a finding).
@@ -362,7 +362,7 @@ impl Ctx {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::layout::layout;
+    use swarmplan_engine::drawing::layout;
     use swarmplan_engine::parse_plan;
 
     const PLAN: &str = "

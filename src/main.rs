@@ -1,7 +1,7 @@
 //! Swarmplan in the browser: a thin Leptos shell around `swarmplan_engine`.
 //!
-//! The engine does the thinking; this crate holds the document being edited (`state`), the edits
-//! and their history (`edit`, `history`), where things go on the canvas (`layout`), the state the
+//! The engine does the thinking, and draws (`swarmplan_engine::drawing`); this crate holds the document being edited (`state`), the edits
+//! and their history (`edit`, `history`), the state the
 //! components share (`ctx`), the components that render plan and analysis (`components`), what a crash
 //! leaves (`crash`), what is
 //! loaded on demand (`on_demand`, `views_on_demand`) and the page that assembles them (`app`).
@@ -16,7 +16,6 @@ mod ctx;
 mod edit;
 mod history;
 mod keyed;
-mod layout;
 mod on_demand;
 mod opening;
 mod share;

@@ -3,7 +3,7 @@
 //! topology component feeds it pointer positions and applies what comes out.
 
 use crate::edit::{self, Edit, EditError, Place};
-use crate::layout::{Hit, Layout, Point, Rect, RegionKind};
+use swarmplan_engine::drawing::{Hit, Layout, Point, Rect, RegionKind};
 use swarmplan_engine::Plan;
 
 /// How far (in screen pixels) a pointer moves before a press becomes a drag or a pan.
@@ -290,7 +290,7 @@ impl Viewport {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::layout::layout;
+    use swarmplan_engine::drawing::layout;
     use swarmplan_engine::parse_plan;
 
     fn p(x: f64, y: f64) -> Point {

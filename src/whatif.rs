@@ -6,6 +6,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use swarmplan_engine::analysis::{what_if, FailureScenario, ServiceStatus};
 use swarmplan_engine::domains::{self, DomainKind};
+use swarmplan_engine::export::diagram::service_colours;
 use swarmplan_engine::placement::{Task, Ties};
 use swarmplan_engine::{Analysis, Plan};
 
@@ -96,9 +97,6 @@ pub struct Chip {
     pub ties: Option<String>,
 }
 
-/// How many colours the canvas has for services.
-pub const PALETTE: usize = 10;
-
 /// Everything the canvas and panels show for the current set of failures.
 #[derive(Debug, Clone, PartialEq)]
 pub struct WhatIf {
@@ -133,7 +131,7 @@ fn rows(colours: &BTreeMap<String, usize>, statuses: &[ServiceStatus]) -> Vec<Se
 impl WhatIf {
     /// The plan's own placement, with nothing failed: what the page shows on every keystroke.
     pub fn baseline(analysis: &Analysis) -> Self {
-        let colours = colours(analysis);
+        let colours = service_colours(analysis);
         let placed = analysis.placement.iter().map(|t| (t, false));
         WhatIf {
             scenario: None,
@@ -153,7 +151,7 @@ impl WhatIf {
         }
         let outage = what_if(plan, &lost);
         let scenario = outage.scenario;
-        let colours = colours(analysis);
+        let colours = service_colours(analysis);
         let lost_nodes: BTreeSet<String> = scenario.lost_nodes.iter().cloned().collect();
         let kept = analysis
             .placement
@@ -171,16 +169,6 @@ impl WhatIf {
             services,
         }
     }
-}
-
-/// Each service's colour on the canvas, in the order of the analysis.
-fn colours(analysis: &Analysis) -> BTreeMap<String, usize> {
-    analysis
-        .services
-        .iter()
-        .enumerate()
-        .map(|(i, s)| (s.id(), i % PALETTE))
-        .collect()
 }
 
 /// The task chips of each node.

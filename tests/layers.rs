@@ -2,7 +2,7 @@
 //! every import points down: a module uses only modules on floors below its own (and its own
 //! submodules; `components/` is one module). The floors, bottom up:
 //!
-//! 0. `edit`, `layout`, `state`, `whatif`, `share`, `ticks`, `cluster`, `sizing_form`, `keyed`,
+//! 0. `edit`, `state`, `whatif`, `share`, `ticks`, `cluster`, `sizing_form`, `keyed`,
 //!    `browser`: plain values and logic over the engine's, and the browser's own calls;
 //! 1. `history`, `tool`, `opening`, `verdict`, `storage`: what is built on those;
 //! 2. `on_demand`: the plain code loaded on demand, and how a split point is declared; `crash`:
@@ -24,7 +24,6 @@ use std::path::{Path, PathBuf};
 const FLOORS: &[&[&str]] = &[
     &[
         "edit",
-        "layout",
         "state",
         "whatif",
         "share",

@@ -128,6 +128,9 @@ enum Command {
         #[arg(long)]
         markdown: bool,
     },
+    /// Draw the plan's topology as SVG on stdout, as the export bundle's diagram.svg: sites,
+    /// racks, hosts and nodes, each node's tasks, and the domains whose loss breaks quorum.
+    Diagram { plan: PathBuf },
     /// What a finding code means and how to resolve it; without a code, every code.
     Explain {
         /// A finding's code, as `swarmplan check` prints it between brackets.
@@ -176,16 +179,20 @@ enum Part {
     Runbooks,
     /// The Ansible inventory and its playbook.
     Inventory,
+    /// diagram.svg, the topology drawn.
+    Diagram,
 }
 
 impl Part {
-    fn folder(self) -> &'static str {
+    /// What the paths of its files start with.
+    fn prefix(self) -> &'static str {
         match self {
             Part::Stacks => "stacks/",
             Part::Commands => "commands/",
             Part::Firewall => "firewall/",
             Part::Runbooks => "runbooks/",
             Part::Inventory => "ansible/",
+            Part::Diagram => "diagram.svg",
         }
     }
 }
@@ -328,6 +335,15 @@ fn run(command: Command) -> Result<ExitCode, BadInput> {
             print!("{}", plan_to_yaml(&plan));
             Ok(ExitCode::SUCCESS)
         }
+        Command::Diagram { plan } => {
+            let plan = read_plan(&plan)?;
+            let analysis = analyze(&plan, &Options::default());
+            print!(
+                "{}",
+                swarmplan_engine::export::diagram::svg(&plan, &analysis)
+            );
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Export {
             plan,
             out,
@@ -340,7 +356,7 @@ fn run(command: Command) -> Result<ExitCode, BadInput> {
             if !only.is_empty() {
                 bundle
                     .files
-                    .retain(|f| only.iter().any(|part| f.path.starts_with(part.folder())));
+                    .retain(|f| only.iter().any(|part| f.path.starts_with(part.prefix())));
             }
             for file in &bundle.files {
                 let path = out.join(&file.path);

@@ -103,6 +103,56 @@ fn export_only_writes_the_parts_asked_for() {
 }
 
 #[test]
+fn diagram_prints_the_bundles_svg_and_only_diagram_writes_just_it() {
+    let out = swarmplan(&["diagram", &example("digital-access")]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let svg = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""),
+        "{svg}"
+    );
+    assert!(
+        svg.contains(r#"data-host="da-hv1" data-at-risk="true""#),
+        "the only manager's host breaks quorum"
+    );
+
+    let dir = scratch("only-diagram");
+    let only = swarmplan(&[
+        "export",
+        &example("digital-access"),
+        "--out",
+        dir.to_str().unwrap(),
+        "--only",
+        "diagram",
+    ]);
+    assert!(
+        only.status.success(),
+        "{}",
+        String::from_utf8_lossy(&only.stderr)
+    );
+    let tops: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(tops, ["diagram.svg"]);
+    assert_eq!(
+        std::fs::read_to_string(dir.join("diagram.svg")).unwrap(),
+        svg
+    );
+
+    let bad = swarmplan(&["diagram", "/nonexistent/plan.yaml"]);
+    assert_eq!(
+        bad.status.code(),
+        Some(2),
+        "a plan that cannot be read is bad input"
+    );
+}
+
+#[test]
 fn firewall_check_passes_firewalld_own_printout_and_fails_when_a_port_is_missing() {
     let golden = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../engine/tests/golden/exports/digital-access.list-all.txt");

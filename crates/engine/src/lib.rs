@@ -13,6 +13,7 @@ pub mod compose;
 pub mod constraint;
 pub mod diff;
 pub mod domains;
+pub mod drawing;
 pub mod examples;
 pub mod export;
 pub mod findings;

@@ -5,7 +5,7 @@
 mod judges;
 
 use proptest::prelude::*;
-use swarmplan_engine::bundle::{bundle, zip, Bundle};
+use swarmplan_engine::bundle::{bundle_for, zip, Bundle};
 use swarmplan_engine::{analyze, examples, parse_plan, Options, Plan};
 
 const HOSTILE: [&str; 7] = [
@@ -23,7 +23,7 @@ fn example(id: &str) -> Plan {
 }
 
 fn export(plan: &Plan) -> Bundle {
-    bundle(plan, &analyze(plan, &Options::default()).placement)
+    bundle_for(plan, &analyze(plan, &Options::default()))
 }
 
 #[test]

@@ -8,9 +8,9 @@
 //!    the plan format written down;
 //! 3. `constraint`, `domains`, `order`, `compose`, `validate`, `locate`: what a plan says, and
 //!    where in its text;
-//! 4. `load`, `placement`, `cluster_import`, `swarm_network`, `budget`: reading plans and
-//!    stacks whole, Swarm's scheduler, what Swarm's networking asks of the nodes' network, and
-//!    the plan's size against the limits;
+//! 4. `load`, `placement`, `cluster_import`, `swarm_network`, `budget`, `drawing`: reading plans
+//!    and stacks whole, Swarm's scheduler, what Swarm's networking asks of the nodes' network,
+//!    the plan's size against the limits, and where the plan's shapes go in its picture;
 //! 5. `analysis`, `import`: what the plan does;
 //! 6. `export`, `diff`, `sizing`: what is made from an analysis;
 //! 7. `runbook`: ordered, simulated procedures built from exports and diffs;
@@ -43,6 +43,7 @@ const FLOORS: &[&[&str]] = &[
         "cluster_import",
         "swarm_network",
         "budget",
+        "drawing",
     ],
     &["analysis", "import"],
     &["export", "diff", "sizing"],

@@ -5,11 +5,13 @@
 
 use crate::ctx::{Ctx, Mode, Selection};
 use crate::keyed::Keyed;
-use crate::layout::{fit, Hit, HostBox, Layout, NodeCard, Rect, Region, RegionKind, NAME_CHARS};
 use crate::whatif::{Chip, Failed, WhatIf};
 use leptos::prelude::*;
 use std::collections::BTreeSet;
 use swarmplan_engine::domains::DomainKind;
+use swarmplan_engine::drawing::{
+    fit, Hit, HostBox, Layout, NodeCard, Rect, Region, RegionKind, NAME_CHARS,
+};
 use swarmplan_engine::plan::{Availability, Role};
 use swarmplan_engine::Analysis;
 
@@ -504,7 +506,7 @@ fn node_content(shape: &NodeShape) -> impl IntoView {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::layout::layout;
+    use swarmplan_engine::drawing::layout;
     use swarmplan_engine::{analyze, parse_plan, Options};
 
     const PLAN: &str = "

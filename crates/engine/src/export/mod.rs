@@ -13,6 +13,7 @@
 //! - [`shell`]: the quoting and the name checks every script goes through.
 
 pub mod commands;
+pub mod diagram;
 pub mod firewall;
 pub mod inventory;
 pub mod listall;

@@ -1,12 +1,13 @@
-//! The topology drawing's geometry: where each site, rack, host and node goes on the canvas.
+//! The topology drawing's geometry: where each site, rack, host and node goes, on the app's
+//! canvas and in the exported diagram (`export::diagram`), which are the same picture.
 //!
 //! Pure and deterministic: the same plan always gives the same picture, so the canvas does not
 //! jump while the plan is edited. Sites and racks are nested regions laid out left to right in
 //! the order the plan first names them; hosts are boxes inside them; the nodes of a host are
 //! cards stacked inside its box, in plan order. Nothing here knows about the DOM.
 
-use swarmplan_engine::domains;
-use swarmplan_engine::plan::{Availability, Plan, Role};
+use crate::domains;
+use crate::plan::{Availability, Plan, Role};
 
 /// Space around the whole drawing.
 pub const MARGIN: f64 = 16.0;
@@ -45,8 +46,7 @@ impl Rect {
     }
 }
 
-/// Geometry checks the tests make of a drawing.
-#[cfg(test)]
+/// Geometry checks of a drawing: what is nested in what, and that nothing overlaps.
 impl Rect {
     /// Whether `other` lies entirely inside this rectangle (edges may touch).
     pub fn contains(&self, other: &Rect) -> bool {
@@ -390,7 +390,7 @@ impl Builder<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use swarmplan_engine::parse_plan;
+    use crate::parse_plan;
 
     fn plan(yaml: &str) -> Plan {
         parse_plan(yaml).expect("test plan parses")

@@ -1,0 +1,425 @@
+//! `diagram.svg`: the plan's topology as one standalone SVG file, for a design document or a
+//! site's binder. It is the app's canvas (`drawing::layout` places every shape) with what the
+//! analysis says of it: each node's tasks as chips coloured by service, the failure domains
+//! whose loss breaks the managers' quorum marked, and a title band with the quorum and what the
+//! plan survives. No script, no external reference: it opens in any browser or vector editor
+//! and prints as drawn.
+
+use crate::analysis::Analysis;
+use crate::domains::DomainKind;
+use crate::drawing::{self, fit, HostBox, Layout, NodeCard, Region, RegionKind, NAME_CHARS};
+use crate::plan::{Availability, Plan, Role};
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+/// The services' colours, in the order of the analysis' services, again from the first after
+/// the last. The app's canvas uses the same (`.svc-N` in its stylesheet).
+pub const PALETTE: [&str; 10] = [
+    "#2563eb", "#d97706", "#059669", "#db2777", "#7c3aed", "#0891b2", "#65a30d", "#dc2626",
+    "#64748b", "#c026d3",
+];
+
+/// Each service's colour (an index into [`PALETTE`]), by service id (`stack/service`).
+pub fn service_colours(analysis: &Analysis) -> BTreeMap<String, usize> {
+    analysis
+        .services
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.id(), i % PALETTE.len()))
+        .collect()
+}
+
+/// The most task chips a node card shows before it says "+N", as on the canvas.
+pub const CHIPS: usize = 10;
+/// The most services the key lists by name.
+const KEYED_SERVICES: usize = 40;
+/// The title band above the drawing: the plan's name, its quorum and size, what it survives.
+const TITLE: f64 = 80.0;
+/// One line of the key below the drawing.
+const KEY_LINE: f64 = 20.0;
+
+const FONT: &str = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Noto Sans', 'Liberation Sans', Arial, sans-serif";
+const TEXT: &str = "#18202b";
+const MUTED: &str = "#5a6575";
+const DANGER: &str = "#b42318";
+const ACCENT: &str = "#1d4ed8";
+
+/// Whether losing this failure domain loses the managers' quorum.
+fn breaks_quorum(analysis: &Analysis, kind: DomainKind, name: &str) -> bool {
+    analysis
+        .failures
+        .iter()
+        .any(|f| f.domain == kind && f.name == name && !f.quorum)
+}
+
+/// Text made safe inside an SVG element or a quoted attribute.
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            // XML 1.0 admits no other control character, not even escaped.
+            c if c.is_control() && !matches!(c, '\t' | '\n' | '\r') => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A task chip: the service and slot it runs, in the service's colour.
+struct Chip {
+    service: String,
+    slot: u64,
+    colour: usize,
+    ties: Option<String>,
+}
+
+/// The plan's diagram, as an SVG document.
+pub fn svg(plan: &Plan, analysis: &Analysis) -> String {
+    let drawing = drawing::layout(plan);
+    let colours = service_colours(analysis);
+    let mut chips: BTreeMap<&str, Vec<Chip>> = BTreeMap::new();
+    for task in &analysis.placement {
+        let service = format!("{}/{}", task.stack, task.service);
+        chips.entry(task.node.as_str()).or_default().push(Chip {
+            colour: colours.get(&service).copied().unwrap_or(0),
+            ties: task.ties.as_ref().map(|_| task.one_of()),
+            service,
+            slot: task.slot,
+        });
+    }
+    let keyed = analysis.services.len().min(KEYED_SERVICES);
+    let key_lines = 2 + keyed.div_ceil(3) + usize::from(analysis.services.len() > keyed);
+    let width = drawing.width.max(800.0);
+    let height = TITLE + drawing.height + key_lines as f64 * KEY_LINE + drawing::MARGIN;
+
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" font-family="{FONT}" font-size="12" fill="{TEXT}">"#
+    );
+    let _ = writeln!(
+        out,
+        "<title>{}: topology</title>",
+        escape(&crate::text::one_line(&plan.name))
+    );
+    let _ = writeln!(
+        out,
+        r##"<rect width="100%" height="100%" fill="#f3f5f8"/>"##
+    );
+    title(&mut out, plan, analysis);
+    let _ = writeln!(out, r#"<g transform="translate(0 {TITLE})">"#);
+    for region in &drawing.regions {
+        region_shape(&mut out, region, analysis);
+    }
+    for host in &drawing.hosts {
+        host_shape(&mut out, host, analysis);
+    }
+    for card in &drawing.nodes {
+        node_shape(
+            &mut out,
+            card,
+            chips.get(card.name.as_str()).map_or(&[], Vec::as_slice),
+        );
+    }
+    out.push_str("</g>\n");
+    key(&mut out, analysis, &drawing, keyed);
+    out.push_str("</svg>\n");
+    out
+}
+
+fn title(out: &mut String, plan: &Plan, analysis: &Analysis) {
+    let q = &analysis.quorum;
+    let quorum = if q.managers == 0 {
+        "no manager".to_owned()
+    } else {
+        format!(
+            "{} manager{}, quorum {}, tolerates the loss of {}",
+            q.managers,
+            if q.managers == 1 { "" } else { "s" },
+            q.majority,
+            q.tolerates
+        )
+    };
+    let _ = writeln!(
+        out,
+        r#"<text x="{m}" y="26" font-size="17" font-weight="600">{}</text>"#,
+        escape(&crate::text::one_line(&plan.name)),
+        m = drawing::MARGIN
+    );
+    let _ = writeln!(
+        out,
+        r#"<text x="{m}" y="47" fill="{MUTED}">{} · {} node{} on {} host{}</text>"#,
+        escape(&quorum),
+        plan.nodes.len(),
+        if plan.nodes.len() == 1 { "" } else { "s" },
+        plan.hosts.len(),
+        if plan.hosts.len() == 1 { "" } else { "s" },
+        m = drawing::MARGIN
+    );
+    let _ = writeln!(
+        out,
+        r#"<text x="{m}" y="66" fill="{MUTED}">{}</text>"#,
+        escape(&crate::text::one_line(&analysis.survival.summary)),
+        m = drawing::MARGIN
+    );
+}
+
+fn region_shape(out: &mut String, region: &Region, analysis: &Analysis) {
+    let (kind, word, fill, stroke) = match region.kind {
+        RegionKind::Site => (DomainKind::Site, "SITE", "#eef2f7", "#c3ccd8"),
+        RegionKind::Rack => (DomainKind::Rack, "RACK", "#e4e9f1", "#a9b4c3"),
+    };
+    let at_risk = breaks_quorum(analysis, kind, &region.name);
+    let r = region.rect;
+    let (stroke, width) = if at_risk { (DANGER, 2) } else { (stroke, 1) };
+    let _ = writeln!(
+        out,
+        r#"<g class="region" data-kind="{}" data-region="{}" data-at-risk="{at_risk}">"#,
+        word.to_lowercase(),
+        escape(&region.name)
+    );
+    let _ = writeln!(
+        out,
+        r#"<rect x="{}" y="{}" width="{}" height="{}" rx="10" fill="{fill}" stroke="{stroke}" stroke-width="{width}"/>"#,
+        r.x, r.y, r.width, r.height
+    );
+    let _ = writeln!(
+        out,
+        r#"<text x="{}" y="{}" font-size="11" font-weight="600" fill="{MUTED}" letter-spacing="0.5">{word}  {}</text>"#,
+        r.x + 12.0,
+        r.y + 18.0,
+        escape(&fit(&region.name, 30))
+    );
+    if at_risk {
+        risk_label(out, r.right() - 12.0, r.y + 18.0, "loss breaks quorum");
+    }
+    out.push_str("</g>\n");
+}
+
+fn risk_label(out: &mut String, x: f64, y: f64, text: &str) {
+    let _ = writeln!(
+        out,
+        r#"<text x="{x}" y="{y}" text-anchor="end" font-size="11" font-weight="600" fill="{DANGER}">{text}</text>"#
+    );
+}
+
+fn host_shape(out: &mut String, host: &HostBox, analysis: &Analysis) {
+    let at_risk = breaks_quorum(analysis, DomainKind::Host, &host.name);
+    let r = host.rect;
+    let (stroke, width) = if at_risk { (DANGER, 2) } else { ("#b4bcc8", 1) };
+    let dash = if host.listed {
+        ""
+    } else {
+        r#" stroke-dasharray="4 3""#
+    };
+    let _ = writeln!(
+        out,
+        r#"<g class="host" data-host="{}" data-at-risk="{at_risk}">"#,
+        escape(&host.name)
+    );
+    let _ = writeln!(
+        out,
+        r##"<rect x="{}" y="{}" width="{}" height="{}" rx="8" fill="#ffffff" stroke="{stroke}" stroke-width="{width}"{dash}/>"##,
+        r.x, r.y, r.width, r.height
+    );
+    let _ = writeln!(
+        out,
+        r#"<text x="{}" y="{}" font-size="13" font-weight="600">{}</text>"#,
+        r.x + 12.0,
+        r.y + 19.0,
+        escape(&fit(&host.name, NAME_CHARS - 6))
+    );
+    let _ = writeln!(
+        out,
+        r#"<text x="{}" y="{}" text-anchor="end" font-size="11" fill="{MUTED}">{} M · {} W</text>"#,
+        r.right() - 12.0,
+        r.y + 19.0,
+        host.managers,
+        host.workers
+    );
+    let capacity = if host.listed {
+        host.capacity.as_str()
+    } else {
+        "not listed under hosts"
+    };
+    let _ = writeln!(
+        out,
+        r#"<text x="{}" y="{}" font-size="11" fill="{MUTED}">{}</text>"#,
+        r.x + 12.0,
+        r.y + 35.0,
+        escape(capacity)
+    );
+    if at_risk {
+        risk_label(out, r.right() - 12.0, r.y + 35.0, "breaks quorum");
+    }
+    out.push_str("</g>\n");
+}
+
+fn node_shape(out: &mut String, card: &NodeCard, chips: &[Chip]) {
+    let r = card.rect;
+    let manager = card.role == Role::Manager;
+    let (fill, stroke, badge) = if manager {
+        ("#e8eefc", ACCENT, ACCENT)
+    } else {
+        ("#e7f5f3", "#b4bcc8", "#0f766e")
+    };
+    let inactive = card.availability != Availability::Active;
+    let _ = writeln!(
+        out,
+        r#"<g class="node" data-node="{}" data-on-host="{}" data-role="{}">"#,
+        escape(&card.name),
+        escape(&card.host),
+        card.role
+    );
+    let dash = if inactive {
+        r#" stroke-dasharray="4 3" opacity="0.7""#
+    } else {
+        ""
+    };
+    let _ = writeln!(
+        out,
+        r#"<rect x="{}" y="{}" width="{}" height="{}" rx="6" fill="{fill}" stroke="{stroke}" stroke-width="{}"{dash}/>"#,
+        r.x,
+        r.y,
+        r.width,
+        r.height,
+        if manager { 1.5 } else { 1.0 }
+    );
+    // As on the canvas, the badge's shape tells the roles apart without colour: a square for a
+    // manager, a circle for a worker.
+    let (bx, by) = (r.x + 22.0, r.y + 22.0);
+    if manager {
+        let _ = writeln!(
+            out,
+            r#"<rect x="{}" y="{}" width="26" height="26" rx="5" fill="{badge}"/>"#,
+            bx - 13.0,
+            by - 13.0
+        );
+    } else {
+        let _ = writeln!(
+            out,
+            r#"<circle cx="{bx}" cy="{by}" r="13" fill="{badge}"/>"#
+        );
+    }
+    let _ = writeln!(
+        out,
+        r##"<text x="{bx}" y="{}" text-anchor="middle" font-size="12" font-weight="700" fill="#ffffff">{}</text>"##,
+        by + 4.5,
+        if manager { "M" } else { "W" }
+    );
+    let _ = writeln!(
+        out,
+        r#"<text x="{}" y="{}" font-size="13" font-weight="600">{}</text>"#,
+        r.x + 44.0,
+        r.y + 20.0,
+        escape(&fit(&card.name, NAME_CHARS - 4))
+    );
+    let _ = writeln!(
+        out,
+        r#"<text x="{}" y="{}" font-size="11" fill="{MUTED}">{}</text>"#,
+        r.x + 44.0,
+        r.y + 35.0,
+        escape(&card.detail)
+    );
+    if inactive {
+        let _ = writeln!(
+            out,
+            r#"<text x="{}" y="{}" text-anchor="end" font-size="10" fill="{MUTED}">{}</text>"#,
+            r.right() - 8.0,
+            r.y + 18.0,
+            card.availability
+        );
+    }
+    let chip_y = r.bottom() - 16.0;
+    for (i, chip) in chips.iter().take(CHIPS).enumerate() {
+        let title = match &chip.ties {
+            Some(ties) => format!("{}.{}: {ties}, as Swarm draws", chip.service, chip.slot),
+            None => format!("{}.{}", chip.service, chip.slot),
+        };
+        let _ = writeln!(
+            out,
+            r#"<rect class="chip" data-task="{}.{}" x="{}" y="{chip_y}" width="14" height="9" rx="2.5" fill="{}"><title>{}</title></rect>"#,
+            escape(&chip.service),
+            chip.slot,
+            r.x + 10.0 + i as f64 * 17.0,
+            PALETTE[chip.colour],
+            escape(&title)
+        );
+    }
+    if chips.len() > CHIPS {
+        let _ = writeln!(
+            out,
+            r#"<text x="{}" y="{}" font-size="10" fill="{MUTED}">+{}</text>"#,
+            r.x + 10.0 + CHIPS as f64 * 17.0,
+            chip_y + 8.5,
+            chips.len() - CHIPS
+        );
+    }
+    out.push_str("</g>\n");
+}
+
+/// The key below the drawing: the marks, then the first services by colour.
+fn key(out: &mut String, analysis: &Analysis, drawing: &Layout, keyed: usize) {
+    let m = drawing::MARGIN;
+    let y0 = TITLE + drawing.height + 4.0;
+    let _ = writeln!(
+        out,
+        r#"<g class="key" transform="translate({m} {y0})" font-size="11" fill="{MUTED}">"#
+    );
+    let _ = writeln!(
+        out,
+        r#"<rect x="0" y="2" width="14" height="14" rx="3" fill="{ACCENT}"/><text x="20" y="13">manager</text>"#
+    );
+    let _ = writeln!(
+        out,
+        r##"<circle cx="97" cy="9" r="7" fill="#0f766e"/><text x="110" y="13">worker</text>"##
+    );
+    let _ = writeln!(
+        out,
+        r#"<rect x="170" y="2" width="22" height="14" rx="3" fill="none" stroke="{DANGER}" stroke-width="2"/><text x="198" y="13">its loss breaks the managers' quorum</text>"#
+    );
+    let _ = writeln!(
+        out,
+        r#"<text x="430" y="13">chips: a node's tasks, coloured by service (first {CHIPS} shown)</text>"#
+    );
+    for (i, service) in analysis.services.iter().take(keyed).enumerate() {
+        let (col, row) = (i % 3, i / 3 + 1);
+        let (x, y) = (col as f64 * 260.0, row as f64 * KEY_LINE);
+        let _ = writeln!(
+            out,
+            r#"<rect x="{x}" y="{}" width="14" height="9" rx="2.5" fill="{}"/><text x="{}" y="{}">{}</text>"#,
+            y + 4.0,
+            PALETTE[i % PALETTE.len()],
+            x + 20.0,
+            y + 12.0,
+            escape(&fit(&service.id(), 38))
+        );
+    }
+    if analysis.services.len() > keyed {
+        let _ = writeln!(
+            out,
+            r#"<text x="0" y="{}">and {} more services, in the same colours again</text>"#,
+            (keyed.div_ceil(3) + 1) as f64 * KEY_LINE + 12.0,
+            analysis.services.len() - keyed
+        );
+    }
+    out.push_str("</g>\n");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::escape;
+
+    #[test]
+    fn text_is_escaped_and_control_characters_dropped() {
+        assert_eq!(
+            escape("a<b & \"c\" 'd'>\u{7}"),
+            "a&lt;b &amp; &quot;c&quot; &apos;d&apos;&gt; "
+        );
+    }
+}

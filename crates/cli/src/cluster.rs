@@ -31,7 +31,7 @@ pub fn import(
     for finding in &import.findings {
         eprintln!("{finding}");
     }
-    print!("{}", plan_to_yaml(&import.plan));
+    out!("{}", plan_to_yaml(&import.plan));
     Ok(ExitCode::SUCCESS)
 }
 
@@ -54,9 +54,9 @@ pub fn compare(
     );
     if json {
         let text = serde_json::to_string_pretty(&diff).expect("a diff always serializes");
-        println!("{text}");
+        outln!("{text}");
     } else {
-        print!("{diff}");
+        out!("{diff}");
     }
     Ok(ExitCode::SUCCESS)
 }

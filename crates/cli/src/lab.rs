@@ -157,7 +157,7 @@ pub fn run(args: LabArgs) -> Result<ExitCode, BadInput> {
         LabCommand::Setup { cache } => {
             swarmplan_lab::host::require().map_err(lab_failed)?;
             let engines = Engines::new(&cache.unwrap_or_else(default_cache));
-            println!("{}", engines.setup().map_err(lab_failed)?);
+            outln!("{}", engines.setup().map_err(lab_failed)?);
             Ok(ExitCode::SUCCESS)
         }
         LabCommand::Up {
@@ -175,15 +175,15 @@ pub fn run(args: LabArgs) -> Result<ExitCode, BadInput> {
                 engine,
             };
             let lab = lifecycle::up(&plan, &parsed, &options).map_err(lab_failed)?;
-            print!("{}", lifecycle::status(&lab));
+            out!("{}", lifecycle::status(&lab));
             Ok(ExitCode::SUCCESS)
         }
         LabCommand::Down { dir } => {
-            println!("{}", lifecycle::down(&dir.path()).map_err(lab_failed)?);
+            outln!("{}", lifecycle::down(&dir.path()).map_err(lab_failed)?);
             Ok(ExitCode::SUCCESS)
         }
         LabCommand::Status { dir } => {
-            print!("{}", lifecycle::status(&open(&dir.path())?));
+            out!("{}", lifecycle::status(&open(&dir.path())?));
             Ok(ExitCode::SUCCESS)
         }
         LabCommand::Ssh { dir, args } => {
@@ -229,7 +229,7 @@ pub fn run(args: LabArgs) -> Result<ExitCode, BadInput> {
                 accept_risk,
             };
             let outcome = swarmplan_lab::run::run(lab, &options).map_err(lab_failed)?;
-            print!("{}", outcome.report);
+            out!("{}", outcome.report);
             if let Some(path) = report {
                 std::fs::write(&path, &outcome.report)
                     .map_err(|e| BadInput(format!("cannot write {}: {e}", path.display())))?;
@@ -240,10 +240,10 @@ pub fn run(args: LabArgs) -> Result<ExitCode, BadInput> {
             let parsed = read_plan(&plan)?;
             let lab = open(&dir.path())?;
             let (agree, text) = swarmplan_lab::check::check(&lab, &parsed).map_err(lab_failed)?;
-            print!("{text}");
+            out!("{text}");
             let (imported, import_text) =
                 swarmplan_lab::check::import_check(&lab, &parsed).map_err(lab_failed)?;
-            print!("{import_text}");
+            out!("{import_text}");
             Ok(code(agree && imported))
         }
         LabCommand::Fail {
@@ -256,7 +256,7 @@ pub fn run(args: LabArgs) -> Result<ExitCode, BadInput> {
             let mut lab = open(&dir.path())?;
             let (verdict, text) =
                 swarmplan_lab::fail::fail(&mut lab, &parsed, &kind, &name).map_err(lab_failed)?;
-            print!("{text}");
+            out!("{text}");
             Ok(match verdict {
                 Verdict::Agree => ExitCode::SUCCESS,
                 Verdict::Disagree => ExitCode::from(1),
@@ -266,7 +266,7 @@ pub fn run(args: LabArgs) -> Result<ExitCode, BadInput> {
         LabCommand::Restore { rebalance, dir } => {
             let mut lab = open(&dir.path())?;
             let text = swarmplan_lab::fail::restore(&mut lab, rebalance).map_err(lab_failed)?;
-            print!("{text}");
+            out!("{text}");
             Ok(ExitCode::SUCCESS)
         }
         LabCommand::NodeDaemons { dir, args } => {

@@ -3,6 +3,18 @@
 //! A thin shell: it reads files, calls the engine, prints, and maps the outcome to an exit code
 //! (0 clean, 1 errors found, 2 bad input).
 
+/// `print!` to stdout, except that a reader that has gone (`swarmplan example | head -1`)
+/// ends the program quietly with success, as it does any Unix filter, instead of a panic.
+macro_rules! out {
+    ($($arg:tt)*) => { $crate::write_out(format_args!($($arg)*)) };
+}
+
+/// `println!` to stdout, as [`out!`].
+macro_rules! outln {
+    () => { $crate::write_out(format_args!("\n")) };
+    ($($arg:tt)*) => { $crate::write_out(format_args!("{}\n", format_args!($($arg)*))) };
+}
+
 mod cluster;
 mod lab;
 mod size;
@@ -267,16 +279,16 @@ fn run(command: Command) -> Result<ExitCode, BadInput> {
                     .as_ref()
                     .and_then(|_| swarmplan_engine::locate::place(&text, &plan, finding));
                 match place {
-                    Some(place) => println!(
+                    Some(place) => outln!(
                         "{}:{}:{}: {finding}",
                         path.display(),
                         place.line,
                         place.column
                     ),
-                    None => println!("{finding}"),
+                    None => outln!("{finding}"),
                 }
             }
-            println!(
+            outln!(
                 "{}: {} error(s), {} warning(s); {}",
                 path.display(),
                 analysis.errors(),
@@ -296,9 +308,9 @@ fn run(command: Command) -> Result<ExitCode, BadInput> {
             if json {
                 let text =
                     serde_json::to_string_pretty(&analysis).expect("an analysis always serializes");
-                println!("{text}");
+                outln!("{text}");
             } else {
-                print!("{}", report(&analysis));
+                out!("{}", report(&analysis));
             }
             Ok(exit_for(&analysis))
         }
@@ -332,13 +344,13 @@ fn run(command: Command) -> Result<ExitCode, BadInput> {
                     None => plan.stacks.push(imported),
                 }
             }
-            print!("{}", plan_to_yaml(&plan));
+            out!("{}", plan_to_yaml(&plan));
             Ok(ExitCode::SUCCESS)
         }
         Command::Diagram { plan } => {
             let plan = read_plan(&plan)?;
             let analysis = analyze(&plan, &Options::default());
-            print!(
+            out!(
                 "{}",
                 swarmplan_engine::export::diagram::svg(&plan, &analysis)
             );
@@ -376,7 +388,7 @@ fn run(command: Command) -> Result<ExitCode, BadInput> {
             for finding in &bundle.findings {
                 eprintln!("{finding}");
             }
-            println!(
+            outln!(
                 "{} files written under {}",
                 bundle.files.len(),
                 out.display()
@@ -416,10 +428,10 @@ fn run(command: Command) -> Result<ExitCode, BadInput> {
             ];
             for (title, lines) in sections {
                 for line in lines {
-                    println!("{title}: {line}");
+                    outln!("{title}: {line}");
                 }
             }
-            println!(
+            outln!(
                 "{node}: {} missing, {} wider than needed, {} open without need",
                 check.missing.len(),
                 check.wider.len(),
@@ -457,12 +469,12 @@ fn run(command: Command) -> Result<ExitCode, BadInput> {
             host_pairs,
         } => cluster::compare(&before, &after, json, host_pairs),
         Command::Schema { markdown: true } => {
-            print!("{}", swarmplan_engine::schema::plan_format_markdown());
+            out!("{}", swarmplan_engine::schema::plan_format_markdown());
             Ok(ExitCode::SUCCESS)
         }
         Command::Schema { markdown: false } => {
             let schema = swarmplan_engine::schema::plan_schema();
-            println!(
+            outln!(
                 "{}",
                 serde_json::to_string_pretty(&schema).expect("a schema always serializes")
             );
@@ -470,7 +482,7 @@ fn run(command: Command) -> Result<ExitCode, BadInput> {
         }
         Command::Explain { code: None } => {
             for code in Code::ALL {
-                println!(
+                outln!(
                     "{:<32} {:<8} {}",
                     code.name(),
                     code.severity().to_string(),
@@ -481,13 +493,13 @@ fn run(command: Command) -> Result<ExitCode, BadInput> {
         }
         Command::Explain { code: Some(name) } => match Code::parse(&name) {
             Some(code) => {
-                println!(
+                outln!(
                     "{} ({}): {}\n",
                     code.name(),
                     code.severity(),
                     code.summary()
                 );
-                println!("{}", code.explanation());
+                outln!("{}", code.explanation());
                 Ok(ExitCode::SUCCESS)
             }
             None => Err(BadInput(format!(
@@ -496,13 +508,13 @@ fn run(command: Command) -> Result<ExitCode, BadInput> {
         },
         Command::Example { id: None } => {
             for example in examples::EXAMPLES {
-                println!("{:<16} {}", example.id, example.title);
+                outln!("{:<16} {}", example.id, example.title);
             }
             Ok(ExitCode::SUCCESS)
         }
         Command::Example { id: Some(id) } => match examples::example(&id) {
             Some(example) => {
-                print!("{}", example.yaml);
+                out!("{}", example.yaml);
                 Ok(ExitCode::SUCCESS)
             }
             None => Err(BadInput(format!(
@@ -546,12 +558,12 @@ fn runbook_command(
         None => runbook::runbook(&plan, kind),
     };
     match format {
-        RunbookFormat::Markdown => print!("{}", runbook::markdown(&book)),
+        RunbookFormat::Markdown => out!("{}", runbook::markdown(&book)),
         RunbookFormat::Bash => match &before {
-            Some(before) => print!("{}", runbook::change_bash(before, &plan, &book)),
-            None => print!("{}", runbook::bash(&plan, &book)),
+            Some(before) => out!("{}", runbook::change_bash(before, &plan, &book)),
+            None => out!("{}", runbook::bash(&plan, &book)),
         },
-        RunbookFormat::Json => println!(
+        RunbookFormat::Json => outln!(
             "{}",
             serde_json::to_string_pretty(&book).expect("a runbook always serializes")
         ),
@@ -578,6 +590,18 @@ fn set_executable(path: &Path, executable: bool) -> Result<(), BadInput> {
 #[cfg(not(unix))]
 fn set_executable(_: &Path, _: bool) -> Result<(), BadInput> {
     Ok(())
+}
+
+/// What [`out!`] and [`outln!`] do.
+fn write_out(args: std::fmt::Arguments) {
+    use std::io::Write;
+    if let Err(e) = std::io::stdout().lock().write_fmt(args) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("swarmplan: cannot write the output: {e}");
+        std::process::exit(2);
+    }
 }
 
 fn exit_for(analysis: &Analysis) -> ExitCode {

@@ -114,7 +114,7 @@ pub fn run(args: SizeArgs) -> Result<ExitCode, BadInput> {
         let marker = if index + 1 == chosen { "*" } else { " " };
         eprint!("{}", summary(index + 1, marker, alternative));
     }
-    print!("{}", plan_to_yaml(&alternative.plan));
+    out!("{}", plan_to_yaml(&alternative.plan));
     Ok(ExitCode::SUCCESS)
 }
 

@@ -235,3 +235,22 @@ fn r21_check_says_what_docker_refuses_at_deploy_time() {
         stdout(&output)
     );
 }
+
+#[test]
+fn a_reader_that_stops_reading_ends_the_output_quietly() {
+    // `swarmplan example | head -1`: the pipe's reader is gone before anything is written.
+    let (reader, writer) = std::io::pipe().expect("a pipe");
+    drop(reader);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_swarmplan"))
+        .arg("example")
+        .stdout(writer)
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .expect("swarmplan runs");
+    assert!(out.status.success(), "{:?}", out.status);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "",
+        "no panic, no message"
+    );
+}

@@ -29,6 +29,15 @@ pub fn download(name: &str, bytes: &[u8], mime: &str) -> Result<(), JsValue> {
     Ok(())
 }
 
+/// An SVG document as a `data:` URL, which the page's policy lets an `<img>` show (and an image
+/// runs no script of its own).
+pub fn svg_data_url(svg: &str) -> String {
+    format!(
+        "data:image/svg+xml;charset=utf-8,{}",
+        String::from(js_sys::encode_uri_component(svg))
+    )
+}
+
 /// The text of a file the user picked or dropped.
 pub async fn read_text(file: &web_sys::File) -> Result<String, String> {
     let text = wasm_bindgen_futures::JsFuture::from(file.text())

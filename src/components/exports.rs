@@ -48,15 +48,30 @@ pub fn ExportsPanel() -> impl IntoView {
             let file = b.file(&path)?.clone();
             let name = file.path.rsplit('/').next().unwrap_or(&file.path).to_owned();
             let contents = file.contents.clone();
+            // The diagram is shown as drawn; every other file as its text.
+            let svg = file.path.ends_with(".svg");
+            let mime = if svg { "image/svg+xml" } else { "text/plain" };
+            let body = if svg {
+                view! {
+                    <div class="preview-body preview-image" tabindex="0">
+                        <img data-testid="export-diagram" src=browser::svg_data_url(&file.contents)
+                            alt="The plan's topology: sites, racks, hosts and nodes with their tasks" />
+                    </div>
+                }
+                .into_any()
+            } else {
+                view! { <pre class="preview-body" data-testid="export-preview" tabindex="0">{file.contents.clone()}</pre> }
+                    .into_any()
+            };
             Some(view! {
                 <div class="preview">
                     <div class="preview-head">
                         <span class="mono">{file.path.clone()}</span>
                         <button class="btn btn-small" data-testid="download-file" on:click=move |_| {
-                            let _ = browser::download(&name, contents.as_bytes(), "text/plain");
+                            let _ = browser::download(&name, contents.as_bytes(), mime);
                         }>"Download"</button>
                     </div>
-                    <pre class="preview-body" data-testid="export-preview" tabindex="0">{file.contents}</pre>
+                    {body}
                 </div>
             })
         })
@@ -68,7 +83,7 @@ pub fn ExportsPanel() -> impl IntoView {
                 <h2>"Exports"</h2>
                 <button class="btn btn-primary" data-testid="download-zip" on:click=download_zip>"Download all (.zip)"</button>
             </div>
-            <p class="muted">{move || format!("{} files: stack files, firewall scripts, port tables and cluster commands. Pick one to preview it.", count())}</p>
+            <p class="muted">{move || format!("{} files: stack files, firewall scripts, port tables, cluster commands, runbooks and the topology diagram. Pick one to preview it.", count())}</p>
             <p class="muted" data-testid="rehearse-hint">
                 "Rehearse it before the site: on a Linux machine, as root, "
                 <code>{move || format!("swarmplan lab up {}.swarmplan.yaml", slug())}</code>

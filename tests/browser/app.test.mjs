@@ -899,6 +899,24 @@ test('exports: preview a file, download it and the zip with every entry', async 
   const [single] = await Promise.all([page.waitForEvent('download'), testid(page, 'download-file').click()]);
   assert.equal(single.suggestedFilename(), paths[0].split('/').pop());
 
+  // The diagram is previewed as drawn: Chromium renders the exported SVG at its own size.
+  await page.locator('[data-testid="export-files"] [data-path="diagram.svg"]').click();
+  const diagram = testid(page, 'export-diagram');
+  await diagram.waitFor();
+  const drawn = await diagram.evaluate(async (img) => {
+    await img.decode();
+    const svg = decodeURIComponent(img.src.slice(img.src.indexOf(',') + 1));
+    return { width: img.naturalWidth, height: img.naturalHeight, svg };
+  });
+  const [, svgWidth, svgHeight] = drawn.svg.match(/^<svg [^>]*width="([\d.]+)" height="([\d.]+)"/);
+  assert.deepEqual([drawn.width, drawn.height], [Math.round(Number(svgWidth)), Math.round(Number(svgHeight))], 'the diagram renders at its own size');
+  for (const node of ['man1', 'man2', 'man3', 'app1', 'db2']) assert.ok(drawn.svg.includes(`data-node="${node}"`), `${node} is drawn`);
+  const planFile = path.join(await mkdtemp(path.join(os.tmpdir(), 'swarmplan-diagram-')), 'plan.yaml');
+  await writeFile(planFile, await yaml(page).inputValue());
+  assert.equal(drawn.svg, swarmplanCli('diagram', planFile), 'the app exports the diagram `swarmplan diagram` draws');
+  await diagram.scrollIntoViewIfNeeded();
+  await page.screenshot({ path: path.join(ARTIFACTS, 'diagram.png') });
+
   const [download] = await Promise.all([page.waitForEvent('download'), testid(page, 'download-zip').click()]);
   assert.equal(download.suggestedFilename(), 'msactivator-ha.zip');
   const saved = path.join(ARTIFACTS, 'bundle.zip');

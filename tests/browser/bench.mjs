@@ -1,7 +1,9 @@
 // The engine and the app timed in a real headless Chromium; run by `cargo xtask bench` (never
-// asserted: a slow machine must not fail a build). Prints Markdown table rows.
+// asserted: a slow machine must not fail a build), which prints the table. Writes every series
+// of timings as JSON, `[{ measurement, input, runs_ms }]`, to SWARMPLAN_BENCH_OUT.
 //
 //   SWARMPLAN_ENGINE=/abs/target/bench-wasm SWARMPLAN_GRID=10x1000,100x10000 \
+//   SWARMPLAN_BENCH_OUT=/abs/target/bench-browser.json \
 //   [SWARMPLAN_DIST=/abs/path/to/dist] [CHROMIUM=/usr/bin/chromium] node tests/browser/bench.mjs
 //
 // Engine: `parse_plan` of each example plan, as the app parses on every keystroke, and `analyze`
@@ -10,6 +12,7 @@
 // the YAML editor, then time, inside the page, from the edit that adds one manager to the frame
 // in which the quorum panel shows it; once the app has loaded its chunks in the background.
 
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { serveStatic } from './serve.mjs';
@@ -17,7 +20,10 @@ import { serveStatic } from './serve.mjs';
 const DIST = process.env.SWARMPLAN_DIST ? path.resolve(process.env.SWARMPLAN_DIST) : null;
 const ENGINE = path.resolve(process.env.SWARMPLAN_ENGINE ?? 'target/bench-wasm');
 const GRID = (process.env.SWARMPLAN_GRID ?? '10x1000,100x10000,1000x10000').split(',').map((cell) => cell.split('x').map(Number));
-/** Timed edits per plan; the median is printed (this machine's timings vary from run to run). */
+const OUT = process.env.SWARMPLAN_BENCH_OUT;
+/** Every series timed, as the xtask reads it. */
+const series = [];
+/** Timed edits per plan (this machine's timings vary from run to run). */
 const RUNS = 11;
 /** Fresh page loads for the first edit after opening. */
 const FIRST_EDIT_RUNS = 5;
@@ -53,31 +59,33 @@ async function engineRows(page) {
         for (let parse = 0; parse < 10; parse++) engine.parse_example(index);
         times.push((performance.now() - start) / 10);
       }
-      times.sort((a, b) => a - b);
-      return { id, ms: times[5] };
+      return { id, times };
     });
   });
-  for (const { id, ms } of parses) console.log(`| parse (wasm, Chromium) | example ${id} | ${ms.toFixed(2)} ms |`);
+  for (const { id, times } of parses) series.push({ measurement: 'parse (wasm, Chromium)', input: `example ${id}`, runs_ms: times });
   for (const [nodes, tasks] of GRID) {
-    const { failures, ms } = await page.evaluate(
+    const { failures, times } = await page.evaluate(
       async ({ nodes, tasks }) => {
         const engine = await import('/engine/swarmplan_bench.js');
         await engine.default();
         engine.prepare(nodes, tasks);
         const failures = engine.analyze_prepared();
-        const runs = nodes * tasks >= 10_000_000 ? 3 : 11;
+        const runs = nodes * tasks >= 10_000_000 ? 5 : 11;
         const times = [];
         for (let run = 0; run < runs; run++) {
           const start = performance.now();
           engine.analyze_prepared();
           times.push(performance.now() - start);
         }
-        times.sort((a, b) => a - b);
-        return { failures, ms: times[Math.floor(runs / 2)] };
+        return { failures, times };
       },
       { nodes, tasks },
     );
-    console.log(`| analyze (wasm, Chromium): placement, ${failures} single-domain failures, findings | ${nodes} nodes, ${tasks} tasks | ${ms.toFixed(2)} ms |`);
+    series.push({
+      measurement: `analyze (wasm, Chromium): placement, ${failures} single-domain failures, findings`,
+      input: `${nodes} nodes, ${tasks} tasks`,
+      runs_ms: times,
+    });
   }
 }
 
@@ -146,6 +154,8 @@ try {
   await browser.close();
   server.close();
 }
+if (OUT) writeFileSync(OUT, JSON.stringify(series, null, 1));
+else console.log(JSON.stringify(series, null, 1));
 
 /** Edit-to-render in the built app. */
 async function appRows(page) {
@@ -178,7 +188,7 @@ async function appRows(page) {
       await page.waitForTimeout(SETTLE_MS);
       await timedEdit(page, { at, remove: insert.length }, managers);
     }
-    printRows('edit', label, work, frame);
+    recordEdits('edit', label, work, frame);
   }
 }
 
@@ -201,7 +211,7 @@ async function firstEditRows() {
     frame.push(time.frame);
     await context.close();
   }
-  printRows('first edit after the page opens,', 'default example', work, frame);
+  recordEdits('first edit after the page opens,', 'default example', work, frame);
 }
 
 /** The edit that types one more manager, on `host`, at offset `at` of the text. */
@@ -214,9 +224,8 @@ function exampleManager(text) {
   return extraManager(text.search(/^nodes:\n/m) + 'nodes:\n'.length, 'esx1');
 }
 
-/** The two rows of a series of timed edits: the median to the laid-out page and to the next frame. */
-function printRows(what, label, work, frame) {
-  const median = (times) => [...times].sort((a, b) => a - b)[Math.floor(times.length / 2)].toFixed(1);
-  console.log(`| app edit-to-render (wasm, Chromium): ${what} to DOM updated and laid out | ${label} | ${median(work)} ms |`);
-  console.log(`| app edit-to-render (wasm, Chromium): ${what} to the next animation frame | ${label} | ${median(frame)} ms |`);
+/** The two series of timed edits: to the laid-out page and to the next frame. */
+function recordEdits(what, label, work, frame) {
+  series.push({ measurement: `app edit-to-render (wasm, Chromium): ${what} to DOM updated and laid out`, input: label, runs_ms: work });
+  series.push({ measurement: `app edit-to-render (wasm, Chromium): ${what} to the next animation frame`, input: label, runs_ms: frame });
 }

@@ -4,7 +4,10 @@
 //! - `test`: formatting, lints, every Rust test, the release build, and the browser tests.
 //! - `dist`: the release build in `dist/`, shrunk by wasm-opt, its policy refusing inline scripts.
 //! - `split`: trunk's post-build hook, which splits the app's wasm into on-demand chunks.
-//! - `bench`: the measured speed and size table; `bench size` only the sizes of the built app.
+//! - `bench`: the measured speed and size tables, also written to `target/bench.json`;
+//!   `bench --compare OLD.json` adds each row's ratio to an earlier run; `bench size` only the
+//!   sizes of the built app; `bench peak NODES TASKS` the peak memory of one analysis, which the
+//!   bench runs in a process of its own.
 //! - `fuzz`: each fuzz target (or those named) for a set time (60 s unless given).
 //! - `rehearse`: the rehearsal lab over every example, every single-host failure included;
 //!   `lab`: only the lab's share of `test`; either takes example ids to rehearse only those.
@@ -28,9 +31,11 @@ fn main() -> ExitCode {
         Some("dist") => dist().map(|_| ()),
         Some("split") => split::run_hook(),
         Some("bench") => match args.get(1).map(String::as_str) {
-            None => bench::run(&root()),
+            None => bench::run(&root(), None),
+            Some("--compare") if args.len() == 3 => bench::run(&root(), Some(Path::new(&args[2]))),
             Some("size") => bench::sizes_only(&root()),
-            Some(_) => Err("usage: cargo xtask bench [size]".into()),
+            Some("peak") => bench::peak(&args[2..]),
+            Some(_) => Err("usage: cargo xtask bench [--compare OLD.json] | bench size".into()),
         },
         Some("rehearse") => rehearse(true, &args[1..]),
         Some("lab") => rehearse(false, &args[1..]),
@@ -41,7 +46,7 @@ fn main() -> ExitCode {
         },
         _ => {
             eprintln!(
-                "usage: cargo xtask serve | test | dist | bench [size] | fuzz [SECONDS] [TARGET...] | rehearse | lab | split"
+                "usage: cargo xtask serve | test | dist | bench [--compare OLD.json | size] | fuzz [SECONDS] [TARGET...] | rehearse | lab | split"
             );
             return ExitCode::from(2);
         }

@@ -3,6 +3,8 @@
 //! engine is timed in headless Chromium by `tests/browser/bench.mjs`, through [`prepare`] and
 //! [`analyze_prepared`].
 
+use swarmplan_engine::compose::{self, Compose};
+use swarmplan_engine::placement::{self, Cluster};
 use swarmplan_engine::plan::{Host, Node, Plan, Role, Stack};
 use swarmplan_engine::units::{Bytes, Cpus};
 use swarmplan_engine::yaml::parse_value;
@@ -59,6 +61,60 @@ pub fn generated_plan(nodes: usize, tasks: usize) -> Plan {
         compose,
     });
     plan
+}
+
+/// SwarmKit's scheduler benchmark shapes (`manager/scheduler/scheduler_test.go`,
+/// `BenchmarkScheduler1kNodes1kTasks` and its kin): `nodes` ready nodes, one host each, and
+/// `tasks` tasks, each its own service of one replica. SwarmKit's "worst case" variant makes its
+/// scheduler check every node for every task; here `every_node_checked` gives every task a
+/// placement constraint that every node meets, so the filter runs on every node too.
+pub fn swarmkit_plan(nodes: usize, tasks: usize, every_node_checked: bool) -> Plan {
+    let mut plan = Plan::new(format!("SwarmKit's shape: {nodes} nodes, {tasks} tasks"));
+    for n in 0..nodes {
+        plan.hosts.push(Host::new(format!("host{n}")));
+        // A swarm needs a manager; SwarmKit's benchmark nodes have no role, and place tasks.
+        let role = if n == 0 { Role::Manager } else { Role::Worker };
+        let mut node = Node::new(format!("node{n}"), format!("host{n}"), role);
+        node.labels.insert("zone".into(), "a".into());
+        plan.nodes.push(node);
+    }
+    let deploy = if every_node_checked {
+        "{ replicas: 1, placement: { constraints: [node.labels.zone == a] } }"
+    } else {
+        "{ replicas: 1 }"
+    };
+    let mut compose = String::from("services:\n");
+    for t in 0..tasks {
+        compose.push_str(&format!("  task{t}: {{ image: app, deploy: {deploy} }}\n"));
+    }
+    plan.stacks.push(Stack {
+        name: "bench".into(),
+        after: vec![],
+        variables: Default::default(),
+        compose: parse_value(&compose).expect("the generated compose file reads"),
+    });
+    plan
+}
+
+/// The plan's compose files read, which [`place_only`] takes outside the timing, as SwarmKit's
+/// benchmark creates its tasks before it starts its timer.
+pub fn composes(plan: &Plan) -> Vec<Compose> {
+    plan.stacks.iter().map(compose::read).collect()
+}
+
+/// Places every task of `plan` as Swarm's scheduler does, and nothing else: no failure
+/// scenario, no finding. What SwarmKit's scheduler benchmark times: from the services' specs
+/// (their constraints read) to every task on a node. Returns the tasks placed.
+pub fn place_only(plan: &Plan, composes: &[Compose]) -> usize {
+    let specs = placement::specs(
+        plan,
+        composes
+            .iter()
+            .flat_map(|c| c.services.iter().map(move |s| (c.stack.as_str(), s))),
+    );
+    let mut cluster = Cluster::new(plan, &specs);
+    cluster.place_all();
+    cluster.named_placement().len()
 }
 
 #[cfg(target_arch = "wasm32")]

@@ -15,6 +15,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
+import { exampleManager, extraManager, generated } from './plans.mjs';
 import { serveStatic } from './serve.mjs';
 
 const DIST = process.env.SWARMPLAN_DIST ? path.resolve(process.env.SWARMPLAN_DIST) : null;
@@ -32,17 +33,6 @@ const SETTLE_MS = 50;
 /** The page that loads the engine: no app, no CSP, the same origin as the module. */
 const ENGINE_PAGE = '<!DOCTYPE html><meta charset="utf-8"><title>Swarmplan engine bench</title>';
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-
-/** A plan with `hosts` servers, `nodes` nodes (five managers) and `services` services of ten replicas; nodes last, so an edit can append one. */
-function generated(hosts, nodes, services) {
-  const lines = ['swarmplan: 1', `name: generated ${nodes} nodes`, 'hosts:'];
-  for (let h = 0; h < hosts; h++) lines.push(`  - { name: h${h}, rack: r${Math.floor(h / 4)}, site: dc${h % 3} }`);
-  lines.push('stacks:', '  - name: app', '    compose:', '      services:');
-  for (let s = 0; s < services; s++) lines.push(`        s${s}: { image: app, deploy: { replicas: 10 } }`);
-  lines.push('nodes:');
-  for (let n = 0; n < nodes; n++) lines.push(`  - { name: n${n}, host: h${n % hosts}, role: ${n < 5 ? 'manager' : 'worker'} }`);
-  return lines.join('\n') + '\n';
-}
 
 /** Times `analyze` in wasm on each plan of the grid: the median of several runs after one warm-up. */
 async function engineRows(page) {
@@ -212,16 +202,6 @@ async function firstEditRows() {
     await context.close();
   }
   recordEdits('first edit after the page opens,', 'default example', work, frame);
-}
-
-/** The edit that types one more manager, on `host`, at offset `at` of the text. */
-function extraManager(at, host) {
-  return { at, insert: `  - { name: bench-extra, host: ${host}, role: manager }\n` };
-}
-
-/** In the default example, one more manager on esx1 at the top of the node list. */
-function exampleManager(text) {
-  return extraManager(text.search(/^nodes:\n/m) + 'nodes:\n'.length, 'esx1');
 }
 
 /** The two series of timed edits: to the laid-out page and to the next frame. */

@@ -5,67 +5,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use swarmplan_engine::analysis::{what_if, FailureScenario, ServiceStatus};
-use swarmplan_engine::domains::{self, DomainKind};
+pub use swarmplan_engine::domains::{lost_hosts, Failed};
 use swarmplan_engine::export::diagram::service_colours;
 use swarmplan_engine::placement::{Task, Ties};
 use swarmplan_engine::{Analysis, Plan};
-
-/// A failure domain the user switched off: a host, a rack or a site.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Failed {
-    pub kind: DomainKind,
-    pub name: String,
-}
-
-impl Failed {
-    pub fn new(kind: DomainKind, name: impl Into<String>) -> Self {
-        Failed {
-            kind,
-            name: name.into(),
-        }
-    }
-
-    /// The hosts this domain takes down.
-    fn hosts<'p>(&self, plan: &'p Plan) -> Vec<&'p str> {
-        match self.kind {
-            DomainKind::Rack => plan
-                .hosts
-                .iter()
-                .filter(|h| h.rack.as_deref() == Some(&self.name))
-                .map(|h| h.name.as_str())
-                .collect(),
-            DomainKind::Site => plan
-                .hosts
-                .iter()
-                .filter(|h| h.site.as_deref() == Some(&self.name))
-                .map(|h| h.name.as_str())
-                .collect(),
-            DomainKind::Host | DomainKind::Hosts => vec![],
-        }
-    }
-}
-
-/// The hosts a set of failed domains takes down, in plan order; domains that no longer exist
-/// (renamed or deleted since) take nothing.
-pub fn lost_hosts(plan: &Plan, failed: &BTreeSet<Failed>) -> Vec<String> {
-    let mut lost: BTreeSet<&str> = BTreeSet::new();
-    let names = domains::host_names(plan);
-    for domain in failed {
-        match domain.kind {
-            DomainKind::Host | DomainKind::Hosts => {
-                if let Some(name) = names.iter().find(|n| **n == domain.name) {
-                    lost.insert(name);
-                }
-            }
-            _ => lost.extend(domain.hosts(plan)),
-        }
-    }
-    names
-        .iter()
-        .filter(|n| lost.contains(n.as_str()))
-        .cloned()
-        .collect()
-}
 
 /// One service as the panels show it, with or without failures: the engine's status, and its
 /// colour on the canvas.
@@ -153,13 +96,7 @@ impl WhatIf {
         let scenario = outage.scenario;
         let colours = service_colours(analysis);
         let lost_nodes: BTreeSet<String> = scenario.lost_nodes.iter().cloned().collect();
-        let kept = analysis
-            .placement
-            .iter()
-            .filter(|t| !lost_nodes.contains(&t.node))
-            .map(|t| (t, false));
-        let moved = scenario.rescheduled.iter().map(|t| (t, true));
-        let chips = chips(&colours, kept.chain(moved));
+        let chips = chips(&colours, scenario.running(&analysis.placement));
         let services = rows(&colours, &outage.services);
         WhatIf {
             lost_hosts: lost.into_iter().collect(),
@@ -203,6 +140,7 @@ fn chips<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use swarmplan_engine::domains::DomainKind;
     use swarmplan_engine::{analyze, parse_plan, Options};
 
     const PLAN: &str = "

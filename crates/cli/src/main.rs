@@ -142,7 +142,13 @@ enum Command {
     },
     /// Draw the plan's topology as SVG on stdout, as the export bundle's diagram.svg: sites,
     /// racks, hosts and nodes, each node's tasks, and the domains whose loss breaks quorum.
-    Diagram { plan: PathBuf },
+    Diagram {
+        plan: PathBuf,
+        /// Draw it during the failure of these domains, as the app's what-if: `host:NAME`,
+        /// `rack:NAME` or `site:NAME`, comma-separated.
+        #[arg(long, value_delimiter = ',')]
+        what_if: Vec<String>,
+    },
     /// What a finding code means and how to resolve it; without a code, every code.
     Explain {
         /// A finding's code, as `swarmplan check` prints it between brackets.
@@ -347,12 +353,13 @@ fn run(command: Command) -> Result<ExitCode, BadInput> {
             out!("{}", plan_to_yaml(&plan));
             Ok(ExitCode::SUCCESS)
         }
-        Command::Diagram { plan } => {
+        Command::Diagram { plan, what_if } => {
             let plan = read_plan(&plan)?;
+            let failed = failed_domains(&plan, &what_if)?;
             let analysis = analyze(&plan, &Options::default());
             out!(
                 "{}",
-                swarmplan_engine::export::diagram::svg(&plan, &analysis)
+                swarmplan_engine::export::diagram::svg_what_if(&plan, &analysis, &failed)
             );
             Ok(ExitCode::SUCCESS)
         }
@@ -590,6 +597,45 @@ fn set_executable(path: &Path, executable: bool) -> Result<(), BadInput> {
 #[cfg(not(unix))]
 fn set_executable(_: &Path, _: bool) -> Result<(), BadInput> {
     Ok(())
+}
+
+/// The domains `--what-if` names (`host:esx1`), each one the plan has.
+fn failed_domains(
+    plan: &Plan,
+    specs: &[String],
+) -> Result<std::collections::BTreeSet<swarmplan_engine::domains::Failed>, BadInput> {
+    use swarmplan_engine::domains::{single_domains, DomainKind, Failed};
+    let domains = single_domains(plan);
+    let mut failed = std::collections::BTreeSet::new();
+    for spec in specs {
+        let (kind, name) = match spec.split_once(':') {
+            Some(("host", name)) => (DomainKind::Host, name),
+            Some(("rack", name)) => (DomainKind::Rack, name),
+            Some(("site", name)) => (DomainKind::Site, name),
+            _ => {
+                return Err(BadInput(format!(
+                    "--what-if {spec}: write host:NAME, rack:NAME or site:NAME"
+                )))
+            }
+        };
+        if !domains.iter().any(|d| d.kind == kind && d.name == name) {
+            let known: Vec<&str> = domains
+                .iter()
+                .filter(|d| d.kind == kind)
+                .map(|d| d.name.as_str())
+                .collect();
+            return Err(BadInput(format!(
+                "--what-if {spec}: the plan has no {kind} named {name} ({})",
+                if known.is_empty() {
+                    format!("it has no {kind}")
+                } else {
+                    format!("its {kind}s: {}", known.join(", "))
+                }
+            )));
+        }
+        failed.insert(Failed::new(kind, name));
+    }
+    Ok(failed)
 }
 
 /// What [`out!`] and [`outln!`] do.

@@ -2,6 +2,7 @@
 
 use crate::plan::Plan;
 use serde::Serialize;
+use std::collections::BTreeSet;
 use std::fmt;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -95,4 +96,62 @@ pub fn host_pairs(plan: &Plan) -> Vec<Domain> {
         }
     }
     pairs
+}
+
+/// A failure domain switched off: a host, a rack or a site, failed in the app's what-if or by
+/// `swarmplan diagram --what-if`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Failed {
+    pub kind: DomainKind,
+    pub name: String,
+}
+
+impl Failed {
+    pub fn new(kind: DomainKind, name: impl Into<String>) -> Self {
+        Failed {
+            kind,
+            name: name.into(),
+        }
+    }
+
+    /// The hosts this domain takes down.
+    fn hosts<'p>(&self, plan: &'p Plan) -> Vec<&'p str> {
+        match self.kind {
+            DomainKind::Rack => plan
+                .hosts
+                .iter()
+                .filter(|h| h.rack.as_deref() == Some(&self.name))
+                .map(|h| h.name.as_str())
+                .collect(),
+            DomainKind::Site => plan
+                .hosts
+                .iter()
+                .filter(|h| h.site.as_deref() == Some(&self.name))
+                .map(|h| h.name.as_str())
+                .collect(),
+            DomainKind::Host | DomainKind::Hosts => vec![],
+        }
+    }
+}
+
+/// The hosts a set of failed domains takes down, in plan order; domains that no longer exist
+/// (renamed or deleted since) take nothing.
+pub fn lost_hosts(plan: &Plan, failed: &BTreeSet<Failed>) -> Vec<String> {
+    let mut lost: BTreeSet<&str> = BTreeSet::new();
+    let names = host_names(plan);
+    for domain in failed {
+        match domain.kind {
+            DomainKind::Host | DomainKind::Hosts => {
+                if let Some(name) = names.iter().find(|n| **n == domain.name) {
+                    lost.insert(name);
+                }
+            }
+            _ => lost.extend(domain.hosts(plan)),
+        }
+    }
+    names
+        .iter()
+        .filter(|n| lost.contains(n.as_str()))
+        .cloned()
+        .collect()
 }

@@ -195,3 +195,89 @@ fn the_same_plan_gives_the_same_diagram() {
         );
     }
 }
+
+#[test]
+fn a_what_if_marks_what_is_down_and_draws_the_tasks_where_they_run_during_it() {
+    use std::collections::BTreeSet;
+    use swarmplan_engine::domains::{single_domains, Failed};
+    for example in EXAMPLES {
+        let plan = parse_plan(example.yaml).expect("parses");
+        let analysis = analyze(&plan, &Options::default());
+        for domain in single_domains(&plan) {
+            let what = format!("{} without {} {}", example.id, domain.kind, domain.name);
+            let failed = BTreeSet::from([Failed::new(domain.kind, &domain.name)]);
+            let svg = diagram::svg_what_if(&plan, &analysis, &failed);
+            let doc = Document::parse(&svg).unwrap_or_else(|e| panic!("{what}: {e}"));
+            let scenario = analysis
+                .failures
+                .iter()
+                .find(|f| f.domain == domain.kind && f.name == domain.name)
+                .expect("the analysis has every single domain");
+            for (name, group) in groups(&doc, "data-host") {
+                let down = domain.hosts.contains(&name);
+                assert_eq!(
+                    group.attribute("data-failed"),
+                    Some(down.to_string().as_str()),
+                    "{what}: host {name}"
+                );
+            }
+            let nodes = groups(&doc, "data-node");
+            for (name, group) in &nodes {
+                let lost = scenario.lost_nodes.contains(name);
+                assert_eq!(
+                    group.attribute("data-lost"),
+                    Some(lost.to_string().as_str()),
+                    "{what}: node {name}"
+                );
+            }
+            // Each node's chips: the tasks it runs during the failure, those moved there marked.
+            let running: Vec<_> = scenario.running(&analysis.placement).collect();
+            for (name, group) in &nodes {
+                let here: Vec<_> = running.iter().filter(|(t, _)| &t.node == name).collect();
+                let chips: Vec<Node> = group
+                    .children()
+                    .filter(|c| c.attribute("class") == Some("chip"))
+                    .collect();
+                assert_eq!(
+                    chips.len(),
+                    here.len().min(CHIPS),
+                    "{what}: chips of {name}"
+                );
+                let moved = chips
+                    .iter()
+                    .filter(|c| c.attribute("data-moved") == Some("true"))
+                    .count();
+                let expected = here.iter().take(CHIPS).filter(|(_, moved)| *moved).count();
+                assert_eq!(moved, expected, "{what}: moved chips on {name}");
+            }
+            let sentence = doc
+                .descendants()
+                .find(|n| n.attribute("data-testid") == Some("what-if"))
+                .and_then(|n| n.text())
+                .expect("the what-if sentence");
+            assert!(
+                sentence.starts_with(&format!("What if {} {} fails: ", domain.kind, domain.name)),
+                "{what}: {sentence}"
+            );
+            assert!(
+                sentence.contains(if scenario.quorum {
+                    "quorum kept"
+                } else {
+                    "QUORUM LOST"
+                }),
+                "{what}: {sentence}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_what_if_of_nothing_is_the_plain_diagram() {
+    let plan = parse_plan(EXAMPLES[0].yaml).expect("parses");
+    let analysis = analyze(&plan, &Options::default());
+    let none = std::collections::BTreeSet::new();
+    assert_eq!(
+        diagram::svg_what_if(&plan, &analysis, &none),
+        diagram::svg(&plan, &analysis)
+    );
+}

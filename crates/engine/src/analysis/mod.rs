@@ -234,6 +234,16 @@ pub struct FailureScenario {
 }
 
 impl FailureScenario {
+    /// Every task that runs during the failure, with whether the failure moved it there: those
+    /// of `placement` (the analysis' own) on the nodes left, then the rescheduled ones.
+    pub fn running<'a>(&'a self, placement: &'a [Task]) -> impl Iterator<Item = (&'a Task, bool)> {
+        placement
+            .iter()
+            .filter(|t| !self.lost_nodes.contains(&t.node))
+            .map(|t| (t, false))
+            .chain(self.rescheduled.iter().map(|t| (t, true)))
+    }
+
     /// The plan survives this failure: quorum holds and no service is down.
     pub fn survived(&self) -> bool {
         self.quorum && self.services.down.is_empty()

@@ -4,12 +4,16 @@
 //! whose loss breaks the managers' quorum marked, and a title band with the quorum and what the
 //! plan survives. No script, no external reference: it opens in any browser or vector editor
 //! and prints as drawn.
+//!
+//! With a what-if ([`svg_what_if`], `swarmplan diagram --what-if host:esx1`), the failed domains
+//! and the hosts and nodes they take down are marked, each node shows the tasks it runs during
+//! the failure (those moved there outlined), and the title says what the failure does.
 
-use crate::analysis::Analysis;
-use crate::domains::DomainKind;
+use crate::analysis::{Analysis, FailureScenario};
+use crate::domains::{lost_hosts, DomainKind, Failed};
 use crate::drawing::{self, fit, HostBox, Layout, NodeCard, Region, RegionKind, NAME_CHARS};
 use crate::plan::{Availability, Plan, Role};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 /// The services' colours, in the order of the analysis' services, again from the first after
@@ -37,6 +41,8 @@ const KEYED_SERVICES: usize = 40;
 const TITLE: f64 = 80.0;
 /// One line of the key below the drawing.
 const KEY_LINE: f64 = 20.0;
+/// The outline of a failed domain.
+const FAILED_DASH: &str = r#" stroke-dasharray="6 3""#;
 
 const FONT: &str = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Noto Sans', 'Liberation Sans', Arial, sans-serif";
 const TEXT: &str = "#18202b";
@@ -76,20 +82,60 @@ struct Chip {
     slot: u64,
     colour: usize,
     ties: Option<String>,
+    /// Moved to this node by the what-if's failure.
+    moved: bool,
+}
+
+/// What the diagram shows failed, when it draws a what-if.
+struct Failure<'a> {
+    failed: &'a BTreeSet<Failed>,
+    lost_hosts: BTreeSet<String>,
+    scenario: FailureScenario,
+}
+
+impl Failure<'_> {
+    fn failed(&self, kind: DomainKind, name: &str) -> bool {
+        self.failed.contains(&Failed::new(kind, name))
+    }
 }
 
 /// The plan's diagram, as an SVG document.
 pub fn svg(plan: &Plan, analysis: &Analysis) -> String {
+    draw(plan, analysis, None)
+}
+
+/// The plan's diagram during the failure of `failed` (the app's what-if): what is down marked,
+/// each node with the tasks it runs then. Domains the plan does not have take nothing down.
+pub fn svg_what_if(plan: &Plan, analysis: &Analysis, failed: &BTreeSet<Failed>) -> String {
+    let lost = lost_hosts(plan, failed);
+    if lost.is_empty() {
+        return svg(plan, analysis);
+    }
+    let scenario = crate::analysis::what_if(plan, &lost).scenario;
+    let failure = Failure {
+        failed,
+        lost_hosts: lost.into_iter().collect(),
+        scenario,
+    };
+    draw(plan, analysis, Some(&failure))
+}
+
+fn draw(plan: &Plan, analysis: &Analysis, failure: Option<&Failure>) -> String {
     let drawing = drawing::layout(plan);
     let colours = service_colours(analysis);
+    let running: Vec<(&crate::placement::Task, bool)> = match failure {
+        Some(f) => f.scenario.running(&analysis.placement).collect(),
+        None => analysis.placement.iter().map(|t| (t, false)).collect(),
+    };
     let mut chips: BTreeMap<&str, Vec<Chip>> = BTreeMap::new();
-    for task in &analysis.placement {
+    for (task, moved) in running {
         let service = format!("{}/{}", task.stack, task.service);
         chips.entry(task.node.as_str()).or_default().push(Chip {
             colour: colours.get(&service).copied().unwrap_or(0),
             ties: task.ties.as_ref().map(|_| task.one_of()),
             service,
             slot: task.slot,
+            moved,
         });
     }
     let keyed = analysis.services.len().min(KEYED_SERVICES);
@@ -111,28 +157,57 @@ pub fn svg(plan: &Plan, analysis: &Analysis) -> String {
         out,
         r##"<rect width="100%" height="100%" fill="#f3f5f8"/>"##
     );
-    title(&mut out, plan, analysis);
+    title(&mut out, plan, analysis, failure);
     let _ = writeln!(out, r#"<g transform="translate(0 {TITLE})">"#);
     for region in &drawing.regions {
-        region_shape(&mut out, region, analysis);
+        region_shape(&mut out, region, analysis, failure);
     }
     for host in &drawing.hosts {
-        host_shape(&mut out, host, analysis);
+        host_shape(&mut out, host, analysis, failure);
     }
     for card in &drawing.nodes {
-        node_shape(
-            &mut out,
-            card,
-            chips.get(card.name.as_str()).map_or(&[], Vec::as_slice),
-        );
+        let lost = failure.is_some_and(|f| f.scenario.lost_nodes.contains(&card.name));
+        let chips = chips.get(card.name.as_str()).map_or(&[][..], Vec::as_slice);
+        node_shape(&mut out, card, chips, lost);
     }
     out.push_str("</g>\n");
-    key(&mut out, analysis, &drawing, keyed);
+    key(&mut out, analysis, &drawing, keyed, failure.is_some());
     out.push_str("</svg>\n");
     out
 }
 
-fn title(out: &mut String, plan: &Plan, analysis: &Analysis) {
+/// The sentence under the title for a what-if: what failed and what it does.
+fn what_if_sentence(failure: &Failure, managers: usize) -> String {
+    let names: Vec<String> = failure
+        .failed
+        .iter()
+        .map(|f| format!("{} {}", f.kind, f.name))
+        .collect();
+    let s = &failure.scenario;
+    let mut sentence = format!(
+        "What if {} fail{}: {} with {} of {managers} managers",
+        names.join(", "),
+        if names.len() == 1 { "s" } else { "" },
+        if s.quorum {
+            "quorum kept"
+        } else {
+            "QUORUM LOST"
+        },
+        s.managers_left
+    );
+    if !s.services.down.is_empty() {
+        sentence.push_str(&format!("; down: {}", s.services.down.join(", ")));
+    }
+    if !s.services.degraded.is_empty() {
+        sentence.push_str(&format!("; degraded: {}", s.services.degraded.join(", ")));
+    }
+    if s.quorum && s.services.down.is_empty() && s.services.degraded.is_empty() {
+        sentence.push_str("; every service runs all its tasks");
+    }
+    sentence
+}
+
+fn title(out: &mut String, plan: &Plan, analysis: &Analysis, failure: Option<&Failure>) {
     let q = &analysis.quorum;
     let quorum = if q.managers == 0 {
         "no manager".to_owned()
@@ -161,32 +236,45 @@ fn title(out: &mut String, plan: &Plan, analysis: &Analysis) {
         if plan.hosts.len() == 1 { "" } else { "s" },
         m = drawing::MARGIN
     );
+    let (line, colour) = match failure {
+        Some(f) => (what_if_sentence(f, q.managers), DANGER),
+        None => (analysis.survival.summary.clone(), MUTED),
+    };
     let _ = writeln!(
         out,
-        r#"<text x="{m}" y="66" fill="{MUTED}">{}</text>"#,
-        escape(&crate::text::one_line(&analysis.survival.summary)),
+        r#"<text x="{m}" y="66" fill="{colour}" data-testid="what-if">{}</text>"#,
+        escape(&crate::text::one_line(&line)),
         m = drawing::MARGIN
     );
 }
 
-fn region_shape(out: &mut String, region: &Region, analysis: &Analysis) {
+fn region_shape(out: &mut String, region: &Region, analysis: &Analysis, failure: Option<&Failure>) {
     let (kind, word, fill, stroke) = match region.kind {
         RegionKind::Site => (DomainKind::Site, "SITE", "#eef2f7", "#c3ccd8"),
         RegionKind::Rack => (DomainKind::Rack, "RACK", "#e4e9f1", "#a9b4c3"),
     };
     let at_risk = breaks_quorum(analysis, kind, &region.name);
+    let failed = failure.is_some_and(|f| f.failed(kind, &region.name));
     let r = region.rect;
-    let (stroke, width) = if at_risk { (DANGER, 2) } else { (stroke, 1) };
+    let (stroke, width) = if at_risk || failed {
+        (DANGER, 2)
+    } else {
+        (stroke, 1)
+    };
     let _ = writeln!(
         out,
-        r#"<g class="region" data-kind="{}" data-region="{}" data-at-risk="{at_risk}">"#,
+        r#"<g class="region" data-kind="{}" data-region="{}" data-at-risk="{at_risk}" data-failed="{failed}">"#,
         word.to_lowercase(),
         escape(&region.name)
     );
     let _ = writeln!(
         out,
-        r#"<rect x="{}" y="{}" width="{}" height="{}" rx="10" fill="{fill}" stroke="{stroke}" stroke-width="{width}"/>"#,
-        r.x, r.y, r.width, r.height
+        r#"<rect x="{}" y="{}" width="{}" height="{}" rx="10" fill="{fill}" stroke="{stroke}" stroke-width="{width}"{}/>"#,
+        r.x,
+        r.y,
+        r.width,
+        r.height,
+        if failed { FAILED_DASH } else { "" }
     );
     let _ = writeln!(
         out,
@@ -195,7 +283,9 @@ fn region_shape(out: &mut String, region: &Region, analysis: &Analysis) {
         r.y + 18.0,
         escape(&fit(&region.name, 30))
     );
-    if at_risk {
+    if failed {
+        risk_label(out, r.right() - 12.0, r.y + 18.0, "FAILED");
+    } else if at_risk {
         risk_label(out, r.right() - 12.0, r.y + 18.0, "loss breaks quorum");
     }
     out.push_str("</g>\n");
@@ -208,18 +298,26 @@ fn risk_label(out: &mut String, x: f64, y: f64, text: &str) {
     );
 }
 
-fn host_shape(out: &mut String, host: &HostBox, analysis: &Analysis) {
+fn host_shape(out: &mut String, host: &HostBox, analysis: &Analysis, failure: Option<&Failure>) {
     let at_risk = breaks_quorum(analysis, DomainKind::Host, &host.name);
+    let down = failure.is_some_and(|f| f.lost_hosts.contains(&host.name));
+    let failed_itself = failure.is_some_and(|f| f.failed(DomainKind::Host, &host.name));
     let r = host.rect;
-    let (stroke, width) = if at_risk { (DANGER, 2) } else { ("#b4bcc8", 1) };
-    let dash = if host.listed {
+    let (stroke, width) = if at_risk || down {
+        (DANGER, 2)
+    } else {
+        ("#b4bcc8", 1)
+    };
+    let dash = if down {
+        FAILED_DASH
+    } else if host.listed {
         ""
     } else {
         r#" stroke-dasharray="4 3""#
     };
     let _ = writeln!(
         out,
-        r#"<g class="host" data-host="{}" data-at-risk="{at_risk}">"#,
+        r#"<g class="host" data-host="{}" data-at-risk="{at_risk}" data-failed="{down}">"#,
         escape(&host.name)
     );
     let _ = writeln!(
@@ -254,13 +352,20 @@ fn host_shape(out: &mut String, host: &HostBox, analysis: &Analysis) {
         r.y + 35.0,
         escape(capacity)
     );
-    if at_risk {
+    if down {
+        risk_label(
+            out,
+            r.right() - 12.0,
+            r.y + 35.0,
+            if failed_itself { "FAILED" } else { "DOWN" },
+        );
+    } else if at_risk {
         risk_label(out, r.right() - 12.0, r.y + 35.0, "breaks quorum");
     }
     out.push_str("</g>\n");
 }
 
-fn node_shape(out: &mut String, card: &NodeCard, chips: &[Chip]) {
+fn node_shape(out: &mut String, card: &NodeCard, chips: &[Chip], lost: bool) {
     let r = card.rect;
     let manager = card.role == Role::Manager;
     let (fill, stroke, badge) = if manager {
@@ -271,10 +376,11 @@ fn node_shape(out: &mut String, card: &NodeCard, chips: &[Chip]) {
     let inactive = card.availability != Availability::Active;
     let _ = writeln!(
         out,
-        r#"<g class="node" data-node="{}" data-on-host="{}" data-role="{}">"#,
+        r#"<g class="node" data-node="{}" data-on-host="{}" data-role="{}" data-lost="{lost}"{}>"#,
         escape(&card.name),
         escape(&card.host),
-        card.role
+        card.role,
+        if lost { r#" opacity="0.5""# } else { "" }
     );
     let dash = if inactive {
         r#" stroke-dasharray="4 3" opacity="0.7""#
@@ -326,7 +432,9 @@ fn node_shape(out: &mut String, card: &NodeCard, chips: &[Chip]) {
         r.y + 35.0,
         escape(&card.detail)
     );
-    if inactive {
+    if lost {
+        risk_label(out, r.right() - 8.0, r.y + 18.0, "DOWN");
+    } else if inactive {
         let _ = writeln!(
             out,
             r#"<text x="{}" y="{}" text-anchor="end" font-size="10" fill="{MUTED}">{}</text>"#,
@@ -341,11 +449,17 @@ fn node_shape(out: &mut String, card: &NodeCard, chips: &[Chip]) {
             Some(ties) => format!("{}.{}: {ties}, as Swarm draws", chip.service, chip.slot),
             None => format!("{}.{}", chip.service, chip.slot),
         };
+        let outline = if chip.moved {
+            format!(r#" stroke="{TEXT}" stroke-width="1.5""#)
+        } else {
+            String::new()
+        };
         let _ = writeln!(
             out,
-            r#"<rect class="chip" data-task="{}.{}" x="{}" y="{chip_y}" width="14" height="9" rx="2.5" fill="{}"><title>{}</title></rect>"#,
+            r#"<rect class="chip" data-task="{}.{}" data-moved="{}" x="{}" y="{chip_y}" width="14" height="9" rx="2.5" fill="{}"{outline}><title>{}</title></rect>"#,
             escape(&chip.service),
             chip.slot,
+            chip.moved,
             r.x + 10.0 + i as f64 * 17.0,
             PALETTE[chip.colour],
             escape(&title)
@@ -364,7 +478,7 @@ fn node_shape(out: &mut String, card: &NodeCard, chips: &[Chip]) {
 }
 
 /// The key below the drawing: the marks, then the first services by colour.
-fn key(out: &mut String, analysis: &Analysis, drawing: &Layout, keyed: usize) {
+fn key(out: &mut String, analysis: &Analysis, drawing: &Layout, keyed: usize, what_if: bool) {
     let m = drawing::MARGIN;
     let y0 = TITLE + drawing.height + 4.0;
     let _ = writeln!(
@@ -383,9 +497,14 @@ fn key(out: &mut String, analysis: &Analysis, drawing: &Layout, keyed: usize) {
         out,
         r#"<rect x="170" y="2" width="22" height="14" rx="3" fill="none" stroke="{DANGER}" stroke-width="2"/><text x="198" y="13">its loss breaks the managers' quorum</text>"#
     );
+    let chips = if what_if {
+        "chips: tasks during the failure, outlined if moved"
+    } else {
+        "chips: a node's tasks, by service"
+    };
     let _ = writeln!(
         out,
-        r#"<text x="430" y="13">chips: a node's tasks, coloured by service (first {CHIPS} shown)</text>"#
+        r#"<text x="430" y="13">{chips} (first {CHIPS})</text>"#
     );
     for (i, service) in analysis.services.iter().take(keyed).enumerate() {
         let (col, row) = (i % 3, i / 3 + 1);

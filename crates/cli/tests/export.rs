@@ -150,6 +150,50 @@ fn diagram_prints_the_bundles_svg_and_only_diagram_writes_just_it() {
         Some(2),
         "a plan that cannot be read is bad input"
     );
+
+    // The what-if: the host and its node marked, and the sentence under the title.
+    let what_if = swarmplan(&[
+        "diagram",
+        &example("digital-access"),
+        "--what-if",
+        "host:da-hv2",
+    ]);
+    assert!(
+        what_if.status.success(),
+        "{}",
+        String::from_utf8_lossy(&what_if.stderr)
+    );
+    let svg = String::from_utf8_lossy(&what_if.stdout);
+    assert!(
+        svg.contains(r#"data-host="da-hv2" data-at-risk="false" data-failed="true""#),
+        "{svg}"
+    );
+    assert!(
+        svg.contains(
+            r#"data-node="da-node1" data-on-host="da-hv2" data-role="worker" data-lost="true""#
+        ),
+        "{svg}"
+    );
+    assert!(
+        svg.contains("What if host da-hv2 fails: quorum kept with 1 of 1 managers"),
+        "{svg}"
+    );
+    for (arg, says) in [
+        (
+            "host:nope",
+            "the plan has no host named nope (its hosts: da-hv1, da-hv2, da-hv3)",
+        ),
+        ("rack:r1", "the plan has no rack named r1 (it has no rack)"),
+        ("da-hv2", "write host:NAME, rack:NAME or site:NAME"),
+    ] {
+        let wrong = swarmplan(&["diagram", &example("digital-access"), "--what-if", arg]);
+        assert_eq!(wrong.status.code(), Some(2), "{arg}");
+        assert!(
+            String::from_utf8_lossy(&wrong.stderr).contains(says),
+            "{arg}: {}",
+            String::from_utf8_lossy(&wrong.stderr)
+        );
+    }
 }
 
 #[test]

@@ -4,7 +4,8 @@
 //! keystroke; they are in the wasm the page loads. The rest is split by the build into wasm
 //! chunks, each fetched the first time the user needs it (`#[wasm_split]`,
 //! `xtask/src/split.rs`). This module holds the split points of plain code: writing a plan as
-//! YAML after an edit, what failures do, opening files, share links and the example texts, with
+//! YAML after an edit, what failures do, the diagram, opening files, share links and the example
+//! texts, with
 //! the engine code only they reach (stack import, the share link's compressor). The panels,
 //! dialogs and the inspector are split points of their own, declared in `views_on_demand.rs`
 //! with the same macro. Once the page is up, all chunks are fetched in the background, so that
@@ -77,6 +78,20 @@ split_points! {
     ) -> WhatIf, preload preload_what_if {
         plan.with_untracked(|p| {
             analysis.with_untracked(|a| failed.with_untracked(|f| WhatIf::compute(p, a, f)))
+        })
+    }
+
+    /// The diagram of the moment as SVG (`export::diagram::svg_what_if`): the plan drawn with
+    /// the what-if's failures and what they take down, as `swarmplan diagram --what-if` draws it.
+    pub fn diagram(
+        plan: Memo<Plan>,
+        analysis: Memo<Analysis>,
+        failed: RwSignal<BTreeSet<Failed>>,
+    ) -> String, preload preload_diagram {
+        plan.with_untracked(|p| {
+            analysis.with_untracked(|a| {
+                failed.with_untracked(|f| swarmplan_engine::export::diagram::svg_what_if(p, a, f))
+            })
         })
     }
 

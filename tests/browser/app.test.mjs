@@ -700,7 +700,7 @@ test('dragging a manager onto a host that has one shows the quorum error; undo a
 });
 
 test('failing hosts moves their tasks; the banner and services change with them', async () => {
-  const app = await openApp();
+  const app = await openApp({ acceptDownloads: true });
   const { page } = app;
   await expectFigures(page, ['3', '2', '1'], 'the default example');
 
@@ -727,6 +727,15 @@ test('failing hosts moves their tasks; the banner and services change with them'
   const replicatedFromApp1 = app1Tasks.filter((t) => movedIds.includes(t));
   assert.ok(replicatedFromApp1.length > 0, `app1's tasks ${app1Tasks} moved elsewhere (${movedIds})`);
   assert.match(await testid(page, 'whatif-detail').textContent(), /task.* rescheduled/);
+
+  // The drawing of this moment, as a file: what `swarmplan diagram --what-if host:esx1` draws.
+  const [saved] = await Promise.all([page.waitForEvent('download'), testid(page, 'download-diagram').click()]);
+  assert.equal(saved.suggestedFilename(), 'msactivator-ha-what-if.svg');
+  const planFile = path.join(await mkdtemp(path.join(os.tmpdir(), 'swarmplan-what-if-')), 'plan.yaml');
+  await writeFile(planFile, await yaml(page).inputValue());
+  const svg = await readFile(await saved.path(), 'utf8');
+  assert.equal(svg, swarmplanCli('diagram', planFile, '--what-if', 'host:esx1'), 'the app draws the what-if as the command line does');
+  assert.match(svg, /What if host esx1 fails: quorum kept with 2 of 3 managers/);
 
   // The services panel shows the same moment.
   await testid(page, 'tab-services').click();

@@ -1,5 +1,6 @@
 //! The canvas's toolbar: the click mode (edit or what-if), adding sites, racks, hosts, managers
-//! and workers where the selection is, deleting the selection, and the zoom.
+//! and workers where the selection is, deleting the selection, the drawing as an SVG file, and
+//! the zoom.
 
 use crate::ctx::{Ctx, Mode, Selection};
 use crate::edit;
@@ -45,6 +46,27 @@ fn add_host(ctx: Ctx, (edit, host): (edit::Edit, String)) {
     if ctx.apply(edit) {
         ctx.select(Some(Selection::Host(host)));
     }
+}
+
+/// Downloads the diagram of the moment, as the export bundle's `diagram.svg` or, with failures,
+/// as `swarmplan diagram --what-if` draws them.
+fn download_diagram(ctx: Ctx) {
+    leptos::task::spawn_local(async move {
+        match crate::on_demand::diagram(ctx.plan, ctx.analysis, ctx.failed).await {
+            Ok(svg) => {
+                let slug = ctx.plan.with_untracked(|p| crate::browser::slug(&p.name));
+                let what_if = ctx.failed.with_untracked(|f| !f.is_empty());
+                let name = format!("{slug}{}.svg", if what_if { "-what-if" } else { "" });
+                if crate::browser::download(&name, svg.as_bytes(), "image/svg+xml").is_err() {
+                    ctx.notice
+                        .set(Some("The browser refused the download.".to_owned()));
+                }
+            }
+            Err(_) => ctx
+                .notice
+                .set(Some(crate::on_demand::UNAVAILABLE.to_owned())),
+        }
+    });
 }
 
 #[component]
@@ -94,6 +116,9 @@ pub fn Toolbar(view: View) -> impl IntoView {
                 if let Some(selection) = ctx.selection.get_untracked() { delete(ctx, &selection); }
             }>"Delete"</button>
             <span class="toolbar-sep" aria-hidden="true"></span>
+            <button class="btn" data-testid="download-diagram"
+                title="The drawing as an SVG file, with the what-if's failures when there are any"
+                on:click=move |_| download_diagram(ctx)>"Diagram (.svg)"</button>
             <div class="button-group" role="group" aria-label="Zoom">
                 <button class="btn btn-icon" aria-label="Zoom out" on:click=move |_| view.zoom_by(1.0 / 1.25)>"−"</button>
                 <button class="btn" data-testid="zoom-fit" aria-label="Fit the drawing to the view" on:click=move |_| view.fit_again()>

@@ -1,10 +1,13 @@
 //! An arbitrary plan through the whole engine: analysis (with host pairs when asked), the places
 //! of its findings in the text, every export and the zip, every runbook and its renderings, and
-//! a what-if. Never a panic, an abort, or an input that runs for longer than the fuzzer's
+//! a what-if, also drawn. Never a panic, an abort, or an input that runs for longer than the fuzzer's
 //! timeout.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
+use std::collections::BTreeSet;
+use swarmplan_engine::domains::{single_domains, Failed};
+use swarmplan_engine::export::diagram;
 use swarmplan_engine::runbook::{self, Kind};
 use swarmplan_engine::{analysis, analyze, bundle, locate, parse_plan, plan_to_yaml, Options};
 use swarmplan_fuzz::PlanShape;
@@ -14,6 +17,7 @@ fuzz_target!(|shape: PlanShape| {
     let Ok(plan) = parse_plan(&text) else { return };
     let options = Options {
         host_pairs: shape.host_pairs,
+        ..Options::default()
     };
     let analysis = analyze(&plan, &options);
     for finding in analysis.findings.iter().take(16) {
@@ -27,8 +31,15 @@ fuzz_target!(|shape: PlanShape| {
         let _ = runbook::bash(&plan, &book);
     }
     let lost: Vec<String> = plan.hosts.iter().take(2).map(|h| h.name.clone()).collect();
-    if analysis.failures.len() > 0 {
+    if !analysis.failures.is_empty() {
         let _ = analysis::what_if(&plan, &lost);
+        // The diagram of the first failure domains, as `swarmplan diagram --what-if` draws it.
+        let failed: BTreeSet<Failed> = single_domains(&plan)
+            .into_iter()
+            .take(2)
+            .map(|d| Failed::new(d.kind, d.name))
+            .collect();
+        let _ = diagram::svg_what_if(&plan, &analysis, &failed);
     }
     let again = parse_plan(&plan_to_yaml(&plan)).expect("a written plan reads back");
     assert_eq!(again, plan, "a plan changes on a round trip");

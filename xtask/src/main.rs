@@ -185,13 +185,7 @@ fn test() -> Result {
     run(cargo().args(["test", "-p", "swarmplan-web"]))?;
     // cargo-fuzz builds the fuzz targets only to fuzz them; checking them here keeps them in
     // step with the engine they drive.
-    run(cargo().args([
-        "check",
-        "--manifest-path",
-        "fuzz/Cargo.toml",
-        "--bins",
-        "--locked",
-    ]))?;
+    run(cargo().args(["check", "--manifest-path", "fuzz/Cargo.toml", "--bins"]))?;
     let dist = dist()?;
     let browser = root().join("tests/browser");
     tools::npm_ci(&browser, &["playwright-core", "axe-core"])?;

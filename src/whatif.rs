@@ -6,8 +6,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use swarmplan_engine::analysis::{what_if, FailureScenario, ServiceStatus};
 pub use swarmplan_engine::domains::{lost_hosts, Failed};
-use swarmplan_engine::export::diagram::service_colours;
-use swarmplan_engine::placement::{Task, Ties};
+use swarmplan_engine::export::diagram::{chips, service_colours, Chip};
 use swarmplan_engine::{Analysis, Plan};
 
 /// One service as the panels show it, with or without failures: the engine's status, and its
@@ -28,18 +27,6 @@ impl ServiceRow {
     }
 }
 
-/// A task chip on a node card.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Chip {
-    pub service: String,
-    pub slot: u64,
-    pub colour: usize,
-    /// Rescheduled here by the failure.
-    pub moved: bool,
-    /// "one of m1, w1, w2", when Swarm could equally have drawn another node for this task.
-    pub ties: Option<String>,
-}
-
 /// Everything the canvas and panels show for the current set of failures.
 #[derive(Debug, Clone, PartialEq)]
 pub struct WhatIf {
@@ -48,12 +35,8 @@ pub struct WhatIf {
     pub lost_hosts: BTreeSet<String>,
     pub lost_nodes: BTreeSet<String>,
     /// The task chips of each node that runs anything.
-    pub chips: Chips,
+    pub chips: BTreeMap<String, Vec<Chip>>,
     pub services: Vec<ServiceRow>,
-}
-
-fn id(task: &Task) -> String {
-    format!("{}/{}", task.stack, task.service)
 }
 
 /// The engine's service statuses as rows, with their colours.
@@ -106,35 +89,6 @@ impl WhatIf {
             services,
         }
     }
-}
-
-/// The task chips of each node.
-type Chips = BTreeMap<String, Vec<Chip>>;
-
-/// The chips of each node, in colour order, from tasks and whether each was rescheduled.
-fn chips<'a>(
-    colours: &BTreeMap<String, usize>,
-    tasks: impl Iterator<Item = (&'a Task, bool)>,
-) -> Chips {
-    let mut chips = Chips::new();
-    for (task, moved) in tasks {
-        let service = id(task);
-        chips.entry(task.node.clone()).or_default().push(Chip {
-            colour: colours.get(&service).copied().unwrap_or(0),
-            service,
-            slot: task.slot,
-            moved,
-            ties: task
-                .ties
-                .as_ref()
-                .filter(|t| !matches!(t, Ties::Nodes(nodes) if nodes.is_empty()))
-                .map(|_| task.one_of()),
-        });
-    }
-    for list in chips.values_mut() {
-        list.sort_by(|a, b| (a.colour, &a.service, a.slot).cmp(&(b.colour, &b.service, b.slot)));
-    }
-    chips
 }
 
 #[cfg(test)]

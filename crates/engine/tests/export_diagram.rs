@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use swarmplan_engine::domains::DomainKind;
 use swarmplan_engine::drawing;
 use swarmplan_engine::export::diagram::{self, CHIPS, PALETTE};
+use swarmplan_engine::placement::{Task, Ties};
 use swarmplan_engine::{analyze, examples::EXAMPLES, parse_plan, Analysis, Options, Plan};
 
 fn groups<'a, 'i>(doc: &'a Document<'i>, attribute: &str) -> BTreeMap<String, Node<'a, 'i>> {
@@ -29,6 +30,27 @@ fn first_rect(group: Node) -> (f64, f64, f64, f64) {
             .unwrap_or_else(|| panic!("rect {name}"))
     };
     (number("x"), number("y"), number("width"), number("height"))
+}
+
+/// A node group's task chips, in the order drawn.
+fn chips_of<'a, 'i>(group: Node<'a, 'i>) -> Vec<Node<'a, 'i>> {
+    group
+        .children()
+        .filter(|c| c.attribute("class") == Some("chip"))
+        .collect()
+}
+
+/// Tasks in the order a card shows them: by the service's colour, then service and slot.
+fn in_card_order<T>(
+    tasks: &mut [T],
+    task: impl Fn(&T) -> &Task,
+    colours: &BTreeMap<String, usize>,
+) {
+    tasks.sort_by_key(|t| {
+        let t = task(t);
+        let service = format!("{}/{}", t.stack, t.service);
+        (colours[&service], service, t.slot)
+    });
 }
 
 fn breaks_quorum(analysis: &Analysis, kind: DomainKind, name: &str) -> bool {
@@ -112,15 +134,13 @@ fn check(plan: &Plan, what: &str) {
             "{what}: node {}",
             card.name
         );
-        let tasks: Vec<_> = analysis
+        let mut tasks: Vec<&Task> = analysis
             .placement
             .iter()
             .filter(|t| t.node == card.name)
             .collect();
-        let chips: Vec<Node> = group
-            .children()
-            .filter(|c| c.attribute("class") == Some("chip"))
-            .collect();
+        in_card_order(&mut tasks, |t| t, &colours);
+        let chips = chips_of(group);
         assert_eq!(
             chips.len(),
             tasks.len().min(CHIPS),
@@ -138,6 +158,18 @@ fn check(plan: &Plan, what: &str) {
                 Some(PALETTE[colours[&service]]),
                 "{what}: {service}"
             );
+            // A chip names its ties only where Swarm had a choice, as the canvas does.
+            let tied = match &task.ties {
+                Some(Ties::Nodes(others)) => !others.is_empty(),
+                Some(Ties::Many { .. }) => true,
+                None => false,
+            };
+            let title = chip
+                .children()
+                .find(|c| c.has_tag_name("title"))
+                .and_then(|t| t.text())
+                .expect("a chip has a title");
+            assert_eq!(title.ends_with(", as Swarm draws"), tied, "{what}: {title}");
         }
         let more = group
             .children()
@@ -231,24 +263,31 @@ fn a_what_if_marks_what_is_down_and_draws_the_tasks_where_they_run_during_it() {
                 );
             }
             // Each node's chips: the tasks it runs during the failure, those moved there marked.
+            let colours = diagram::service_colours(&analysis);
             let running: Vec<_> = scenario.running(&analysis.placement).collect();
             for (name, group) in &nodes {
-                let here: Vec<_> = running.iter().filter(|(t, _)| &t.node == name).collect();
-                let chips: Vec<Node> = group
-                    .children()
-                    .filter(|c| c.attribute("class") == Some("chip"))
-                    .collect();
+                let mut here: Vec<&(&Task, bool)> =
+                    running.iter().filter(|(t, _)| &t.node == name).collect();
+                in_card_order(&mut here, |(t, _)| t, &colours);
+                let chips = chips_of(*group);
                 assert_eq!(
                     chips.len(),
                     here.len().min(CHIPS),
                     "{what}: chips of {name}"
                 );
-                let moved = chips
-                    .iter()
-                    .filter(|c| c.attribute("data-moved") == Some("true"))
-                    .count();
-                let expected = here.iter().take(CHIPS).filter(|(_, moved)| *moved).count();
-                assert_eq!(moved, expected, "{what}: moved chips on {name}");
+                for (chip, (task, moved)) in chips.iter().zip(&here) {
+                    let id = format!("{}/{}.{}", task.stack, task.service, task.slot);
+                    assert_eq!(
+                        chip.attribute("data-task"),
+                        Some(id.as_str()),
+                        "{what}: on {name}"
+                    );
+                    assert_eq!(
+                        chip.attribute("data-moved"),
+                        Some(moved.to_string().as_str()),
+                        "{what}: {id}"
+                    );
+                }
             }
             let sentence = doc
                 .descendants()

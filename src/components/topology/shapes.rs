@@ -5,13 +5,14 @@
 
 use crate::ctx::{Ctx, Mode, Selection};
 use crate::keyed::Keyed;
-use crate::whatif::{Chip, Failed, WhatIf};
+use crate::whatif::{Failed, WhatIf};
 use leptos::prelude::*;
 use std::collections::BTreeSet;
 use swarmplan_engine::domains::DomainKind;
 use swarmplan_engine::drawing::{
     fit, Hit, HostBox, Layout, NodeCard, Rect, Region, RegionKind, NAME_CHARS,
 };
+use swarmplan_engine::export::diagram::Chip;
 use swarmplan_engine::plan::{Availability, Role};
 use swarmplan_engine::Analysis;
 

@@ -12,6 +12,7 @@
 use crate::analysis::{Analysis, FailureScenario};
 use crate::domains::{lost_hosts, DomainKind, Failed};
 use crate::drawing::{self, fit, HostBox, Layout, NodeCard, Region, RegionKind, NAME_CHARS};
+use crate::placement::{Task, Ties};
 use crate::plan::{Availability, Plan, Role};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -76,14 +77,45 @@ fn escape(text: &str) -> String {
     out
 }
 
-/// A task chip: the service and slot it runs, in the service's colour.
-struct Chip {
-    service: String,
-    slot: u64,
-    colour: usize,
-    ties: Option<String>,
-    /// Moved to this node by the what-if's failure.
-    moved: bool,
+/// A task chip on a node card, on the canvas and in the diagram.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Chip {
+    /// `stack/service`.
+    pub service: String,
+    pub slot: u64,
+    /// The service's colour, an index into [`PALETTE`].
+    pub colour: usize,
+    /// Moved to this node by the failure.
+    pub moved: bool,
+    /// "one of m1, w1, w2", when Swarm could equally have drawn another node for this task.
+    pub ties: Option<String>,
+}
+
+/// The chips of each node, in colour order, from tasks and whether each was moved there by a
+/// failure; `colours` as [`service_colours`] numbers the services.
+pub fn chips<'a>(
+    colours: &BTreeMap<String, usize>,
+    tasks: impl Iterator<Item = (&'a Task, bool)>,
+) -> BTreeMap<String, Vec<Chip>> {
+    let mut chips: BTreeMap<String, Vec<Chip>> = BTreeMap::new();
+    for (task, moved) in tasks {
+        let service = format!("{}/{}", task.stack, task.service);
+        chips.entry(task.node.clone()).or_default().push(Chip {
+            colour: colours.get(&service).copied().unwrap_or(0),
+            service,
+            slot: task.slot,
+            moved,
+            ties: task
+                .ties
+                .as_ref()
+                .filter(|t| !matches!(t, Ties::Nodes(nodes) if nodes.is_empty()))
+                .map(|_| task.one_of()),
+        });
+    }
+    for list in chips.values_mut() {
+        list.sort_by(|a, b| (a.colour, &a.service, a.slot).cmp(&(b.colour, &b.service, b.slot)));
+    }
+    chips
 }
 
 /// What the diagram shows failed, when it draws a what-if.
@@ -123,21 +155,10 @@ pub fn svg_what_if(plan: &Plan, analysis: &Analysis, failed: &BTreeSet<Failed>) 
 fn draw(plan: &Plan, analysis: &Analysis, failure: Option<&Failure>) -> String {
     let drawing = drawing::layout(plan);
     let colours = service_colours(analysis);
-    let running: Vec<(&crate::placement::Task, bool)> = match failure {
-        Some(f) => f.scenario.running(&analysis.placement).collect(),
-        None => analysis.placement.iter().map(|t| (t, false)).collect(),
+    let chips = match failure {
+        Some(f) => chips(&colours, f.scenario.running(&analysis.placement)),
+        None => chips(&colours, analysis.placement.iter().map(|t| (t, false))),
     };
-    let mut chips: BTreeMap<&str, Vec<Chip>> = BTreeMap::new();
-    for (task, moved) in running {
-        let service = format!("{}/{}", task.stack, task.service);
-        chips.entry(task.node.as_str()).or_default().push(Chip {
-            colour: colours.get(&service).copied().unwrap_or(0),
-            ties: task.ties.as_ref().map(|_| task.one_of()),
-            service,
-            slot: task.slot,
-            moved,
-        });
-    }
     let keyed = analysis.services.len().min(KEYED_SERVICES);
     let key_lines = 2 + keyed.div_ceil(3) + usize::from(analysis.services.len() > keyed);
     let width = drawing.width.max(800.0);
@@ -167,7 +188,7 @@ fn draw(plan: &Plan, analysis: &Analysis, failure: Option<&Failure>) -> String {
     }
     for card in &drawing.nodes {
         let lost = failure.is_some_and(|f| f.scenario.lost_nodes.contains(&card.name));
-        let chips = chips.get(card.name.as_str()).map_or(&[][..], Vec::as_slice);
+        let chips = chips.get(&card.name).map_or(&[][..], Vec::as_slice);
         node_shape(&mut out, card, chips, lost);
     }
     out.push_str("</g>\n");

@@ -113,45 +113,28 @@ impl Failed {
             name: name.into(),
         }
     }
-
-    /// The hosts this domain takes down.
-    fn hosts<'p>(&self, plan: &'p Plan) -> Vec<&'p str> {
-        match self.kind {
-            DomainKind::Rack => plan
-                .hosts
-                .iter()
-                .filter(|h| h.rack.as_deref() == Some(&self.name))
-                .map(|h| h.name.as_str())
-                .collect(),
-            DomainKind::Site => plan
-                .hosts
-                .iter()
-                .filter(|h| h.site.as_deref() == Some(&self.name))
-                .map(|h| h.name.as_str())
-                .collect(),
-            DomainKind::Host | DomainKind::Hosts => vec![],
-        }
-    }
 }
 
 /// The hosts a set of failed domains takes down, in plan order; domains that no longer exist
 /// (renamed or deleted since) take nothing.
 pub fn lost_hosts(plan: &Plan, failed: &BTreeSet<Failed>) -> Vec<String> {
-    let mut lost: BTreeSet<&str> = BTreeSet::new();
-    let names = host_names(plan);
-    for domain in failed {
-        match domain.kind {
-            DomainKind::Host | DomainKind::Hosts => {
-                if let Some(name) = names.iter().find(|n| **n == domain.name) {
-                    lost.insert(name);
-                }
-            }
-            _ => lost.extend(domain.hosts(plan)),
-        }
-    }
-    names
+    let domains = single_domains(plan);
+    let lost: BTreeSet<&str> = failed
         .iter()
+        .flat_map(|f| {
+            // `Hosts` names one host here, as `Host` does.
+            let kind = match f.kind {
+                DomainKind::Hosts => DomainKind::Host,
+                kind => kind,
+            };
+            domains
+                .iter()
+                .filter(move |d| d.kind == kind && d.name == f.name)
+                .flat_map(|d| d.hosts.iter().map(String::as_str))
+        })
+        .collect();
+    host_names(plan)
+        .into_iter()
         .filter(|n| lost.contains(n.as_str()))
-        .cloned()
         .collect()
 }

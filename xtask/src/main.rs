@@ -149,36 +149,18 @@ fn test() -> Result {
     tools::web()?;
     tools::test_judges()?;
     run(cargo().args(["fmt", "--all", "--check"]))?;
-    run(cargo().args([
-        "clippy",
-        "--workspace",
-        "--exclude",
-        "swarmplan-web",
-        "--all-targets",
-        "--",
-        "-D",
-        "warnings",
-    ]))?;
-    run(cargo().args([
-        "clippy",
-        "-p",
-        "swarmplan-web",
-        "--target",
-        "wasm32-unknown-unknown",
-        "--",
-        "-D",
-        "warnings",
-    ]))?;
-    // The app's unit tests run natively; their code is linted there.
-    run(cargo().args([
-        "clippy",
-        "-p",
-        "swarmplan-web",
-        "--all-targets",
-        "--",
-        "-D",
-        "warnings",
-    ]))?;
+    // Lints, with every warning an error: the workspace natively, the app as it ships (wasm32)
+    // and the app's unit tests, which run natively.
+    for scope in [
+        &["--workspace", "--exclude", "swarmplan-web", "--all-targets"][..],
+        &["-p", "swarmplan-web", "--target", "wasm32-unknown-unknown"],
+        &["-p", "swarmplan-web", "--all-targets"],
+    ] {
+        run(cargo()
+            .arg("clippy")
+            .args(scope)
+            .args(["--", "-D", "warnings"]))?;
+    }
     run(cargo()
         .args(["test", "--workspace", "--exclude", "swarmplan-web"])
         .env("SWARMPLAN_ANSIBLE", tools::ansible_bin()))?;

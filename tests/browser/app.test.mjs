@@ -257,7 +257,7 @@ test('edits re-analyse the plan; a bad edit keeps the last good plan; a reload k
   await page.keyboard.type(' lab');
   assert.match(await yaml(page).inputValue(), /^name: MSactivator HA lab$/m);
   await page.waitForFunction(
-    () => document.querySelector('[data-testid="plan-name"]').textContent.trim() === 'MSactivator HA lab',
+    () => document.querySelector('[data-testid="plan-name"]')?.textContent.trim() === 'MSactivator HA lab',
     null,
     { timeout: REACT_MS },
   );
@@ -329,7 +329,7 @@ test('sites and racks are nested regions, and a domain whose loss breaks quorum 
   const { page } = app;
   await yaml(page).fill(TWO_SITES);
   await page.waitForFunction(
-    () => document.querySelector('[data-testid="plan-name"]').textContent.trim() === 'Two sites',
+    () => document.querySelector('[data-testid="plan-name"]')?.textContent.trim() === 'Two sites',
     null,
     { timeout: REACT_MS },
   );
@@ -382,14 +382,14 @@ test('the gallery loads each example, and asks before replacing the user\'s own 
   for (const id of ids) {
     await select.selectOption(id);
     await page.waitForFunction(
-      (id) => document.querySelector('[data-testid="example-select"]').value === id,
+      (id) => document.querySelector('[data-testid="example-select"]')?.value === id,
       id,
       { timeout: REACT_MS },
     );
     const text = await yaml(page).inputValue();
     const name = text.match(/^name: (.+)$/m)[1];
     await page.waitForFunction(
-      (name) => document.querySelector('[data-testid="plan-name"]').textContent.trim() === name,
+      (name) => document.querySelector('[data-testid="plan-name"]')?.textContent.trim() === name,
       name,
       { timeout: REACT_MS },
     );
@@ -414,7 +414,7 @@ test('the gallery loads each example, and asks before replacing the user\'s own 
     dialog.dismiss();
   });
   await select.selectOption(ids[1]);
-  await page.waitForFunction(() => document.querySelector('[data-testid="example-select"]').value === '', null, {
+  await page.waitForFunction(() => document.querySelector('[data-testid="example-select"]')?.value === '', null, {
     timeout: REACT_MS,
   });
   assert.equal(asked, 1, 'the app asked');
@@ -447,7 +447,11 @@ test('dark theme follows the system preference', async () => {
 const testid = (page, id) => page.locator(`[data-testid="${id}"]`);
 const canvas = (page) => page.locator('[data-testid="topology"]');
 
-/** Waits until `predicate(document)` holds in the page. */
+/**
+ * Waits until `predicate(document)` holds in the page. The predicate must not throw while the page
+ * is between renders (a view loaded on demand, such as the what-if verdict, is absent until its
+ * `Suspense` resolves): a throw is a page error, which fails the test. Use `?.` on every lookup.
+ */
 async function until(page, predicate, arg, why) {
   await page.waitForFunction(predicate, arg, { timeout: REACT_MS }).catch(() => {});
   assert.ok(await page.evaluate(predicate, arg), why);
@@ -521,7 +525,7 @@ test('plans that ask too much or that Docker refuses are errors, and a crash kee
     assert.match(await finding.textContent(), words, `${what}: the finding says why`);
     // Still responsive: the tabs answer, and the next edit is analysed.
     await testid(page, 'tab-services').click();
-    await page.waitForFunction(() => document.querySelector('[data-testid="tab-services"]').getAttribute('aria-selected') === 'true', null, { timeout: REACT_MS });
+    await page.waitForFunction(() => document.querySelector('[data-testid="tab-services"]')?.getAttribute('aria-selected') === 'true', null, { timeout: REACT_MS });
     await testid(page, 'tab-yaml').click();
     await page.screenshot({ path: path.join(ARTIFACTS, `bad-plan-${code}-${cases.findIndex((c) => c[0] === what)}.png`), fullPage: true });
     await page.reload();
@@ -604,7 +608,7 @@ test('draws a plan of three hosts from an empty page, by mouse and keyboard, and
   await expectFigures(page, ['3', '2', '1'], 'three managers on three hosts');
   await until(
     page,
-    () => /survives any single host loss/.test(document.querySelector('[data-testid="survival-summary"]').textContent),
+    () => /survives any single host loss/.test(document.querySelector('[data-testid="survival-summary"]')?.textContent),
     null,
     'three hosts with a manager each survive any single host loss',
   );
@@ -668,7 +672,7 @@ test('dragging a manager onto a host that has one shows the quorum error; undo a
 
   // Clicking the finding selects its target on the canvas.
   await error.locator('.finding-message').click();
-  await until(page, () => document.querySelector('[data-testid="topology"] [data-host="esx2"]').classList.contains('selected'), null, 'the finding selects host esx2');
+  await until(page, () => document.querySelector('[data-testid="topology"] [data-host="esx2"]')?.classList.contains('selected'), null, 'the finding selects host esx2');
   await page.screenshot({ path: path.join(ARTIFACTS, 'quorum-error.png') });
 
   // Undo with the button, redo with the keyboard, undo with the keyboard.
@@ -711,7 +715,7 @@ test('failing hosts moves their tasks; the banner and services change with them'
 
   await testid(page, 'mode-whatif').click();
   await page.mouse.click(...Object.values(await hostHeader(page, 'esx1')));
-  await until(page, () => document.querySelector('[data-testid="whatif-banner"]').dataset.state === 'holds', null, 'the banner reports the failure');
+  await until(page, () => document.querySelector('[data-testid="whatif-banner"]')?.dataset.state === 'holds', null, 'the banner reports the failure');
   assert.match(await testid(page, 'whatif-quorum').textContent(), /Quorum holds: 2 of 3 managers left/);
   assert.equal(await canvas(page).locator('[data-host="esx1"]').getAttribute('data-failed'), 'true');
   for (const node of ['man1', 'app1', 'db1']) {
@@ -749,12 +753,12 @@ test('failing hosts moves their tasks; the banner and services change with them'
 
   // A second host at once: quorum is lost.
   await page.mouse.click(...Object.values(await hostHeader(page, 'esx2')));
-  await until(page, () => document.querySelector('[data-testid="whatif-banner"]').dataset.state === 'lost', null, 'two hosts lose quorum');
+  await until(page, () => document.querySelector('[data-testid="whatif-banner"]')?.dataset.state === 'lost', null, 'two hosts lose quorum');
   assert.match(await testid(page, 'whatif-quorum').textContent(), /Quorum lost: 1 of 3 managers left/);
   await page.screenshot({ path: path.join(ARTIFACTS, 'whatif-quorum-lost.png') });
 
   await testid(page, 'whatif-clear').click();
-  await until(page, () => document.querySelector('[data-testid="whatif-banner"]').dataset.state === 'idle', null, 'restored');
+  await until(page, () => document.querySelector('[data-testid="whatif-banner"]')?.dataset.state === 'idle', null, 'restored');
   assert.deepEqual(await tasksOn('app1'), app1Tasks, 'the tasks are back where they were');
   assert.deepEqual(app.requestsSinceLoad(), [], 'no request at all after the page loaded');
   await app.close();
@@ -806,7 +810,7 @@ test('every example and every single-domain failure render as `swarmplan analyze
     await testid(page, 'mode-select').click();
     await select.selectOption(id);
     const name = (await readFile(file, 'utf8')).match(/^name: (.+)$/m)[1];
-    await until(page, (name) => document.querySelector('[data-testid="plan-name"]').textContent.trim() === name, name, `${id} is loaded`);
+    await until(page, (name) => document.querySelector('[data-testid="plan-name"]')?.textContent.trim() === name, name, `${id} is loaded`);
     assert.equal((await testid(page, 'survival-summary').textContent()).trim(), analysis.survival.summary, `${id}: the survival summary`);
     const worst = analysis.failures.some((f) => f.domain !== 'hosts' && !f.quorum)
       ? 'lost'
@@ -880,7 +884,7 @@ test('every example and every single-domain failure render as `swarmplan analyze
         assert.equal(states[service], expected, `${why}: ${service}`);
       }
       await testid(page, 'whatif-clear').click();
-      await until(page, () => document.querySelector('[data-testid="whatif-banner"]').dataset.state === 'idle', null, `${why}: restored`);
+      await until(page, () => document.querySelector('[data-testid="whatif-banner"]')?.dataset.state === 'idle', null, `${why}: restored`);
       compared += 1;
     }
   }
@@ -1026,7 +1030,7 @@ test('runbook steps can be ticked, and the ticks survive a reload', async () => 
   const second = await steps.nth(1).getAttribute('data-step');
   await steps.nth(0).locator('input[type="checkbox"]').check();
   await steps.nth(1).locator('input[type="checkbox"]').press('Space');
-  await until(page, (n) => document.querySelector('[data-testid="runbook-progress"]').textContent.startsWith(`2 of ${n}`), count, 'two steps ticked');
+  await until(page, (n) => document.querySelector('[data-testid="runbook-progress"]')?.textContent.startsWith(`2 of ${n}`), count, 'two steps ticked');
   await page.screenshot({ path: path.join(ARTIFACTS, 'runbooks.png') });
 
   await page.reload();
@@ -1070,7 +1074,7 @@ test('the sizing wizard sizes the example\'s stacks for three servers and opens 
   await until(page, () => !document.querySelector('[data-testid="sizing-wizard"]'), null, 'the wizard closes');
   await until(
     page,
-    () => /survives any single host loss/.test(document.querySelector('[data-testid="survival-summary"]').textContent),
+    () => /survives any single host loss/.test(document.querySelector('[data-testid="survival-summary"]')?.textContent),
     null,
     'the sized plan survives any single host loss',
   );

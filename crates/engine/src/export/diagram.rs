@@ -14,6 +14,7 @@ use crate::domains::{lost_hosts, DomainKind, Failed};
 use crate::drawing::{self, fit, HostBox, Layout, NodeCard, Region, RegionKind, NAME_CHARS};
 use crate::placement::{Task, Ties};
 use crate::plan::{Availability, Plan, Role};
+use crate::text::xml_escape;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
@@ -57,24 +58,6 @@ fn breaks_quorum(analysis: &Analysis, kind: DomainKind, name: &str) -> bool {
         .failures
         .iter()
         .any(|f| f.domain == kind && f.name == name && !f.quorum)
-}
-
-/// Text made safe inside an SVG element or a quoted attribute.
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            // XML 1.0 admits no other control character, not even escaped.
-            c if c.is_control() && !matches!(c, '\t' | '\n' | '\r') => out.push(' '),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// A task chip on a node card, on the canvas and in the diagram.
@@ -172,7 +155,7 @@ fn draw(plan: &Plan, analysis: &Analysis, failure: Option<&Failure>) -> String {
     let _ = writeln!(
         out,
         "<title>{}: topology</title>",
-        escape(&crate::text::one_line(&plan.name))
+        xml_escape(&crate::text::one_line(&plan.name))
     );
     let _ = writeln!(
         out,
@@ -244,13 +227,13 @@ fn title(out: &mut String, plan: &Plan, analysis: &Analysis, failure: Option<&Fa
     let _ = writeln!(
         out,
         r#"<text x="{m}" y="26" font-size="17" font-weight="600">{}</text>"#,
-        escape(&crate::text::one_line(&plan.name)),
+        xml_escape(&crate::text::one_line(&plan.name)),
         m = drawing::MARGIN
     );
     let _ = writeln!(
         out,
         r#"<text x="{m}" y="47" fill="{MUTED}">{} · {} node{} on {} host{}</text>"#,
-        escape(&quorum),
+        xml_escape(&quorum),
         plan.nodes.len(),
         if plan.nodes.len() == 1 { "" } else { "s" },
         plan.hosts.len(),
@@ -264,7 +247,7 @@ fn title(out: &mut String, plan: &Plan, analysis: &Analysis, failure: Option<&Fa
     let _ = writeln!(
         out,
         r#"<text x="{m}" y="66" fill="{colour}" data-testid="what-if">{}</text>"#,
-        escape(&crate::text::one_line(&line)),
+        xml_escape(&crate::text::one_line(&line)),
         m = drawing::MARGIN
     );
 }
@@ -286,7 +269,7 @@ fn region_shape(out: &mut String, region: &Region, analysis: &Analysis, failure:
         out,
         r#"<g class="region" data-kind="{}" data-region="{}" data-at-risk="{at_risk}" data-failed="{failed}">"#,
         word.to_lowercase(),
-        escape(&region.name)
+        xml_escape(&region.name)
     );
     let _ = writeln!(
         out,
@@ -302,7 +285,7 @@ fn region_shape(out: &mut String, region: &Region, analysis: &Analysis, failure:
         r#"<text x="{}" y="{}" font-size="11" font-weight="600" fill="{MUTED}" letter-spacing="0.5">{word}  {}</text>"#,
         r.x + 12.0,
         r.y + 18.0,
-        escape(&fit(&region.name, 30))
+        xml_escape(&fit(&region.name, 30))
     );
     if failed {
         risk_label(out, r.right() - 12.0, r.y + 18.0, "FAILED");
@@ -339,7 +322,7 @@ fn host_shape(out: &mut String, host: &HostBox, analysis: &Analysis, failure: Op
     let _ = writeln!(
         out,
         r#"<g class="host" data-host="{}" data-at-risk="{at_risk}" data-failed="{down}">"#,
-        escape(&host.name)
+        xml_escape(&host.name)
     );
     let _ = writeln!(
         out,
@@ -351,7 +334,7 @@ fn host_shape(out: &mut String, host: &HostBox, analysis: &Analysis, failure: Op
         r#"<text x="{}" y="{}" font-size="13" font-weight="600">{}</text>"#,
         r.x + 12.0,
         r.y + 19.0,
-        escape(&fit(&host.name, NAME_CHARS - 6))
+        xml_escape(&fit(&host.name, NAME_CHARS - 6))
     );
     let _ = writeln!(
         out,
@@ -371,7 +354,7 @@ fn host_shape(out: &mut String, host: &HostBox, analysis: &Analysis, failure: Op
         r#"<text x="{}" y="{}" font-size="11" fill="{MUTED}">{}</text>"#,
         r.x + 12.0,
         r.y + 35.0,
-        escape(capacity)
+        xml_escape(capacity)
     );
     if down {
         risk_label(
@@ -398,8 +381,8 @@ fn node_shape(out: &mut String, card: &NodeCard, chips: &[Chip], lost: bool) {
     let _ = writeln!(
         out,
         r#"<g class="node" data-node="{}" data-on-host="{}" data-role="{}" data-lost="{lost}"{}>"#,
-        escape(&card.name),
-        escape(&card.host),
+        xml_escape(&card.name),
+        xml_escape(&card.host),
         card.role,
         if lost { r#" opacity="0.5""# } else { "" }
     );
@@ -444,14 +427,14 @@ fn node_shape(out: &mut String, card: &NodeCard, chips: &[Chip], lost: bool) {
         r#"<text x="{}" y="{}" font-size="13" font-weight="600">{}</text>"#,
         r.x + 44.0,
         r.y + 20.0,
-        escape(&fit(&card.name, NAME_CHARS - 4))
+        xml_escape(&fit(&card.name, NAME_CHARS - 4))
     );
     let _ = writeln!(
         out,
         r#"<text x="{}" y="{}" font-size="11" fill="{MUTED}">{}</text>"#,
         r.x + 44.0,
         r.y + 35.0,
-        escape(&card.detail)
+        xml_escape(&card.detail)
     );
     if lost {
         risk_label(out, r.right() - 8.0, r.y + 18.0, "DOWN");
@@ -478,12 +461,12 @@ fn node_shape(out: &mut String, card: &NodeCard, chips: &[Chip], lost: bool) {
         let _ = writeln!(
             out,
             r#"<rect class="chip" data-task="{}.{}" data-moved="{}" x="{}" y="{chip_y}" width="14" height="9" rx="2.5" fill="{}"{outline}><title>{}</title></rect>"#,
-            escape(&chip.service),
+            xml_escape(&chip.service),
             chip.slot,
             chip.moved,
             r.x + 10.0 + i as f64 * 17.0,
             PALETTE[chip.colour],
-            escape(&title)
+            xml_escape(&title)
         );
     }
     if chips.len() > CHIPS {
@@ -537,7 +520,7 @@ fn key(out: &mut String, analysis: &Analysis, drawing: &Layout, keyed: usize, wh
             PALETTE[i % PALETTE.len()],
             x + 20.0,
             y + 12.0,
-            escape(&fit(&service.id(), 38))
+            xml_escape(&fit(&service.id(), 38))
         );
     }
     if analysis.services.len() > keyed {
@@ -549,17 +532,4 @@ fn key(out: &mut String, analysis: &Analysis, drawing: &Layout, keyed: usize, wh
         );
     }
     out.push_str("</g>\n");
-}
-
-#[cfg(test)]
-mod tests {
-    use super::escape;
-
-    #[test]
-    fn text_is_escaped_and_control_characters_dropped() {
-        assert_eq!(
-            escape("a<b & \"c\" 'd'>\u{7}"),
-            "a&lt;b &amp; &quot;c&quot; &apos;d&apos;&gt; "
-        );
-    }
 }

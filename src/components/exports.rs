@@ -5,6 +5,7 @@ use crate::browser;
 use crate::ctx::Ctx;
 use leptos::prelude::*;
 use swarmplan_engine::bundle::{bundle_for, zip};
+use swarmplan_engine::report;
 
 #[component]
 pub fn ExportsPanel() -> impl IntoView {
@@ -16,6 +17,23 @@ pub fn ExportsPanel() -> impl IntoView {
         let bytes = bundle.with_untracked(zip);
         let name = format!("{}.zip", slug());
         if browser::download(&name, &bytes, "application/zip").is_err() {
+            ctx.notice
+                .set(Some("The browser refused the download.".to_owned()));
+        }
+    };
+    // The design report, as `swarmplan report` prints it: for the customer, not the site.
+    let download_report = move |markdown: bool| {
+        let (text, extension, mime) = ctx.plan.with_untracked(|p| {
+            ctx.analysis.with_untracked(|a| {
+                if markdown {
+                    (report::markdown(p, a), "md", "text/markdown")
+                } else {
+                    (report::html(p, a), "html", "text/html")
+                }
+            })
+        });
+        let name = format!("{}-design.{extension}", slug());
+        if browser::download(&name, text.as_bytes(), mime).is_err() {
             ctx.notice
                 .set(Some("The browser refused the download.".to_owned()));
         }
@@ -81,7 +99,13 @@ pub fn ExportsPanel() -> impl IntoView {
         <div class="panel" data-testid="exports-panel">
             <div class="panel-head">
                 <h2>"Exports"</h2>
-                <button class="btn btn-primary" data-testid="download-zip" on:click=download_zip>"Download all (.zip)"</button>
+                <div class="panel-actions">
+                    <button class="btn" data-testid="download-report" title="The design report to hand over: diagram, quorum, failures, placement, findings, ports, VMs and runbook outlines; it prints on A4 and Letter"
+                        on:click=move |_| download_report(false)>"Design report (.html)"</button>
+                    <button class="btn" data-testid="download-report-md" title="The design report as Markdown; its diagram is the bundle's diagram.svg"
+                        on:click=move |_| download_report(true)>"Report (.md)"</button>
+                    <button class="btn btn-primary" data-testid="download-zip" on:click=download_zip>"Download all (.zip)"</button>
+                </div>
             </div>
             <p class="muted">{move || format!("{} files: stack files, firewall scripts, port tables, cluster commands, runbooks and the topology diagram. Pick one to preview it.", count())}</p>
             <p class="muted" data-testid="rehearse-hint">

@@ -15,6 +15,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { serveStatic } from './serve.mjs';
+import { generated } from './plans.mjs';
 
 const DIST = process.env.SWARMPLAN_DIST;
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
@@ -1357,4 +1358,67 @@ test('a runbook prints as a checklist on A4 and Letter: no step is split over a 
   }
   await page.emulateMedia({ media: 'screen' });
   await app.close();
+});
+
+test('the design report: the app downloads what `swarmplan report` prints, and every example prints on A4 and Letter with no table row split over a page', async () => {
+  const app = await openApp({ acceptDownloads: true });
+  const { page } = app;
+  await testid(page, 'tab-exports').click();
+  const scratch = await mkdtemp(path.join(os.tmpdir(), 'swarmplan-report-'));
+  const planFile = path.join(scratch, 'msactivator.yaml');
+  await writeFile(planFile, swarmplanCli('example', 'msactivator'));
+  for (const [button, name, format] of [['download-report', 'msactivator-ha-design.html', 'html'], ['download-report-md', 'msactivator-ha-design.md', 'md']]) {
+    const [saved] = await Promise.all([page.waitForEvent('download'), testid(page, button).click()]);
+    assert.equal(saved.suggestedFilename(), name);
+    assert.equal(await readFile(await saved.path(), 'utf8'), swarmplanCli('report', planFile, '--format', format), `the app's ${format} report is the command line's`);
+  }
+  assert.deepEqual(app.requestsSinceLoad(), [], 'the report is made in the page');
+  await app.close();
+
+  // Each example's report, opened as the customer opens the file: nothing fetched, nothing run.
+  const context = await browser.newContext({ viewport: VIEWPORT });
+  const report = await context.newPage();
+  const problems = [];
+  report.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+  report.on('console', (message) => message.type() === 'error' && problems.push(`console error: ${message.text()}`));
+  report.on('request', (request) => problems.push(`request: ${request.url()}`));
+  await report.emulateMedia({ media: 'print' });
+  const squeeze = (text) => text.replace(/[\s-]+/g, '');
+  const ids = swarmplanCli('example').trim().split('\n').map((line) => line.split(/\s+/)[0]);
+  assert.ok(ids.length >= 5, `the examples: ${ids}`);
+  // And a plan of 30 VMs and 300 tasks, whose long tables have rows of many lines at the foot of
+  // a page: without the print stylesheet, Chromium splits some of them.
+  const plans = [...ids.map((id) => [id, swarmplanCli('example', id)]), ['30-vms', generated(6, 30, 30)]];
+  const counts = [];
+  for (const [id, text] of plans) {
+    const file = path.join(scratch, `${id}.yaml`);
+    await writeFile(file, text);
+    const html = swarmplanCli('report', file);
+    assert.doesNotMatch(html, /<script|\b(?:src|href)="(?!#)|url\(/i, `${id}: the report refers to nothing outside itself`);
+    await report.setContent(html);
+    const sections = await report.locator('section h2').allTextContents();
+    for (const title of ['Summary', 'Manager quorum', 'Failures', 'Where tasks run', 'Findings', 'Ports', 'Virtual machines and servers', 'Runbooks']) {
+      assert.ok(sections.includes(title), `${id}: the report has its ${title}`);
+    }
+    const vms = await report.locator('section#machines table').first().locator('tbody tr').count();
+    assert.equal(await report.locator('figure svg [data-node]').count(), vms, `${id}: the diagram draws every VM`);
+    const rows = (await report.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => tr.innerText))).map(squeeze);
+    assert.ok(rows.length > 20, `${id}: tables of many rows (${rows.length})`);
+    for (const format of ['A4', 'Letter']) {
+      const pdf = path.join(ARTIFACTS, `report-${id}-${format}.pdf`);
+      await writeFile(pdf, await report.pdf({ format }));
+      const run = spawnSync('pdftotext', ['-raw', pdf, '-'], { encoding: 'utf8' });
+      assert.equal(run.status, 0, `pdftotext (poppler-utils; cargo xtask test installs it): ${run.stderr}`);
+      const pages = run.stdout.split('\f').filter((p) => p.trim() !== '').map(squeeze);
+      assert.ok(pages.length >= 2, `${id} on ${format}: several pages (${pages.length})`);
+      for (const row of rows) assert.ok(pages.some((p) => p.includes(row)), `${id} on ${format}: the row "${row}" lies on one page`);
+      counts.push(`${id} ${format}: ${pages.length} pages`);
+    }
+    await report.emulateMedia({ media: 'screen' });
+    await report.screenshot({ path: path.join(ARTIFACTS, `report-${id}.png`) });
+    await report.emulateMedia({ media: 'print' });
+  }
+  console.log(`report pages: ${counts.join('; ')}`);
+  assert.deepEqual(problems, [], 'no page error, console error or request');
+  await context.close();
 });

@@ -149,6 +149,14 @@ enum Command {
         #[arg(long, value_delimiter = ',')]
         what_if: Vec<String>,
     },
+    /// Print the design report: the diagram, the quorum, every host, rack and site loss, where
+    /// tasks run, the findings, the ports, the VMs and servers, and the runbooks' outlines. HTML
+    /// is one self-contained file that prints on A4 and Letter; Markdown refers to diagram.svg.
+    Report {
+        plan: PathBuf,
+        #[arg(long, value_enum, default_value_t = ReportFormat::Html)]
+        format: ReportFormat,
+    },
     /// What a finding code means and how to resolve it; without a code, every code.
     Explain {
         /// A finding's code, as `swarmplan check` prints it between brackets.
@@ -253,6 +261,15 @@ enum RunbookFormat {
     Bash,
     /// The steps and their simulation.
     Json,
+}
+
+/// How to print the design report.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum ReportFormat {
+    /// One self-contained HTML file: inline CSS and diagram, no script.
+    Html,
+    /// Markdown, whose diagram is diagram.svg beside it.
+    Md,
 }
 
 /// A failure that ends the command with exit code 2.
@@ -360,6 +377,18 @@ fn run(command: Command) -> Result<ExitCode, BadInput> {
             out!(
                 "{}",
                 swarmplan_engine::export::diagram::svg_what_if(&plan, &analysis, &failed)
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Report { plan, format } => {
+            let plan = read_plan(&plan)?;
+            let analysis = analyze(&plan, &Options::default());
+            out!(
+                "{}",
+                match format {
+                    ReportFormat::Html => swarmplan_engine::report::html(&plan, &analysis),
+                    ReportFormat::Md => swarmplan_engine::report::markdown(&plan, &analysis),
+                }
             );
             Ok(ExitCode::SUCCESS)
         }

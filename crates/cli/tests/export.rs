@@ -241,3 +241,36 @@ fn firewall_check_passes_firewalld_own_printout_and_fails_when_a_port_is_missing
     ]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn report_prints_the_design_report_as_html_or_markdown() {
+    let html = swarmplan(&["report", &example("api-gateway")]);
+    assert!(
+        html.status.success(),
+        "{}",
+        String::from_utf8_lossy(&html.stderr)
+    );
+    let html = String::from_utf8_lossy(&html.stdout).into_owned();
+    assert!(html.starts_with("<!DOCTYPE html>\n"), "{html}");
+    assert!(html.contains("<h1>API Gateway zero-downtime upgrade: design</h1>"));
+    // The diagram is inline, as `swarmplan diagram` draws it.
+    let svg = swarmplan(&["diagram", &example("api-gateway")]);
+    assert!(html.contains(String::from_utf8_lossy(&svg.stdout).as_ref()));
+
+    let md = swarmplan(&["report", &example("api-gateway"), "--format", "md"]);
+    assert!(md.status.success());
+    let md = String::from_utf8_lossy(&md.stdout).into_owned();
+    assert!(
+        md.starts_with("# API Gateway zero-downtime upgrade: design\n"),
+        "{md}"
+    );
+    assert!(md.contains("](diagram.svg)"));
+    assert!(md.contains("| ✖ host srv-b | node-b | 2 | holds |"), "{md}");
+
+    let bad = swarmplan(&["report", "/nonexistent/plan.yaml"]);
+    assert_eq!(
+        bad.status.code(),
+        Some(2),
+        "a plan that cannot be read is bad input"
+    );
+}

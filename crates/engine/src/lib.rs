@@ -25,6 +25,7 @@ pub mod order;
 pub mod placement;
 pub mod plan;
 pub mod quorum;
+pub mod report;
 pub mod runbook;
 #[cfg(feature = "schema")]
 pub mod schema;

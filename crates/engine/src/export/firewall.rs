@@ -706,7 +706,9 @@ fn nodes_text(plan: &Plan, nodes: &[String]) -> String {
     }
 }
 
-fn table_rows(plan: &Plan, matrix: &PortMatrix) -> Vec<[String; 5]> {
+/// The port table's rows, one per opening, in `PORT_TABLE_HEADER`'s columns: the Markdown and CSV
+/// tables, and the design report's.
+pub fn port_table_rows(plan: &Plan, matrix: &PortMatrix) -> Vec<[String; 5]> {
     matrix
         .openings
         .iter()
@@ -725,15 +727,16 @@ fn table_rows(plan: &Plan, matrix: &PortMatrix) -> Vec<[String; 5]> {
         .collect()
 }
 
-const HEADER: [&str; 5] = ["port", "protocol", "service", "inbound from", "nodes"];
+/// The port table's columns.
+pub const PORT_TABLE_HEADER: [&str; 5] = ["port", "protocol", "service", "inbound from", "nodes"];
 
 /// The port table as Markdown, like the tables of the Nuvla guide.
 pub fn port_table_markdown(plan: &Plan, matrix: &PortMatrix) -> String {
     let cell = |t: &str| crate::text::one_line(t).replace('|', "\\|");
     let mut text = format!("# Ports of {}\n\n", cell(&plan.name));
-    text.push_str(&format!("| {} |\n", HEADER.join(" | ")));
+    text.push_str(&format!("| {} |\n", PORT_TABLE_HEADER.join(" | ")));
     text.push_str("|---|---|---|---|---|\n");
-    for row in table_rows(plan, matrix) {
+    for row in port_table_rows(plan, matrix) {
         let row: Vec<String> = row
             .iter()
             .map(|c| {
@@ -758,8 +761,8 @@ pub fn port_table_csv(plan: &Plan, matrix: &PortMatrix) -> String {
             t.to_owned()
         }
     };
-    let mut text = format!("{}\n", HEADER.join(","));
-    for row in table_rows(plan, matrix) {
+    let mut text = format!("{}\n", PORT_TABLE_HEADER.join(","));
+    for row in port_table_rows(plan, matrix) {
         text.push_str(&row.iter().map(|c| field(c)).collect::<Vec<_>>().join(","));
         text.push('\n');
     }

@@ -13,6 +13,7 @@ mod draft;
 mod report;
 mod request;
 
+pub use report::server_load;
 pub use request::{default_vm_sizes, Request, Survive, VmSize};
 
 use crate::analysis::Analysis;

@@ -6,7 +6,8 @@ use super::ServerLoad;
 use crate::plan::{Node, Plan};
 use crate::units::{Bytes, Cpus};
 
-pub(super) fn server_load(plan: &Plan) -> Vec<ServerLoad> {
+/// Each physical server's VMs and what they take of it: the CPUs and memory their sizes add up to.
+pub fn server_load(plan: &Plan) -> Vec<ServerLoad> {
     plan.hosts
         .iter()
         .map(|host| {

@@ -1,7 +1,7 @@
 //! The few things the app asks of the browser beyond rendering: saving a file to the user's
 //! disk (a Blob object URL, which is not a network request), reading a file the user chose or
-//! dropped, the URL fragment of a share link, the keyboard focus, and the reload and the plain
-//! banner that follow a crash (`crash`).
+//! dropped, the URL fragment of a share link, an SVG drawn as PNG, the keyboard focus, and the
+//! reload and the plain banner that follow a crash (`crash`).
 
 use leptos::wasm_bindgen::{closure::Closure, JsCast, JsValue};
 
@@ -36,6 +36,45 @@ pub fn svg_data_url(svg: &str) -> String {
         "data:image/svg+xml;charset=utf-8,{}",
         String::from(js_sys::encode_uri_component(svg))
     )
+}
+
+/// An SVG document drawn as a PNG image by the browser, `scale` pixels per SVG unit (less when
+/// a side would pass what a canvas holds).
+pub async fn png_of_svg(svg: &str, scale: f64) -> Result<Vec<u8>, JsValue> {
+    use wasm_bindgen_futures::JsFuture;
+    /// The longest side Chromium and Firefox draw a canvas with.
+    const MAX_SIDE: f64 = 16_384.0;
+    let document = web_sys::window()
+        .and_then(|w| w.document())
+        .ok_or("no document")?;
+    let image = web_sys::HtmlImageElement::new()?;
+    image.set_src(&svg_data_url(svg));
+    JsFuture::from(image.decode()).await?;
+    let (width, height) = (
+        f64::from(image.natural_width()),
+        f64::from(image.natural_height()),
+    );
+    let scale = scale.min(MAX_SIDE / width.max(height).max(1.0));
+    let canvas: web_sys::HtmlCanvasElement = document.create_element("canvas")?.dyn_into()?;
+    canvas.set_width((width * scale).ceil() as u32);
+    canvas.set_height((height * scale).ceil() as u32);
+    let context: web_sys::CanvasRenderingContext2d = canvas
+        .get_context("2d")?
+        .ok_or("no 2d canvas")?
+        .dyn_into()?;
+    context.scale(scale, scale)?;
+    context.draw_image_with_html_image_element(&image, 0.0, 0.0)?;
+    let mut encoded = Ok(());
+    let blob = js_sys::Promise::new(&mut |resolve, _reject| {
+        let done = Closure::once_into_js(move |blob: JsValue| {
+            let _ = resolve.call1(&JsValue::NULL, &blob);
+        });
+        encoded = canvas.to_blob(done.unchecked_ref());
+    });
+    encoded?;
+    let blob: web_sys::Blob = JsFuture::from(blob).await?.dyn_into()?;
+    let bytes = JsFuture::from(blob.array_buffer()).await?;
+    Ok(js_sys::Uint8Array::new(&bytes).to_vec())
 }
 
 /// The text of a file the user picked or dropped.

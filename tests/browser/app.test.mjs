@@ -741,6 +741,13 @@ test('failing hosts moves their tasks; the banner and services change with them'
   const svg = await readFile(await saved.path(), 'utf8');
   assert.equal(svg, swarmplanCli('diagram', planFile, '--what-if', 'host:esx1'), 'the app draws the what-if as the command line does');
   assert.match(svg, /What if host esx1 fails: quorum kept with 2 of 3 managers/);
+  // The same drawing as PNG, drawn by the browser from that SVG at two pixels per unit.
+  const [png] = await Promise.all([page.waitForEvent('download'), testid(page, 'download-diagram-png').click()]);
+  assert.equal(png.suggestedFilename(), 'msactivator-ha-what-if.png');
+  const bytes = await readFile(await png.path());
+  assert.equal(bytes.subarray(1, 4).toString('latin1'), 'PNG', 'a PNG file');
+  const [, svgWidth, svgHeight] = svg.match(/^<svg [^>]*width="([\d.]+)" height="([\d.]+)"/);
+  assert.deepEqual([bytes.readUInt32BE(16), bytes.readUInt32BE(20)], [Math.ceil(svgWidth * 2), Math.ceil(svgHeight * 2)], 'the PNG is the SVG at twice its size');
 
   // The services panel shows the same moment.
   await testid(page, 'tab-services').click();

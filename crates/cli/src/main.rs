@@ -17,6 +17,7 @@ macro_rules! outln {
 
 mod cluster;
 mod lab;
+mod png;
 mod size;
 
 use clap::{Parser, Subcommand};
@@ -148,6 +149,12 @@ enum Command {
         /// `rack:NAME` or `site:NAME`, comma-separated.
         #[arg(long, value_delimiter = ',')]
         what_if: Vec<String>,
+        /// SVG, or PNG drawn from it with the fonts Swarmplan carries (redirect stdout to a file).
+        #[arg(long, value_enum, default_value_t = DiagramFormat::Svg)]
+        format: DiagramFormat,
+        /// PNG pixels per SVG unit.
+        #[arg(long, default_value_t = 2.0)]
+        scale: f32,
     },
     /// Print the design report: the diagram, the quorum, every host, rack and site loss, where
     /// tasks run, the findings, the ports, the VMs and servers, and the runbooks' outlines. HTML
@@ -263,6 +270,13 @@ enum RunbookFormat {
     Json,
 }
 
+/// How to draw the diagram.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum DiagramFormat {
+    Svg,
+    Png,
+}
+
 /// How to print the design report.
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 enum ReportFormat {
@@ -370,14 +384,32 @@ fn run(command: Command) -> Result<ExitCode, BadInput> {
             out!("{}", plan_to_yaml(&plan));
             Ok(ExitCode::SUCCESS)
         }
-        Command::Diagram { plan, what_if } => {
+        Command::Diagram {
+            plan,
+            what_if,
+            format,
+            scale,
+        } => {
             let plan = read_plan(&plan)?;
             let failed = failed_domains(&plan, &what_if)?;
             let analysis = analyze(&plan, &Options::default());
-            out!(
-                "{}",
-                swarmplan_engine::export::diagram::svg_what_if(&plan, &analysis, &failed)
-            );
+            let svg = swarmplan_engine::export::diagram::svg_what_if(&plan, &analysis, &failed);
+            match format {
+                DiagramFormat::Svg => out!("{svg}"),
+                DiagramFormat::Png => {
+                    use std::io::IsTerminal;
+                    if std::io::stdout().is_terminal() {
+                        return Err(BadInput(
+                            "a PNG is binary: redirect it to a file (> topology.png)".into(),
+                        ));
+                    }
+                    if !(scale.is_finite() && scale > 0.0) {
+                        return Err(BadInput(format!("--scale {scale}: give a number above 0")));
+                    }
+                    let png = png::render(&svg, scale).map_err(BadInput)?;
+                    write_bytes(&png);
+                }
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Report { plan, format } => {
@@ -670,7 +702,19 @@ fn failed_domains(
 /// What [`out!`] and [`outln!`] do.
 fn write_out(args: std::fmt::Arguments) {
     use std::io::Write;
-    if let Err(e) = std::io::stdout().lock().write_fmt(args) {
+    written(std::io::stdout().lock().write_fmt(args));
+}
+
+/// Bytes on stdout (a PNG), with `write_out`'s handling of a closed pipe.
+fn write_bytes(bytes: &[u8]) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    written(stdout.write_all(bytes).and_then(|()| stdout.flush()));
+}
+
+/// A closed pipe (`| head`) ends the command quietly; any other write error is exit code 2.
+fn written(result: std::io::Result<()>) {
+    if let Err(e) = result {
         if e.kind() == std::io::ErrorKind::BrokenPipe {
             std::process::exit(0);
         }

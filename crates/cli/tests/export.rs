@@ -274,3 +274,79 @@ fn report_prints_the_design_report_as_html_or_markdown() {
         "a plan that cannot be read is bad input"
     );
 }
+
+/// A PNG's size and RGBA pixels.
+fn decode_png(bytes: &[u8]) -> (u32, u32, Vec<u8>) {
+    let mut reader = png::Decoder::new(std::io::Cursor::new(bytes))
+        .read_info()
+        .expect("a PNG");
+    let mut pixels = vec![0; reader.output_buffer_size().expect("a size")];
+    let info = reader.next_frame(&mut pixels).expect("a frame");
+    assert_eq!(info.color_type, png::ColorType::Rgba);
+    pixels.truncate(info.buffer_size());
+    (info.width, info.height, pixels)
+}
+
+#[test]
+fn diagram_as_png_is_the_svg_drawn_with_swarmplans_own_fonts() {
+    let plan = example("msactivator");
+    let svg = String::from_utf8(swarmplan(&["diagram", &plan]).stdout).unwrap();
+    let size = |name: &str| -> f64 {
+        let at = svg.find(&format!(" {name}=\"")).expect(name) + name.len() + 3;
+        svg[at..at + svg[at..].find('"').unwrap()].parse().unwrap()
+    };
+    let (width, height) = (size("width"), size("height"));
+
+    let out = swarmplan(&["diagram", &plan, "--format", "png"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (w, h, pixels) = decode_png(&out.stdout);
+    assert_eq!(
+        (w, h),
+        ((width * 2.0).ceil() as u32, (height * 2.0).ceil() as u32),
+        "two pixels per SVG unit by default"
+    );
+    // The title is drawn in the diagram's text colour (#18202b): the fonts were found.
+    let dark = |x: u32, y: u32| {
+        let i = ((y * w + x) * 4) as usize;
+        pixels[i] < 0x40 && pixels[i + 1] < 0x40 && pixels[i + 2] < 0x50
+    };
+    let title_ink = (0..80)
+        .flat_map(|y| (0..w / 2).map(move |x| (x, y)))
+        .filter(|&(x, y)| dark(x, y))
+        .count();
+    assert!(
+        title_ink > 500,
+        "the title's letters: {title_ink} dark pixels"
+    );
+    // Same plan, same pixels.
+    assert_eq!(
+        swarmplan(&["diagram", &plan, "--format", "png"]).stdout,
+        out.stdout
+    );
+
+    let half = swarmplan(&["diagram", &plan, "--format", "png", "--scale", "0.5"]);
+    let (hw, hh, _) = decode_png(&half.stdout);
+    assert_eq!(
+        (hw, hh),
+        ((width / 2.0).ceil() as u32, (height / 2.0).ceil() as u32)
+    );
+    // The what-if draws something else.
+    let what_if = swarmplan(&[
+        "diagram",
+        &plan,
+        "--format",
+        "png",
+        "--what-if",
+        "host:esx1",
+    ]);
+    assert!(what_if.status.success());
+    assert_ne!(decode_png(&what_if.stdout).2, pixels);
+
+    let bad = swarmplan(&["diagram", &plan, "--format", "png", "--scale", "0"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--scale"));
+}

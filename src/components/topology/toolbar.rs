@@ -49,22 +49,29 @@ fn add_host(ctx: Ctx, (edit, host): (edit::Edit, String)) {
 }
 
 /// Downloads the diagram of the moment, as the export bundle's `diagram.svg` or, with failures,
-/// as `swarmplan diagram --what-if` draws them.
-fn download_diagram(ctx: Ctx) {
+/// as `swarmplan diagram --what-if` draws them; `png`: that SVG drawn by the browser, at two
+/// pixels per unit.
+fn download_diagram(ctx: Ctx, png: bool) {
     leptos::task::spawn_local(async move {
-        match crate::on_demand::diagram(ctx.plan, ctx.analysis, ctx.failed).await {
-            Ok(svg) => {
-                let slug = ctx.plan.with_untracked(|p| crate::browser::slug(&p.name));
-                let what_if = ctx.failed.with_untracked(|f| !f.is_empty());
-                let name = format!("{slug}{}.svg", if what_if { "-what-if" } else { "" });
-                if crate::browser::download(&name, svg.as_bytes(), "image/svg+xml").is_err() {
-                    ctx.notice
-                        .set(Some("The browser refused the download.".to_owned()));
-                }
+        let Ok(svg) = crate::on_demand::diagram(ctx.plan, ctx.analysis, ctx.failed).await else {
+            ctx.notice
+                .set(Some(crate::on_demand::UNAVAILABLE.to_owned()));
+            return;
+        };
+        let slug = ctx.plan.with_untracked(|p| crate::browser::slug(&p.name));
+        let what_if = ctx.failed.with_untracked(|f| !f.is_empty());
+        let stem = format!("{slug}{}", if what_if { "-what-if" } else { "" });
+        let saved = if png {
+            match crate::browser::png_of_svg(&svg, 2.0).await {
+                Ok(bytes) => crate::browser::download(&format!("{stem}.png"), &bytes, "image/png"),
+                Err(e) => Err(e),
             }
-            Err(_) => ctx
-                .notice
-                .set(Some(crate::on_demand::UNAVAILABLE.to_owned())),
+        } else {
+            crate::browser::download(&format!("{stem}.svg"), svg.as_bytes(), "image/svg+xml")
+        };
+        if saved.is_err() {
+            ctx.notice
+                .set(Some("The browser refused the download.".to_owned()));
         }
     });
 }
@@ -116,9 +123,14 @@ pub fn Toolbar(view: View) -> impl IntoView {
                 if let Some(selection) = ctx.selection.get_untracked() { delete(ctx, &selection); }
             }>"Delete"</button>
             <span class="toolbar-sep" aria-hidden="true"></span>
-            <button class="btn" data-testid="download-diagram"
-                title="The drawing as an SVG file, with the what-if's failures when there are any"
-                on:click=move |_| download_diagram(ctx)>"Diagram (.svg)"</button>
+            <div class="button-group" role="group" aria-label="Download the diagram">
+                <button class="btn" data-testid="download-diagram"
+                    title="The drawing as an SVG file, with the what-if's failures when there are any"
+                    on:click=move |_| download_diagram(ctx, false)>"Diagram (.svg)"</button>
+                <button class="btn" data-testid="download-diagram-png" aria-label="Diagram as PNG"
+                    title="The same drawing as a PNG image"
+                    on:click=move |_| download_diagram(ctx, true)>".png"</button>
+            </div>
             <div class="button-group" role="group" aria-label="Zoom">
                 <button class="btn btn-icon" aria-label="Zoom out" on:click=move |_| view.zoom_by(1.0 / 1.25)>"−"</button>
                 <button class="btn" data-testid="zoom-fit" aria-label="Fit the drawing to the view" on:click=move |_| view.fit_again()>

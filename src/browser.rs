@@ -144,6 +144,20 @@ pub fn focus(id: &str) {
     }
 }
 
+/// Gives the keyboard focus back to the shape `event` went to once the page has redrawn: a keyed
+/// list that moves an element (a host carried by the arrow keys) takes the focus from it.
+pub fn refocus_after_redraw(event: &web_sys::Event) {
+    let Some(element) = event
+        .current_target()
+        .and_then(|t| t.dyn_into::<web_sys::SvgElement>().ok())
+    else {
+        return;
+    };
+    leptos::prelude::request_animation_frame(move || {
+        let _ = element.focus();
+    });
+}
+
 /// Watches an element's size as the browser lays it out (a `ResizeObserver`): `changed` gets its
 /// width and height now and after every change, until the watch is stopped.
 pub fn watch_size(

@@ -360,6 +360,30 @@ pub fn move_host(
     Ok(Edit::Batch(edits))
 }
 
+/// Moves a host to just after `after`, into its rack and site: the arrow key's move to the right,
+/// as `move_host` with a `before` is the move to the left.
+pub fn move_host_after(plan: &Plan, host: &str, after: &str) -> Result<Edit, EditError> {
+    let index = host_index(plan, host).ok_or_else(|| EditError(format!("no host `{host}`")))?;
+    let target = host_index(plan, after).ok_or_else(|| EditError(format!("no host `{after}`")))?;
+    let place = Place::of_host(plan, after);
+    let mut edits = vec![];
+    let mut moved = plan.hosts[index].clone();
+    moved.site = place.site;
+    moved.rack = place.rack;
+    if moved != plan.hosts[index] {
+        edits.push(Edit::SetHost { index, host: moved });
+    }
+    // Where it lands once taken out of the list: just after `after`.
+    let to = if target > index { target } else { target + 1 };
+    if to != index {
+        edits.push(Edit::MoveHost { from: index, to });
+    }
+    if edits.is_empty() {
+        return Err(EditError(format!("`{host}` is already there")));
+    }
+    Ok(Edit::Batch(edits))
+}
+
 /// Deletes a node.
 pub fn delete_node(plan: &Plan, node: &str) -> Result<Edit, EditError> {
     Ok(Edit::RemoveNode {

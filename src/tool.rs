@@ -1,5 +1,5 @@
 //! The canvas's pointer tool, a small explicit state machine (after tldraw's Idle → Pointing →
-//! Dragging), the viewport's pan and zoom, and what a drop means as an `Edit`. No DOM: the
+//! Dragging), the viewport's pan and zoom, and what a drop or an arrow key means as an `Edit`. No DOM: the
 //! topology component feeds it pointer positions and applies what comes out.
 
 use crate::edit::{self, Edit, EditError, Place};
@@ -287,6 +287,42 @@ impl Viewport {
     }
 }
 
+/// The edit an arrow key makes on a focused shape, the keyboard's drag: `step` −1 (left, up) or
+/// +1 (right, down) through the hosts in drawing order. A node moves to the host before or after
+/// its own; a host trades places with its neighbour, taking the neighbour's rack and site as a
+/// drop onto it would. `None` at either end, and for a server the plan does not list.
+pub fn key_move(
+    plan: &Plan,
+    layout: &Layout,
+    grab: &Grab,
+    step: isize,
+) -> Option<Result<Edit, EditError>> {
+    let at = |name: &str| layout.hosts.iter().position(|h| h.name == name);
+    let neighbour = |i: usize, by: isize| {
+        i.checked_add_signed(by)
+            .and_then(|j| layout.hosts.get(j))
+            .map(|h| h.name.clone())
+    };
+    match grab {
+        Grab::Node(node) => {
+            let host = layout.nodes.iter().find(|n| &n.name == node)?.host.clone();
+            let target = neighbour(at(&host)?, step)?;
+            drop_edit(plan, layout, grab, Some(&Hit::Host(target)))
+        }
+        Grab::Host(host) => {
+            plan.host(host)?;
+            let i = at(host)?;
+            let next = neighbour(i, step)?;
+            if step < 0 {
+                // Just before the previous host, in its rack and site.
+                return drop_edit(plan, layout, grab, Some(&Hit::Host(next)));
+            }
+            // Just after the next host, in its rack and site.
+            Some(edit::move_host_after(plan, host, &next))
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -399,6 +435,55 @@ nodes:
             drop(Grab::Host("c".into()), Some(Hit::Site("dc2".into()))),
             None
         );
+    }
+
+    fn arrow(grab: Grab, step: isize) -> Option<Plan> {
+        let plan = parse_plan(PLAN).unwrap();
+        let layout = layout(&plan);
+        let edit = key_move(&plan, &layout, &grab, step)?.expect("the move applies");
+        let mut after = plan.clone();
+        edit.apply(&mut after).unwrap();
+        Some(after)
+    }
+
+    #[test]
+    fn arrow_keys_move_a_node_to_the_next_or_previous_host() {
+        let after = arrow(Grab::Node("m1".into()), 1).unwrap();
+        assert_eq!(after.node("m1").unwrap().host_name(), "b");
+        let after = arrow(Grab::Node("m2".into()), -1).unwrap();
+        assert_eq!(after.node("m2").unwrap().host_name(), "a");
+        assert_eq!(
+            arrow(Grab::Node("m1".into()), -1),
+            None,
+            "a is the first host"
+        );
+        assert_eq!(
+            arrow(Grab::Node("m3".into()), 1),
+            None,
+            "c is the last host"
+        );
+    }
+
+    #[test]
+    fn arrow_keys_move_a_host_past_its_neighbour_into_its_place() {
+        let order = |plan: &Plan| -> Vec<String> {
+            layout(plan).hosts.iter().map(|h| h.name.clone()).collect()
+        };
+        let place = |plan: &Plan, host: &str| {
+            let h = plan.host(host).unwrap();
+            (h.site.clone(), h.rack.clone())
+        };
+        let after = arrow(Grab::Host("a".into()), 1).unwrap();
+        assert_eq!(order(&after), ["b", "a", "c"]);
+        assert_eq!(place(&after, "a"), (Some("dc1".into()), Some("r2".into())));
+        let after = arrow(Grab::Host("b".into()), 1).unwrap();
+        assert_eq!(order(&after), ["a", "c", "b"]);
+        assert_eq!(place(&after, "b"), (Some("dc2".into()), None));
+        let after = arrow(Grab::Host("c".into()), -1).unwrap();
+        assert_eq!(order(&after), ["a", "c", "b"]);
+        assert_eq!(place(&after, "c"), (Some("dc1".into()), Some("r2".into())));
+        assert_eq!(arrow(Grab::Host("a".into()), -1), None);
+        assert_eq!(arrow(Grab::Host("c".into()), 1), None);
     }
 
     #[test]

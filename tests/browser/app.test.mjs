@@ -643,6 +643,21 @@ test('draws a plan of three hosts from an empty page, by mouse and keyboard, and
   assert.equal(outline, '3px', 'the selection is visible');
   // Labels for screen readers.
   assert.match(await node.getAttribute('aria-label'), /^Manager node manager-3 on host-3/);
+  // The arrow keys carry the focused shape as a drag would: a node to the host before or after
+  // its own, a host past its neighbour; the focus stays on it.
+  await page.keyboard.press('ArrowLeft');
+  await canvas(page).locator('[data-node="manager-3"][data-on-host="host-2"]').waitFor({ timeout: REACT_MS });
+  assert.match(await yaml(page).inputValue(), /name: manager-3, host: host-2|name: manager-3\n\s+host: host-2/, 'the YAML follows the key');
+  assert.equal(await node.evaluate((el) => el === document.activeElement), true, 'the moved node keeps the focus');
+  await page.keyboard.press('ArrowRight');
+  await canvas(page).locator('[data-node="manager-3"][data-on-host="host-3"]').waitFor({ timeout: REACT_MS });
+  const esx1 = canvas(page).locator('[data-host="esx1"]');
+  await esx1.focus();
+  await page.keyboard.press('ArrowRight');
+  await until(page, () => [...document.querySelectorAll('[data-testid="topology"] [data-host]')].map((h) => h.dataset.host).join() === 'host-2,esx1,host-3', null, 'ArrowRight moves a host past the next');
+  assert.equal(await esx1.evaluate((el) => el === document.activeElement), true, 'the moved host keeps the focus');
+  await page.keyboard.press('ArrowLeft');
+  await until(page, () => [...document.querySelectorAll('[data-testid="topology"] [data-host]')].map((h) => h.dataset.host).join() === 'esx1,host-2,host-3', null, 'ArrowLeft moves it back');
   await page.screenshot({ path: path.join(ARTIFACTS, 'drawn-from-empty.png') });
 
   // Everything is kept on reload.

@@ -220,7 +220,7 @@ pub fn Canvas(#[prop(into)] inspector: ViewFn, #[prop(into)] verdict: ViewFn) ->
         ctx.drawing.with(|d| {
             let managers = d.nodes.iter().filter(|n| n.role == Role::Manager).count();
             format!(
-                "Topology: {} hosts carrying {} nodes, {} of them managers. Tab to a shape; Enter selects it, Delete removes it.",
+                "Topology: {} hosts carrying {} nodes, {} of them managers. Tab to a shape; Enter selects it, the arrow keys move a node or host to the next host, Delete removes it.",
                 d.hosts.len(),
                 d.nodes.len(),
                 managers

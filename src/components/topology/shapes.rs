@@ -5,6 +5,7 @@
 
 use crate::ctx::{Ctx, Mode, Selection};
 use crate::keyed::Keyed;
+use crate::tool::{key_move, Grab};
 use crate::whatif::{Failed, WhatIf};
 use leptos::prelude::*;
 use std::collections::BTreeSet;
@@ -202,9 +203,34 @@ fn placed<T: Placed>(shape: Memo<T>) -> (impl Fn() -> String + Copy + Send + Syn
     (transform, content)
 }
 
-/// Keyboard activation of a shape: Enter or Space clicks it, Delete deletes it.
+/// Keyboard activation of a shape: Enter or Space clicks it, Delete deletes it, and the arrow
+/// keys carry a node or host as a drag would (`tool::key_move`).
 fn on_key(ctx: Ctx, hit: Hit) -> impl Fn(leptos::ev::KeyboardEvent) + 'static {
     move |ev| match ev.key().as_str() {
+        key @ ("ArrowLeft" | "ArrowUp" | "ArrowRight" | "ArrowDown") => {
+            let grab = match &hit {
+                Hit::Node(n) => Grab::Node(n.clone()),
+                Hit::Host(n) => Grab::Host(n.clone()),
+                Hit::Rack { .. } | Hit::Site(_) => return,
+            };
+            if ctx.mode.get_untracked() != Mode::Select {
+                return;
+            }
+            ev.prevent_default();
+            let step = if matches!(key, "ArrowLeft" | "ArrowUp") {
+                -1
+            } else {
+                1
+            };
+            let plan = ctx.plan.get_untracked();
+            let moved = ctx
+                .drawing
+                .with_untracked(|d| key_move(&plan, d, &grab, step));
+            if moved.is_some_and(|result| ctx.apply_result(result)) {
+                ctx.select(Some(selection_of(&hit)));
+                crate::browser::refocus_after_redraw(&ev);
+            }
+        }
         "Enter" | " " => {
             ev.prevent_default();
             activate(ctx, hit.clone());

@@ -188,22 +188,10 @@ impl SizeWatch {
     }
 }
 
-/// A short file name for a plan: its name in lower case, words joined by `-`.
+/// A short file name for a plan: its name in lower case, words joined by `-` (the engine's
+/// `validate::slug`), or `plan` when nothing is left.
 pub fn slug(name: &str) -> String {
-    let slug: String = name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_lowercase()
-            } else {
-                '-'
-            }
-        })
-        .collect::<String>()
-        .split('-')
-        .filter(|w| !w.is_empty())
-        .collect::<Vec<_>>()
-        .join("-");
+    let slug = swarmplan_engine::validate::slug(name);
     if slug.is_empty() {
         "plan".to_owned()
     } else {

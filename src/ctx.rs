@@ -13,6 +13,7 @@ use leptos::prelude::*;
 use std::collections::BTreeSet;
 use swarmplan_engine::domains::{self, DomainKind};
 use swarmplan_engine::drawing::{Layout, Rect, RegionKind};
+use swarmplan_engine::plan::ServiceId;
 use swarmplan_engine::{Analysis, Plan, Target};
 
 /// What is selected on the canvas (or through a finding).
@@ -34,7 +35,9 @@ impl Selection {
             Target::Rack(n) => Selection::Rack(n.clone()),
             Target::Site(n) => Selection::Site(n.clone()),
             Target::Node(n) => Selection::Node(n.clone()),
-            Target::Service { stack, service } => Selection::Service(format!("{stack}/{service}")),
+            Target::Service { stack, service } => {
+                Selection::Service(ServiceId::new(stack, service).to_string())
+            }
             Target::Plan | Target::Stack(_) | Target::Zone(_) => return None,
         })
     }

@@ -9,7 +9,7 @@
 
 use crate::analysis::{Analysis, ServiceChance};
 use crate::export::{diagram, firewall};
-use crate::plan::{Plan, Role};
+use crate::plan::{Plan, Role, ServiceId};
 use crate::text::{one_line, xml_escape};
 use crate::Severity;
 use std::collections::BTreeMap;
@@ -344,7 +344,7 @@ fn placement(plan: &Plan, analysis: &Analysis) -> Section {
     // Each node's tasks, by service, in placement order.
     let mut on_node: BTreeMap<&str, Vec<(String, usize)>> = BTreeMap::new();
     for task in &analysis.placement {
-        let id = format!("{}/{}", task.stack, task.service);
+        let id = ServiceId::new(&task.stack, &task.service).to_string();
         let tasks = on_node.entry(task.node.as_str()).or_default();
         match tasks.iter_mut().find(|(s, _)| *s == id) {
             Some((_, n)) => *n += 1,

@@ -282,7 +282,7 @@ impl Reader<'_> {
                     Ok(done) => Value::String(done),
                     Err(Problem::Missing { name, message }) => {
                         if !self.findings.iter().any(|f| {
-                            f.code == "variable-required"
+                            f.code == Code::VariableRequired
                                 && f.message.contains(&format!("`{name}`"))
                         }) {
                             self.findings.push(

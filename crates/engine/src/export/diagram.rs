@@ -13,7 +13,7 @@ use crate::analysis::{Analysis, FailureScenario};
 use crate::domains::{lost_hosts, DomainKind, Failed};
 use crate::drawing::{self, fit, HostBox, Layout, NodeCard, Region, RegionKind, NAME_CHARS};
 use crate::placement::{Task, Ties};
-use crate::plan::{Availability, Plan, Role};
+use crate::plan::{Availability, Plan, Role, ServiceId};
 use crate::text::xml_escape;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -82,7 +82,7 @@ pub fn chips<'a>(
 ) -> BTreeMap<String, Vec<Chip>> {
     let mut chips: BTreeMap<String, Vec<Chip>> = BTreeMap::new();
     for (task, moved) in tasks {
-        let service = format!("{}/{}", task.stack, task.service);
+        let service = ServiceId::new(&task.stack, &task.service).to_string();
         chips.entry(task.node.clone()).or_default().push(Chip {
             colour: colours.get(&service).copied().unwrap_or(0),
             service,

@@ -375,7 +375,7 @@ fn narrow_window(state: &State, step: &Step, seen: &[Finding]) -> Option<Finding
     };
     if seen
         .iter()
-        .any(|f| f.code == "runbook-narrow-window" && f.target == target)
+        .any(|f| f.code == Code::RunbookNarrowWindow && f.target == target)
     {
         return None;
     }

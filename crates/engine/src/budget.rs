@@ -17,6 +17,8 @@
 //!   adds (S + 1) × min(T × `limits::EXACT_PATHS`, V × `limits::EXACT_STEPS`): in the
 //!   baseline and in each scenario, each service replays at most that many paths of its
 //!   tasks, and at most that many task placements;
+//! - sampling D of Swarm's draws for the odds adds D × (T × (S₁ + 1) + S₁ × N × P), with S₁ the
+//!   single-domain scenarios: each draw replays the deployment and every single-domain failure;
 //! - exports = (published ports + 4) × N × N + host-mode ports × T + analysis: each opening is
 //!   listed on its nodes (Swarm's four, then each published port), and each node's firewall
 //!   script looks through every opening's nodes for its own; a host-mode port is opened on the
@@ -59,6 +61,8 @@ pub struct Size {
     pub spreads: u64,
     pub published_ports: u64,
     pub host_mode_ports: u64,
+    /// Swarm's draws sampled for the odds (0 unless asked for: `with_draws`).
+    pub draws: u64,
 }
 
 impl Size {
@@ -125,11 +129,33 @@ impl Size {
         size
     }
 
-    /// The estimated work of analysing the plan.
+    /// The same plan, with `draws` of Swarm's dice sampled for the odds.
+    pub fn with_draws(self, draws: u32) -> Size {
+        Size {
+            draws: u64::from(draws),
+            ..self
+        }
+    }
+
+    /// The estimated work of sampling the odds: each draw replays the deployment and every
+    /// single-domain failure.
+    pub fn sampling_work(&self) -> u64 {
+        let single = self.scenarios.saturating_sub(self.host_pairs);
+        self.tasks
+            .saturating_mul(single.saturating_add(1))
+            .saturating_add(
+                single
+                    .saturating_mul(self.nodes)
+                    .saturating_mul(self.spreads),
+            )
+            .saturating_mul(self.draws)
+    }
+
+    /// The estimated work of analysing the plan, the odds' draws included.
     pub fn analysis_work(&self) -> u64 {
         let s = self.scenarios;
-        self.tasks
-            .saturating_mul(s.saturating_add(1))
+        self.sampling_work()
+            .saturating_add(self.tasks.saturating_mul(s.saturating_add(1)))
             .saturating_add(s.saturating_mul(self.nodes).saturating_mul(self.spreads))
             .saturating_add(
                 self.services
@@ -173,7 +199,7 @@ impl Size {
 
     /// What the analysis estimate is made of, for a finding.
     fn analysis_terms(&self) -> String {
-        format!(
+        let terms = format!(
             "{} tasks × {} failure scenarios, {} nodes × {} scenarios × {} spread list(s), {} services × {} nodes",
             grouped(self.tasks),
             grouped(self.scenarios + 1),
@@ -182,7 +208,15 @@ impl Size {
             grouped(self.spreads),
             grouped(self.services),
             grouped(self.nodes),
-        )
+        );
+        if self.draws == 0 {
+            terms
+        } else {
+            format!(
+                "{terms}, and {} draws of Swarm's dice, each replaying the tasks and the single-domain scenarios",
+                grouped(self.draws)
+            )
+        }
     }
 }
 
@@ -315,7 +349,9 @@ pub fn budget_finding(size: &Size, work: Work) -> Option<Finding> {
             grouped(size.runbook_steps())
         );
     }
-    let hint = if size.host_pairs > 0 {
+    let hint = if size.draws > 0 && size.sampling_work() > size.analysis_work() / 2 {
+        "sample fewer of Swarm's draws for the odds (--odds N), or none (--no-odds)"
+    } else if size.host_pairs > 0 {
         "analyse without host pairs, or pairs of a smaller plan"
     } else if work == Work::Runbook {
         "build runbooks for a part of the cluster (a plan per site, or per group of nodes)"
@@ -341,10 +377,15 @@ pub fn budget_finding(size: &Size, work: Work) -> Option<Finding> {
 /// Empty when the work may start. `composes` are the plan's stacks as `compose::read` reads
 /// them.
 pub fn check(plan: &Plan, composes: &[Compose], host_pairs: bool, work: Work) -> Vec<Finding> {
-    let size = Size::of(plan, composes, host_pairs);
-    let mut findings = limit_findings(plan, &size);
+    check_size(plan, &Size::of(plan, composes, host_pairs), work)
+}
+
+/// [`check`] for a plan already counted (`Size::of`, and `with_draws` for an analysis that
+/// samples the odds).
+pub fn check_size(plan: &Plan, size: &Size, work: Work) -> Vec<Finding> {
+    let mut findings = limit_findings(plan, size);
     if findings.is_empty() {
-        findings.extend(budget_finding(&size, work));
+        findings.extend(budget_finding(size, work));
     }
     findings
 }

@@ -255,6 +255,73 @@ fn r21_the_largest_benchmark_shape_is_admitted() {
     assert_eq!(codes(&book.findings), ["work-budget-exceeded"]);
 }
 
+/// The odds' draws multiply the work: a mistyped `--odds 4000000000` was hours of sampling with
+/// no word. The budget counts the draws, refuses them by name, and the default draws of every
+/// example stay admitted.
+#[test]
+fn r21_draws_sampled_for_the_odds_count_against_the_budget() {
+    let plan = parse_plan(
+        swarmplan_engine::examples::example("msactivator")
+            .unwrap()
+            .yaml,
+    )
+    .unwrap();
+    let refused = analyze(
+        &plan,
+        &Options {
+            odds: u32::MAX,
+            ..Options::default()
+        },
+    );
+    assert_eq!(codes(&refused.findings), ["work-budget-exceeded"]);
+    let finding = &refused.findings[0];
+    assert!(
+        finding.message.contains("draws of Swarm's dice"),
+        "{}",
+        finding.message
+    );
+    assert!(finding
+        .hint
+        .as_deref()
+        .unwrap_or_default()
+        .contains("--odds"));
+    assert!(refused.placement.is_empty(), "nothing was placed");
+
+    for example in swarmplan_engine::examples::EXAMPLES {
+        let plan = parse_plan(example.yaml).unwrap();
+        let draws = swarmplan_engine::analysis::odds::default_draws(&plan);
+        let composes: Vec<_> = plan
+            .stacks
+            .iter()
+            .map(swarmplan_engine::compose::read)
+            .collect();
+        let size = Size::of(&plan, &composes, false).with_draws(draws);
+        assert!(size.sampling_work() > 0 || draws == 0);
+        assert!(
+            budget::check_size(&plan, &size, Work::Analysis).is_empty(),
+            "{}",
+            example.id
+        );
+    }
+    // The largest shape with twenty draws is over the budget: each draw is about a whole analysis.
+    let plan = with_services(hosts_and_nodes(1_250, 5_000), 9_500, 10);
+    let composes: Vec<_> = plan
+        .stacks
+        .iter()
+        .map(swarmplan_engine::compose::read)
+        .collect();
+    let size = Size::of(&plan, &composes, false);
+    assert!(budget::check_size(&plan, &size.clone().with_draws(0), Work::Analysis).is_empty());
+    assert_eq!(
+        codes(&budget::check_size(
+            &plan,
+            &size.with_draws(20),
+            Work::Analysis
+        )),
+        ["work-budget-exceeded"]
+    );
+}
+
 /// Within every per-field limit, tasks × host pairs can still be hours: the budget refuses it.
 #[test]
 fn r21_tasks_times_host_pairs_are_over_the_budget() {

@@ -324,12 +324,9 @@ pub fn analyze(plan: &Plan, options: &Options) -> Analysis {
 
     let order = stack_order(plan);
     let composes = read_stacks(plan, &order);
-    let refusals = crate::budget::check(
-        plan,
-        &composes,
-        options.host_pairs,
-        crate::budget::Work::Analysis,
-    );
+    let size =
+        crate::budget::Size::of(plan, &composes, options.host_pairs).with_draws(options.odds);
+    let refusals = crate::budget::check_size(plan, &size, crate::budget::Work::Analysis);
     if !refusals.is_empty() {
         return refused::analysis(quorum, &composes, refusals);
     }

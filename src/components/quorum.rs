@@ -1,5 +1,6 @@
 //! The quorum panel: the plan's managers, the majority they need and the losses they tolerate,
-//! with Docker's table for 1 to 9 managers.
+//! with the quorum table for 1 to 9 managers (Docker advises at most seven; the table goes on so
+//! that a plan past the advice sees its row).
 
 use leptos::prelude::*;
 use swarmplan_engine::Analysis;

@@ -381,3 +381,51 @@ proptest! {
         }
     }
 }
+
+/// A recovery starts from the failure it recovers from. The services that failure stops are not
+/// the runbook's cost: API Gateway's recover.sh refused to run without `--accept-risk` because
+/// its first step, the lost quorum it assumes, "stopped" the services of the lost managers.
+#[test]
+fn a_recovery_does_not_count_the_failure_it_starts_from_as_a_risk() {
+    for example in EXAMPLES {
+        let plan = read(example.yaml);
+        let book = runbook::runbook(&plan, Kind::Recover);
+        assert!(!book.steps.is_empty(), "{}", example.id);
+        assert_eq!(book.risks(), [], "{}", example.id);
+        let script = runbook::bash(&plan, &book);
+        assert!(script.contains("risks=(\n)"), "{}", example.id);
+    }
+    // The upgrade's own costs are still costs: in the vendor's order, Digital Access' lone
+    // manager loses quorum.
+    let plan = read(
+        swarmplan_engine::examples::example("digital-access")
+            .expect("example")
+            .yaml,
+    );
+    let upgrade = runbook::runbook(&plan, Kind::Upgrade);
+    assert!(upgrade
+        .risks()
+        .iter()
+        .any(|r| r.costs.iter().any(|c| c.starts_with("quorum lost"))));
+}
+
+/// A balancer step's rollback is the opposite command of the plan's balancer, filled for the
+/// node, not prose.
+#[test]
+fn a_balancer_steps_rollback_is_the_opposite_command() {
+    let plan = read(
+        swarmplan_engine::examples::example("api-gateway")
+            .expect("example")
+            .yaml,
+    );
+    let book = runbook::runbook(&plan, Kind::Upgrade);
+    let step = |id: &str| book.steps.iter().find(|s| s.id == id).expect(id);
+    assert_eq!(
+        step("lb-out-nginx-node-b").rollback,
+        ["put node-b back into balancer nginx: `nginx-backend enable 10.20.0.12:8080`"]
+    );
+    assert_eq!(
+        step("lb-in-nginx-node-b").rollback,
+        ["take node-b out of balancer nginx again: `nginx-backend disable 10.20.0.12:8080`"]
+    );
+}

@@ -502,14 +502,22 @@ impl Runbook {
     /// where the cost begins (the step that loses quorum, or takes a service's last task away):
     /// the bash script refuses to run them without `--accept-risk`.
     pub fn risks(&self) -> Vec<Risk> {
-        // A recovery starts without quorum: only what it loses after that is a cost.
-        let mut quorum = self.kind != Kind::Recover;
+        // A recovery starts from the failure it recovers from: without quorum, and with what ran
+        // on the lost managers' hosts stopped. Its first step is that failure, not a cost; only
+        // what the recovery loses after that is.
+        let mut starting = self.kind == Kind::Recover;
+        let mut quorum = true;
         let mut down: Vec<&str> = Vec::new();
         let mut risks = Vec::new();
         for step in &self.steps {
             let Some(check) = step.check.as_ref() else {
                 continue;
             };
+            if std::mem::take(&mut starting) {
+                quorum = check.quorum;
+                down = stopped(check);
+                continue;
+            }
             let mut costs = Vec::new();
             if quorum && !check.quorum {
                 costs.push(format!(
@@ -518,13 +526,7 @@ impl Runbook {
                 ));
             }
             quorum = check.quorum;
-            let now: Vec<&str> = check
-                .below
-                .iter()
-                .filter_map(|below| below.split_once(' '))
-                .filter(|(_, counts)| counts.starts_with("0/"))
-                .map(|(service, _)| service)
-                .collect();
+            let now = stopped(check);
             for service in &now {
                 if !down.contains(service) {
                     costs.push(format!("stops {service}"));
@@ -541,6 +543,17 @@ impl Runbook {
         }
         risks
     }
+}
+
+/// The services a step's simulation leaves with no task running (`below` reads `svc 0/N`).
+fn stopped(check: &simulate::Check) -> Vec<&str> {
+    check
+        .below
+        .iter()
+        .filter_map(|below| below.split_once(' '))
+        .filter(|(_, counts)| counts.starts_with("0/"))
+        .map(|(service, _)| service)
+        .collect()
 }
 
 /// Builds, orders and simulates one runbook of the plan. [`Kind::Change`] needs a second plan

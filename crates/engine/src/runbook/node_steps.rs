@@ -232,14 +232,22 @@ pub fn balancer(plan: &Plan, node: &Node, out: bool, phase: Phase) -> Vec<Step> 
         .iter()
         .filter(|lb| lb.backends.iter().any(|b| b == &node.name))
         .map(|lb| {
-            let (verb, stage, template, undo) = if out {
-                ("out of", Stage::BalancerOut, &lb.disable, "put it back in")
+            // The rollback is the opposite command, where the plan gives it.
+            let (verb, stage, template, opposite, undo) = if out {
+                (
+                    "out of",
+                    Stage::BalancerOut,
+                    &lb.disable,
+                    &lb.enable,
+                    format!("put {} back into balancer {}", node.name, lb.name),
+                )
             } else {
                 (
                     "back into",
                     Stage::BalancerIn,
                     &lb.enable,
-                    "take it out again",
+                    &lb.disable,
+                    format!("take {} out of balancer {} again", node.name, lb.name),
                 )
             };
             let safe_lb = lb
@@ -259,7 +267,10 @@ pub fn balancer(plan: &Plan, node: &Node, out: bool, phase: Phase) -> Vec<Step> 
                 RunsOn::Workstation,
             )
             .about(&node.name, stage)
-            .rollback(format!("{undo} balancer {}", lb.name));
+            .rollback(match opposite {
+                Some(line) => format!("{undo}: `{}`", fill(line, node)),
+                None => undo,
+            });
             step = match template {
                 Some(line) => step.user_shell(fill(line, node)),
                 None => step.manual(format!(

@@ -175,7 +175,6 @@ steps=(
 
 # What the simulation finds this runbook costs: when anything, it runs only with --accept-risk.
 risks=(
-  'prerequisites: stops apigw/nodemanager; stops apigw/gateway-b; stops apigw/apimanager'
 )
 if [[ ${#risks[@]} -gt 0 && $accept_risk == 0 && $dry_run == 0 ]]; then
   echo "This runbook's simulation finds steps that cost quorum or stop a service:" >&2

@@ -294,7 +294,7 @@ if step images-node-c 'Pull the images on node-c' 'nothing to undo: images that 
   check node-c succeeds '' 1 -- docker image inspect --format '{{.Id}}' registry.example.com/axway/admin-node-manager:7.7 registry.example.com/axway/node-manager:7.7 registry.example.com/axway/api-gateway-gateway:7.7 registry.example.com/axway/api-gateway-apimanager:7.7
 fi
 
-if step backup-lb-out-nginx-node-b 'Take node-b out of balancer nginx' 'put it back in balancer nginx'; then
+if step backup-lb-out-nginx-node-b 'Take node-b out of balancer nginx' 'put node-b back into balancer nginx: `nginx-backend enable 10.20.0.12:8080`'; then
   on - bash -c 'nginx-backend disable 10.20.0.12:8080'
 fi
 
@@ -323,11 +323,11 @@ if step backup-activate-node-b 'Activate node-b' 'docker node update --availabil
   check node-a contains active 1 -- docker node inspect --format '{{.Spec.Availability}}' node-b
 fi
 
-if step backup-lb-in-nginx-node-b 'Take node-b back into balancer nginx' 'take it out again balancer nginx'; then
+if step backup-lb-in-nginx-node-b 'Take node-b back into balancer nginx' 'take node-b out of balancer nginx again: `nginx-backend disable 10.20.0.12:8080`'; then
   on - bash -c 'nginx-backend enable 10.20.0.12:8080'
 fi
 
-if step lb-out-nginx-node-b 'Take node-b out of balancer nginx' 'put it back in balancer nginx'; then
+if step lb-out-nginx-node-b 'Take node-b out of balancer nginx' 'put node-b back into balancer nginx: `nginx-backend enable 10.20.0.12:8080`'; then
   on - bash -c 'nginx-backend disable 10.20.0.12:8080'
 fi
 
@@ -380,7 +380,7 @@ if step image-apigw_gateway-b 'Update apigw/gateway-b to registry.example.com/ax
   check node-a contains registry.example.com/axway/api-gateway-gateway:7.7 1 -- docker service inspect --format '{{.Spec.TaskTemplate.ContainerSpec.Image}}' apigw_gateway-b
 fi
 
-if step lb-in-nginx-node-b 'Take node-b back into balancer nginx' 'take it out again balancer nginx'; then
+if step lb-in-nginx-node-b 'Take node-b back into balancer nginx' 'take node-b out of balancer nginx again: `nginx-backend disable 10.20.0.12:8080`'; then
   on - bash -c 'nginx-backend enable 10.20.0.12:8080'
 fi
 
@@ -428,7 +428,7 @@ if step image-apigw_apimanager 'Update apigw/apimanager to registry.example.com/
   check node-a contains registry.example.com/axway/api-gateway-apimanager:7.7 1 -- docker service inspect --format '{{.Spec.TaskTemplate.ContainerSpec.Image}}' apigw_apimanager
 fi
 
-if step lb-out-nginx-node-a 'Take node-a out of balancer nginx' 'put it back in balancer nginx'; then
+if step lb-out-nginx-node-a 'Take node-a out of balancer nginx' 'put node-a back into balancer nginx: `nginx-backend enable 10.20.0.11:8080`'; then
   on - bash -c 'nginx-backend disable 10.20.0.11:8080'
 fi
 
@@ -476,7 +476,7 @@ if step image-apigw_gateway-a 'Update apigw/gateway-a to registry.example.com/ax
   check node-b contains registry.example.com/axway/api-gateway-gateway:7.7 1 -- docker service inspect --format '{{.Spec.TaskTemplate.ContainerSpec.Image}}' apigw_gateway-a
 fi
 
-if step lb-in-nginx-node-a 'Take node-a back into balancer nginx' 'take it out again balancer nginx'; then
+if step lb-in-nginx-node-a 'Take node-a back into balancer nginx' 'take node-a out of balancer nginx again: `nginx-backend disable 10.20.0.11:8080`'; then
   on - bash -c 'nginx-backend enable 10.20.0.11:8080'
 fi
 

@@ -350,3 +350,74 @@ fn diagram_as_png_is_the_svg_drawn_with_swarmplans_own_fonts() {
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("--scale"));
 }
+
+/// `commands/deploy-stacks.sh` deployed Nuvla's core without the session certificate its
+/// secrets read, and Docker stopped it half-way. It now stops before that stack, naming the file.
+#[test]
+fn deploy_stacks_stops_before_a_stack_whose_secret_files_are_missing() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = scratch("nuvla-needs");
+    let out = swarmplan(&["export", &example("nuvla"), "--out", dir.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // A docker that notes its arguments and says every service runs all its replicas.
+    let bin = dir.join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let docker = bin.join("docker");
+    std::fs::write(
+        &docker,
+        "#!/bin/sh\necho \"$*\" >> \"$DOCKER_LOG\"\n[ \"$1 $2\" = 'stack services' ] && echo 1/1\nexit 0\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&docker, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let log = dir.join("docker.log");
+    let deploy = || {
+        std::process::Command::new("bash")
+            .arg(dir.join("commands/deploy-stacks.sh"))
+            .env(
+                "PATH",
+                format!("{}:{}", bin.display(), std::env::var("PATH").unwrap()),
+            )
+            .env("DOCKER_LOG", &log)
+            .output()
+            .unwrap()
+    };
+
+    let without = deploy();
+    assert!(!without.status.success());
+    let said = String::from_utf8_lossy(&without.stderr);
+    assert!(
+        said.contains("stack nuvla reads nuvla/secrets/session.crt, which is missing"),
+        "{said}"
+    );
+    let calls = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        calls.contains("-c db/docker-compose.yml db"),
+        "the stacks before it deploy: {calls}"
+    );
+    assert!(
+        !calls.contains("nuvla/docker-compose.yml"),
+        "nuvla is not deployed: {calls}"
+    );
+
+    let secrets = dir.join("stacks/nuvla/secrets");
+    std::fs::create_dir_all(&secrets).unwrap();
+    for file in ["session.crt", "session.key"] {
+        std::fs::write(secrets.join(file), "made by openssl\n").unwrap();
+    }
+    std::fs::remove_file(&log).unwrap();
+    let with = deploy();
+    assert!(
+        with.status.success(),
+        "{}",
+        String::from_utf8_lossy(&with.stderr)
+    );
+    let calls = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        calls.contains("-c nuvla/docker-compose.yml nuvla"),
+        "{calls}"
+    );
+}

@@ -140,6 +140,10 @@ pub struct Compose {
     pub volumes: Vec<Volume>,
     /// Every `${VAR}` the file refers to, once each, in order of first use.
     pub variables: Vec<Variable>,
+    /// The files its top-level secrets and configs read (`file:`), as written: `docker stack
+    /// deploy` reads them, relative to the stack file, when it creates them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub files: Vec<String>,
     /// The file with the plan's variables substituted.
     #[serde(skip)]
     pub resolved: Value,
@@ -247,12 +251,19 @@ pub fn read(stack: &Stack) -> Compose {
                 .collect()
         })
         .unwrap_or_default();
+    let files = ["secrets", "configs"]
+        .into_iter()
+        .filter_map(|section| mapping(&resolved, section))
+        .flat_map(|entries| entries.values())
+        .filter_map(|entry| entry.get("file").and_then(as_text))
+        .collect();
     Compose {
         stack: stack.name.clone(),
         services,
         networks,
         volumes,
         variables: reader.variables,
+        files,
         resolved,
         findings: reader.findings,
     }

@@ -8,7 +8,8 @@
 //! - `networks.sh`: `docker network create --driver overlay [--opt encrypted] [--attachable]`
 //!   for every external network the stacks use;
 //! - `nas-folders.sh`: `mkdir -p` and `chown` for bind-mounted folders on shared storage;
-//! - `deploy-stacks.sh`: `docker stack deploy --with-registry-auth` per stack, in `after` order.
+//! - `deploy-stacks.sh`: `docker stack deploy --with-registry-auth` per stack, in `after` order,
+//!   each after a check that the files its secrets and configs read are there (`needs`).
 
 use super::shell::{self, quote};
 use super::{script_prelude, stack_files};
@@ -385,6 +386,9 @@ pub fn commands(plan: &Plan) -> Commands {
         &["Usage: ./deploy-stacks.sh [--dry-run]"],
     );
     deploy.push_str(CONVERGED);
+    if composes.iter().any(|c| !c.files.is_empty()) {
+        deploy.push_str(NEEDS);
+    }
     deploy.push_str("# The stack files are in ../stacks, next to this folder.\ncd \"$(dirname \"$0\")/../stacks\"\n\n");
     md.push_str("## 6. Deploy the stacks (on a manager, in the `stacks` folder)\n\n");
     for index in order {
@@ -405,6 +409,32 @@ pub fn commands(plan: &Plan) -> Commands {
             .collect();
         let line = deploy_line(stack, &files);
         let prefix = if env.is_empty() { "" } else { "env " };
+        // The files its secrets and configs read, relative to its stack file unless absolute.
+        let read: Vec<String> = composes[index]
+            .files
+            .iter()
+            .map(|file| {
+                let file = file.trim_start_matches("./");
+                if file.starts_with('/') {
+                    file.to_owned()
+                } else {
+                    format!("{}/{file}", stack.name)
+                }
+            })
+            .collect();
+        if !read.is_empty() {
+            let quoted: Vec<String> = read.iter().map(|f| quote(f)).collect();
+            deploy.push_str(&format!(
+                "needs {} {}\n",
+                quote(&stack.name),
+                quoted.join(" ")
+            ));
+            md.push_str(&format!(
+                "    # {} reads {}: they must be there first (the install runbook says how they are made)\n",
+                stack.name,
+                read.join(", ")
+            ));
+        }
         deploy.push_str(&format!("run {prefix}{env}{line}\n"));
         deploy.push_str(&format!("converged {}\n\n", quote(&stack.name)));
         md.push_str(&format!("    {env}{line}\n"));
@@ -449,6 +479,26 @@ converged() {
   echo "stack $1 did not run all its replicas in five minutes:" >&2
   docker stack services "$1" >&2
   return 1
+}
+
+"#;
+
+/// The deploy script's check of the files a stack's secrets and configs read: without them
+/// `docker stack deploy` stops, so the script says which file is missing before it starts.
+const NEEDS: &str = r#"# needs STACK FILE...: stops, before STACK is deployed, when a file its secrets or configs
+# read is missing (each is made or copied by a step of runbooks/install.md).
+needs() {
+  local stack=$1 file missing=0
+  shift
+  for file in "$@"; do
+    if [[ $dry_run == 1 ]]; then
+      printf 'check that %s exists\n' "$file"
+    elif [[ ! -s $file ]]; then
+      echo "deploy-stacks.sh: stack $stack reads $file, which is missing or empty: make it first (see runbooks/install.md)" >&2
+      missing=1
+    fi
+  done
+  return "$missing"
 }
 
 "#;

@@ -50,6 +50,22 @@ converged() {
   return 1
 }
 
+# needs STACK FILE...: stops, before STACK is deployed, when a file its secrets or configs
+# read is missing (each is made or copied by a step of runbooks/install.md).
+needs() {
+  local stack=$1 file missing=0
+  shift
+  for file in "$@"; do
+    if [[ $dry_run == 1 ]]; then
+      printf 'check that %s exists\n' "$file"
+    elif [[ ! -s $file ]]; then
+      echo "deploy-stacks.sh: stack $stack reads $file, which is missing or empty: make it first (see runbooks/install.md)" >&2
+      missing=1
+    fi
+  done
+  return "$missing"
+}
+
 # The stack files are in ../stacks, next to this folder.
 cd "$(dirname "$0")/../stacks"
 
@@ -59,6 +75,7 @@ converged traefik
 run docker stack deploy --with-registry-auth -c db/docker-compose.yml db
 converged db
 
+needs nuvla nuvla/secrets/session.crt nuvla/secrets/session.key
 run env DOMAIN=nuvla.example.org NUVLA_SUPER_PASSWORD=change-me docker stack deploy --with-registry-auth -c nuvla/docker-compose.yml nuvla
 converged nuvla
 

@@ -184,6 +184,9 @@ pub struct Ctx {
     pub held: RwSignal<Option<String>>,
     /// Asks the canvas to bring the selection into view.
     pub reveal: RwSignal<u32>,
+    /// Asks the YAML editor to select this line of its text and take the focus (a finding's
+    /// "Show in YAML"); the editor clears it once done.
+    pub show_line: RwSignal<Option<usize>>,
     /// The dialog on show, if any.
     pub dialog: RwSignal<Option<Dialog>>,
     /// The plan text as it was when the page opened (the autosaved version), to compare with.
@@ -243,6 +246,7 @@ impl Ctx {
             notice,
             held,
             reveal: RwSignal::new(0),
+            show_line: RwSignal::new(None),
             dialog: RwSignal::new(None),
             opened: StoredValue::new(document.with_untracked(|d| d.text().to_owned())),
             saved: RwSignal::new(None),

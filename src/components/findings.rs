@@ -1,10 +1,11 @@
 //! The findings list: every check's result, errors first. Clicking one selects its target and
-//! highlights it on the canvas.
+//! highlights it on the canvas; "Show in YAML" selects its line in the editor.
 
-use crate::ctx::{Ctx, Selection};
+use crate::ctx::{Ctx, Panel, Selection};
 use crate::keyed::{keyed, Keyed};
 use leptos::prelude::*;
 use swarmplan_engine::findings::Finding;
+use swarmplan_engine::locate;
 use swarmplan_engine::Severity;
 
 /// A finding's severity as the finding lists say it: `Error`, `Warning`, `Info`.
@@ -122,6 +123,20 @@ fn finding_content(ctx: Ctx, look: &FindingLook) -> impl IntoView {
             ctx.reveal.update(|r| *r += 1);
         }
     };
+    // Where the finding is in the text, found when asked: a YAML read per finding on every edit
+    // would cost more than the list.
+    let placed = f.clone();
+    let show = move |_| {
+        let line = ctx.document.with_untracked(|d| {
+            ctx.plan
+                .with_untracked(|p| locate::place(d.text(), p, &placed))
+                .map(|place| place.line)
+        });
+        if let Some(line) = line {
+            ctx.panel.set(Panel::Yaml);
+            ctx.show_line.set(Some(line));
+        }
+    };
     view! {
         <span class="severity">{severity_word(f.severity)}</span>
         <div class="finding-body">
@@ -136,6 +151,8 @@ fn finding_content(ctx: Ctx, look: &FindingLook) -> impl IntoView {
             <p class="finding-meta">
                 <code class="finding-code">{f.code.name()}</code>
                 <span class="finding-target">{f.target.to_string()}</span>
+                <button class="link finding-place" data-testid="finding-place"
+                    title="Select the line this finding is about in the plan's YAML" on:click=show>"Show in YAML"</button>
             </p>
             {f.hint.clone().map(|hint| view! {
                 <p class="finding-hint">

@@ -515,15 +515,21 @@ test('plans that ask too much or that Docker refuses are errors, and a crash kee
   const { page } = app;
   const original = await yaml(page).inputValue();
   const cases = [
-    ['a mistyped replica count', withFirstReplicas(original, 'replicas: 4000000000'), 'limit-exceeded', /4,000,000,000 replicas, over Swarmplan's limit/],
-    ['ten million replicas', withFirstReplicas(original, 'replicas: 10000000'), 'limit-exceeded', /10,000,000 replicas, over Swarmplan's limit/],
-    ['replicas on a global service', withFirstReplicas(original, 'mode: global', 'replicas: 3'), 'deploy-refused', /replicas can only be used with replicated/],
+    ['a mistyped replica count', withFirstReplicas(original, 'replicas: 4000000000'), 'limit-exceeded', /4,000,000,000 replicas, over Swarmplan's limit/, /^ +replicas: 4000000000$/],
+    ['ten million replicas', withFirstReplicas(original, 'replicas: 10000000'), 'limit-exceeded', /10,000,000 replicas, over Swarmplan's limit/, /^ +replicas: 10000000$/],
+    ['replicas on a global service', withFirstReplicas(original, 'mode: global', 'replicas: 3'), 'deploy-refused', /replicas can only be used with replicated/, /^ +(replicas: 3|mode: global)$/],
   ];
-  for (const [what, text, code, words] of cases) {
+  for (const [what, text, code, words, line] of cases) {
     await yaml(page).fill(text);
     const finding = page.locator(`[data-testid="findings"] [data-code="${code}"]`);
     await finding.waitFor({ timeout: REACT_MS });
     assert.match(await finding.textContent(), words, `${what}: the finding says why`);
+    assert.match(await testid(page, 'editor-status').textContent(), /^Valid YAML · \d+ errors? · /, `${what}: the editor says the plan has errors`);
+    // "Show in YAML" selects the line the finding is about, in the focused editor.
+    await finding.locator('[data-testid="finding-place"]').click();
+    await until(page, () => document.activeElement?.dataset?.testid === 'plan-yaml', null, `${what}: the editor takes the focus`);
+    const selected = await yaml(page).evaluate((t) => t.value.slice(t.selectionStart, t.selectionEnd));
+    assert.match(selected, line, `${what}: the finding's line is selected`);
     // Still responsive: the tabs answer, and the next edit is analysed.
     await testid(page, 'tab-services').click();
     await page.waitForFunction(() => document.querySelector('[data-testid="tab-services"]')?.getAttribute('aria-selected') === 'true', null, { timeout: REACT_MS });

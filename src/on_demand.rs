@@ -4,8 +4,8 @@
 //! keystroke; they are in the wasm the page loads. The rest is split by the build into wasm
 //! chunks, each fetched the first time the user needs it (`#[wasm_split]`,
 //! `xtask/src/split.rs`). This module holds the split points of plain code: writing a plan as
-//! YAML after an edit, what failures do, the diagram, opening files, share links and the example
-//! texts, with
+//! YAML after an edit, what failures do, the diagram, a finding's line in the text, opening
+//! files, share links and the example texts, with
 //! the engine code only they reach (stack import, the share link's compressor). The panels,
 //! dialogs and the inspector are split points of their own, declared in `views_on_demand.rs`
 //! with the same macro. Once the page is up, all chunks are fetched in the background, so that
@@ -93,6 +93,17 @@ split_points! {
                 failed.with_untracked(|f| swarmplan_engine::export::diagram::svg_what_if(p, a, f))
             })
         })
+    }
+
+    /// The line of the plan's text a finding is about (`locate::place`, which reads the YAML
+    /// once): a finding's "Show in YAML".
+    pub fn finding_line(
+        text: String,
+        plan: Memo<Plan>,
+        finding: swarmplan_engine::Finding,
+    ) -> Option<usize>, preload preload_finding_line {
+        plan.with_untracked(|p| swarmplan_engine::locate::place(&text, p, &finding))
+            .map(|place| place.line)
     }
 
     /// What a picked or dropped file named `name` becomes against the plan of the moment

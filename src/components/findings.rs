@@ -3,9 +3,9 @@
 
 use crate::ctx::{Ctx, Panel, Selection};
 use crate::keyed::{keyed, Keyed};
+use crate::on_demand;
 use leptos::prelude::*;
 use swarmplan_engine::findings::Finding;
-use swarmplan_engine::locate;
 use swarmplan_engine::Severity;
 
 /// A finding's severity as the finding lists say it: `Error`, `Warning`, `Info`.
@@ -123,19 +123,22 @@ fn finding_content(ctx: Ctx, look: &FindingLook) -> impl IntoView {
             ctx.reveal.update(|r| *r += 1);
         }
     };
-    // Where the finding is in the text, found when asked: a YAML read per finding on every edit
-    // would cost more than the list.
+    // Where the finding is in the text, found when asked (a YAML read per finding on every edit
+    // would cost more than the list), by code loaded on demand.
     let placed = f.clone();
     let show = move |_| {
-        let line = ctx.document.with_untracked(|d| {
-            ctx.plan
-                .with_untracked(|p| locate::place(d.text(), p, &placed))
-                .map(|place| place.line)
+        let text = ctx.document.with_untracked(|d| d.text().to_owned());
+        let finding = placed.clone();
+        leptos::task::spawn_local(async move {
+            match on_demand::finding_line(text, ctx.plan, finding).await {
+                Ok(Some(line)) => {
+                    ctx.panel.set(Panel::Yaml);
+                    ctx.show_line.set(Some(line));
+                }
+                Ok(None) => {}
+                Err(_) => ctx.notice.set(Some(on_demand::UNAVAILABLE.to_owned())),
+            }
         });
-        if let Some(line) = line {
-            ctx.panel.set(Panel::Yaml);
-            ctx.show_line.set(Some(line));
-        }
     };
     view! {
         <span class="severity">{severity_word(f.severity)}</span>

@@ -1,6 +1,6 @@
-//! An arbitrary plan through the whole engine: analysis (with host pairs when asked), the places
-//! of its findings in the text, every export and the zip, every runbook and its renderings, and
-//! a what-if, also drawn. Never a panic, an abort, or an input that runs for longer than the fuzzer's
+//! An arbitrary plan through the whole engine: analysis (with host pairs and the odds' draws when
+//! asked), the places of its findings in the text, every export and the zip, the design report,
+//! every runbook and its renderings, and a what-if, also drawn. Never a panic, an abort, or an input that runs for longer than the fuzzer's
 //! timeout.
 #![no_main]
 
@@ -9,7 +9,9 @@ use std::collections::BTreeSet;
 use swarmplan_engine::domains::{single_domains, Failed};
 use swarmplan_engine::export::diagram;
 use swarmplan_engine::runbook::{self, Kind};
-use swarmplan_engine::{analysis, analyze, bundle, locate, parse_plan, plan_to_yaml, Options};
+use swarmplan_engine::{
+    analysis, analyze, bundle, locate, parse_plan, plan_to_yaml, report, Options,
+};
 use swarmplan_fuzz::PlanShape;
 
 fuzz_target!(|shape: PlanShape| {
@@ -17,7 +19,10 @@ fuzz_target!(|shape: PlanShape| {
     let Ok(plan) = parse_plan(&text) else { return };
     let options = Options {
         host_pairs: shape.host_pairs,
-        ..Options::default()
+        odds: match shape.odds {
+            255 => u32::MAX,
+            n => u32::from(n % 16),
+        },
     };
     let analysis = analyze(&plan, &options);
     for finding in analysis.findings.iter().take(16) {
@@ -25,6 +30,8 @@ fuzz_target!(|shape: PlanShape| {
     }
     let exported = bundle::bundle_for(&plan, &analysis);
     let _ = bundle::zip(&exported);
+    let _ = report::html(&plan, &analysis);
+    let _ = report::markdown(&plan, &analysis);
     for kind in [Kind::Install, Kind::Upgrade, Kind::Failover, Kind::Change] {
         let book = runbook::runbook(&plan, kind);
         let _ = runbook::markdown(&book);

@@ -275,6 +275,9 @@ pub struct PlanShape {
     shared_folders: Vec<Scalar>,
     /// Analyse every pair of hosts too.
     pub host_pairs: bool,
+    /// Swarm's draws to sample for the odds: a few, or (at 255) as many as a `u32` holds, which
+    /// the work budget must refuse.
+    pub odds: u8,
 }
 
 fn entry(out: &mut String, indent: usize, key: &str, value: &str) {

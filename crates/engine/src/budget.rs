@@ -17,8 +17,10 @@
 //!   adds (S + 1) × min(T × `limits::EXACT_PATHS`, V × `limits::EXACT_STEPS`): in the
 //!   baseline and in each scenario, each service replays at most that many paths of its
 //!   tasks, and at most that many task placements;
-//! - sampling D of Swarm's draws for the odds adds D × (T × (S₁ + 1) + S₁ × N × P), with S₁ the
-//!   single-domain scenarios: each draw replays the deployment and every single-domain failure;
+//! - sampling D of Swarm's draws for the odds adds D × (T × (S₁ + 1) + S₁ × N × P + N + 64),
+//!   with S₁ the single-domain scenarios: each draw replays the deployment and every
+//!   single-domain failure, and sets up a fresh cluster and generator even when there is
+//!   nothing to place ([`DRAW_SETUP`]);
 //! - exports = (published ports + 4) × N × N + host-mode ports × T + analysis: each opening is
 //!   listed on its nodes (Swarm's four, then each published port), and each node's firewall
 //!   script looks through every opening's nodes for its own; a host-mode port is opened on the
@@ -38,6 +40,11 @@ use crate::limits::{grouped, Limit};
 use crate::plan::{Availability, Plan};
 use serde::Serialize;
 use std::collections::BTreeSet;
+
+/// The work of one draw of the odds before it places anything: a fresh cluster, a seeded
+/// generator, the outcome's tally. Without it, `--odds 4000000000` on a plan with nothing to
+/// place was estimated at nothing, and ran for hours (a fuzzer's find).
+pub const DRAW_SETUP: u64 = 64;
 
 /// What a plan holds, as the limits and the estimate count it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -138,7 +145,7 @@ impl Size {
     }
 
     /// The estimated work of sampling the odds: each draw replays the deployment and every
-    /// single-domain failure.
+    /// single-domain failure, after setting up its cluster.
     pub fn sampling_work(&self) -> u64 {
         let single = self.scenarios.saturating_sub(self.host_pairs);
         self.tasks
@@ -148,6 +155,8 @@ impl Size {
                     .saturating_mul(self.nodes)
                     .saturating_mul(self.spreads),
             )
+            .saturating_add(self.nodes)
+            .saturating_add(DRAW_SETUP)
             .saturating_mul(self.draws)
     }
 

@@ -286,6 +286,17 @@ fn r21_draws_sampled_for_the_odds_count_against_the_budget() {
         .unwrap_or_default()
         .contains("--odds"));
     assert!(refused.placement.is_empty(), "nothing was placed");
+    // A plan with nothing to place still pays for each draw (the fuzzer's timeout: a host, no
+    // node, `u32::MAX` draws).
+    let empty = parse_plan("swarmplan: 1\nname: empty\nhosts:\n  - name: h\n").unwrap();
+    let refused = analyze(
+        &empty,
+        &Options {
+            odds: u32::MAX,
+            ..Options::default()
+        },
+    );
+    assert_eq!(codes(&refused.findings), ["work-budget-exceeded"]);
 
     for example in swarmplan_engine::examples::EXAMPLES {
         let plan = parse_plan(example.yaml).unwrap();

@@ -23,6 +23,7 @@ mod size;
 use clap::{Parser, Subcommand};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use swarmplan_engine::analysis::ServiceChance;
 use swarmplan_engine::findings::Code;
 use swarmplan_engine::{
     analyze, bundle, examples, export, import, parse_plan, plan_to_yaml, Analysis, Options, Plan,
@@ -779,23 +780,18 @@ fn report(analysis: &Analysis) -> String {
         if !f.services.degraded.is_empty() {
             let _ = writeln!(out, "        degraded: {}", f.services.degraded.join(", "));
         }
-        let chances = |list: &[swarmplan_engine::analysis::ServiceChance]| -> String {
-            list.iter()
-                .map(|c| match c.p {
-                    Some(p) => format!("{} ({})", c.service, p.percent()),
-                    None => format!("{} (possible)", c.service),
-                })
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
         if !f.services.may_stop.is_empty() {
-            let _ = writeln!(out, "        may stop: {}", chances(&f.services.may_stop));
+            let _ = writeln!(
+                out,
+                "        may stop: {}",
+                ServiceChance::list(&f.services.may_stop)
+            );
         }
         if !f.services.may_degrade.is_empty() {
             let _ = writeln!(
                 out,
                 "        may degrade: {}",
-                chances(&f.services.may_degrade)
+                ServiceChance::list(&f.services.may_degrade)
             );
         }
     }

@@ -242,16 +242,6 @@ fn quorum(analysis: &Analysis) -> Section {
     }
 }
 
-fn chances(list: &[ServiceChance]) -> String {
-    list.iter()
-        .map(|c| match c.p {
-            Some(p) => format!("{} ({})", c.service, p.percent()),
-            None => format!("{} (possible)", c.service),
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 fn failures(analysis: &Analysis) -> Section {
     let rows = analysis
         .failures
@@ -259,11 +249,17 @@ fn failures(analysis: &Analysis) -> Section {
         .map(|f| {
             let mut stops = f.services.down.clone();
             if !f.services.may_stop.is_empty() {
-                stops.push(format!("may stop: {}", chances(&f.services.may_stop)));
+                stops.push(format!(
+                    "may stop: {}",
+                    ServiceChance::list(&f.services.may_stop)
+                ));
             }
             let mut degrades = f.services.degraded.clone();
             if !f.services.may_degrade.is_empty() {
-                degrades.push(format!("may degrade: {}", chances(&f.services.may_degrade)));
+                degrades.push(format!(
+                    "may degrade: {}",
+                    ServiceChance::list(&f.services.may_degrade)
+                ));
             }
             let tone = if !f.quorum || !f.services.down.is_empty() {
                 Tone::Error

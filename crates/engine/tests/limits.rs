@@ -266,13 +266,16 @@ fn r21_draws_sampled_for_the_odds_count_against_the_budget() {
             .yaml,
     )
     .unwrap();
-    let refused = analyze(
-        &plan,
-        &Options {
-            odds: u32::MAX,
-            ..Options::default()
-        },
-    );
+    let with_all_the_draws = |plan: &Plan| {
+        analyze(
+            plan,
+            &Options {
+                odds: u32::MAX,
+                ..Options::default()
+            },
+        )
+    };
+    let refused = with_all_the_draws(&plan);
     assert_eq!(codes(&refused.findings), ["work-budget-exceeded"]);
     let finding = &refused.findings[0];
     assert!(
@@ -289,13 +292,7 @@ fn r21_draws_sampled_for_the_odds_count_against_the_budget() {
     // A plan with nothing to place still pays for each draw (the fuzzer's timeout: a host, no
     // node, `u32::MAX` draws).
     let empty = parse_plan("swarmplan: 1\nname: empty\nhosts:\n  - name: h\n").unwrap();
-    let refused = analyze(
-        &empty,
-        &Options {
-            odds: u32::MAX,
-            ..Options::default()
-        },
-    );
+    let refused = with_all_the_draws(&empty);
     assert_eq!(codes(&refused.findings), ["work-budget-exceeded"]);
 
     for example in swarmplan_engine::examples::EXAMPLES {

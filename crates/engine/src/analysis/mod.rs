@@ -209,6 +209,21 @@ pub struct ServiceChance {
     pub p: Option<Chance>,
 }
 
+impl ServiceChance {
+    /// Services and their chances as `analyze` and the design report print them:
+    /// `msa/db (33 %), msa/api (possible)`.
+    pub fn list(chances: &[ServiceChance]) -> String {
+        chances
+            .iter()
+            .map(|c| match c.p {
+                Some(p) => format!("{} ({})", c.service, p.percent()),
+                None => format!("{} (possible)", c.service),
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
 /// What the loss of one failure domain does.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FailureScenario {
